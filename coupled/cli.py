@@ -1,0 +1,80 @@
+"""The ``coupled`` command line.
+
+Each subcommand lives in its own module in :mod:`coupled.commands` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` (a callable taking the parsed
+namespace and returning an exit status). This module only discovers and dispatches them, and turns
+``UserError`` and ``SpiceError`` into a one-line message with exit status 2 (``--debug`` shows the
+traceback instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from coupled import __version__
+from coupled.errors import SpiceError, UserError
+
+EXIT_BAD_INPUT = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (no usage block), exit status 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse API
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every subcommand found in :mod:`coupled.commands`."""
+    parser = OneLineParser(
+        prog="coupled",
+        description=(
+            "Simulate desynchronous coupled learning in self-adjusting resistor networks: exact "
+            "solvers, ngspice twin networks and the whole learning board at circuit level."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback on errors"
+    )
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=OneLineParser
+    )
+    import coupled.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"coupled.commands.{info.name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, SpiceError) as exc:
+        if args.debug:
+            raise
+        print(f"coupled {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"coupled {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def run() -> None:
+    """Entry point for ``python -m coupled`` and the console script."""
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""Exceptions that the command line turns into one-line messages with exit status 2.
+
+``UserError`` is raised for anything the user can fix (a bad option value, a malformed network
+file, an output folder that already exists). ``SpiceError`` is raised when ngspice itself fails
+(missing library, non-convergence, a crashed analysis). Both carry a complete, one-line message
+that names the bad value and what is allowed.
+"""
+
+
+class UserError(ValueError):
+    """Bad input: an option value, a file or a combination the package cannot accept."""
+
+
+class SpiceError(RuntimeError):
+    """ngspice failed: missing library, a netlist it rejects, or an analysis that did not converge."""
+
+
+class SpiceNotFoundError(SpiceError):
+    """The ngspice shared library (or its code models) is not installed."""
