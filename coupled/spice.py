@@ -1,0 +1,762 @@
+"""The one ngspice of a process: a thin, strict session over the ngspice shared library.
+
+ngspice keeps global state (circuits, plots, options), so a process holds exactly one
+:class:`SpiceSession`, obtained with :func:`get_session`; parallel work uses processes (fork and
+spawn both work), never threads or a second library instance.
+
+How it talks to ngspice
+    The library is driven directly through :mod:`ctypes` (``ngSpice_Init``, ``ngSpice_Command``,
+    ``ngSpice_Circ``, ``ngGet_Vec_Info``, ``ngSpice_CurPlot``, ``ngSpice_AllVecs``) rather than
+    through PySpice's ``NgSpiceShared``: PySpice 1.5 raises for harmless stderr lines, logs
+    "Unsupported Ngspice version 39", converts every vector into unit-carrying waveforms (slow
+    for per-step solves), fails on a second instance ("duplicate declaration of struct
+    ngcomplex") and adds about a second of import time. Nine C functions replace it. PySpice is
+    never imported here, so its logging cannot leak; code in this package uses this session
+    only (a PySpice instance in the same process would replace the output callbacks).
+
+Finding the library
+    ``NGSPICE_LIBRARY_PATH`` if set, else ``libngspice.so`` (``libngspice0-dev``), else
+    ``libngspice.so.0`` (``libngspice0``). A missing library raises
+    :class:`~coupled.errors.SpiceNotFoundError` with an install hint. The version is read from
+    ``version -s`` at start (``session.version``, an int such as 39; older than
+    :data:`MIN_VERSION` is refused) and ``session.describe()`` gives one line for reports.
+
+Errors
+    ngspice reports everything on stderr, informational lines included (``Note:`` lines, gmin
+    and source stepping progress, "Using SPARSE", compatibility notes). A command fails only
+    when a stderr line matches :data:`ERROR_PATTERNS` (collected by provoking ngspice 39: parse
+    errors, unknown devices, parameters and vectors, "circuit not parsed", "Timestep too
+    small", "singular matrix", aborted analyses, commands that do not exist, a controlled
+    exit); it then raises :class:`~coupled.errors.SpiceError` with the first error lines and
+    the command. Every line of the last command stays in ``session.last_output``
+    (``("stdout" | "stderr", text)``). The session keeps working after an error.
+
+Circuits
+    :meth:`SpiceSession.load` parses a netlist under a name (default ``"main"``), replacing a
+    circuit of the same name; several named circuits may stay loaded and :meth:`select`
+    switches between them (``setcirc``, about 2 us), so independent solvers can share the one
+    ngspice without reparsing. ``.control`` blocks are dropped unless ``keep_control=True``
+    (a netlist written for ``ngspice -b`` can be loaded as is). A failed parse leaves nothing
+    loaded under that name.
+
+Analyses and memory
+    :meth:`op`, :meth:`dc` and :meth:`tran` run one analysis and return its vectors as numpy
+    data keyed ``"v(node)"`` for node voltages and ``"i(element)"`` for branch currents
+    (``v1#branch``), lower case, plus scale vectors under their own names (``"time"``,
+    ``"v-sweep"``). ``names=`` reads only the listed vectors (faster for big circuits). After
+    reading, every plot is destroyed (``destroy all``), so memory stays flat over any number
+    of analyses (a paused transient keeps its plot until it ends). Commands sent through
+    ``ngSpice_Command`` do not enter ngspice's history in version 39, so there is none to clear.
+
+Commands and numbers
+    One command is at most :data:`MAX_COMMAND_CHARS` (1023) characters (longer ones corrupt
+    memory in ngspice 39 and are refused); :meth:`alter` joins ``alter`` commands with ``;``
+    within that limit. Numbers are written with :func:`spice_number` (``repr`` of a Python
+    float, never numpy 2's ``np.float64(...)``); non-finite values raise ``UserError``.
+
+Pausing a transient
+    ``tran(..., pause_at_s=t)`` stops the analysis at ``t`` (a ``stop when time >= t`` guard
+    plus a breakpoint at ``t``, since an exact ``stop when time = t`` can be stepped over);
+    :meth:`alter` then changes elements and :meth:`resume` continues from the same state to the
+    next pause or the end, so oscillator phases stay continuous. ``session.paused`` and
+    ``session.transient_time_s`` report where the analysis stands.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from coupled.errors import SpiceError, SpiceNotFoundError, UserError
+
+MIN_VERSION = 30
+"""Oldest ngspice release accepted (the package is tested with 39)."""
+MAX_COMMAND_CHARS = 1023
+"""Longest command ngspice accepts through ``ngSpice_Command``."""
+INSTALL_HINT = (
+    "install it with 'apt-get install ngspice libngspice0-dev' (or 'make setup'), "
+    "or point NGSPICE_LIBRARY_PATH at libngspice.so"
+)
+ERROR_PATTERNS: tuple[str, ...] = (
+    r"^error",
+    r"fatal error",
+    r"^doanalyses:",
+    r"simulation\(s\) aborted",
+    r"simulation interrupted due to error",
+    r"timestep too small",
+    r"singular matrix",
+    r"too many iterations",
+    r"no such (vector|device|parameter|command|model|file)",
+    r"is not available or has zero length",
+    r"unknown (parameter|subckt|model|device|node|command)",
+    r"could not find",
+    r"circuit not parsed",
+    r"cannot recover",
+    r"command '\w+' failed",
+    r"syntax error",
+    r"undefined (parameter|function|variable|number)",
+    r"not in the circuit",
+)
+"""Regular expressions (searched, case-insensitive) that make a stderr line an error."""
+
+_ERROR_RE = re.compile("|".join(ERROR_PATTERNS), re.IGNORECASE)
+_VERSION_RE = re.compile(r"ngspice-(\d+)")
+_PAUSE_LINES = (r"^doanalyses: pause requested", r"^simulation interrupted$")
+_PROGRESS_RE = re.compile(r"^((Trying gmin|Supplies reduced to)\s*=?\s*[-+.\dEe%]+\s*)+")
+_CIRCUIT_LINE_RE = re.compile(r"^(?:Current\s+)?(\d+)\s+(.*)$")
+
+
+def is_error_line(line: str, tolerate: Iterable[str] = ()) -> bool:
+    """True when a stderr line of ngspice reports a failure (see :data:`ERROR_PATTERNS`).
+
+    Parameters
+    ----------
+    line
+        One line that ngspice wrote to stderr (without the ``"stderr "`` prefix).
+    tolerate
+        Extra regular expressions; a line matching one of them is never an error.
+    """
+    text = line.strip()
+    if not _ERROR_RE.search(text):
+        return False
+    return not any(re.search(p, text, re.IGNORECASE) for p in tolerate)
+
+
+def spice_number(value: float, what: str = "value") -> str:
+    """A float as ngspice reads it back exactly (``repr`` of a Python float).
+
+    Raises ``UserError`` naming ``what`` for values that are not finite numbers.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{what} {value!r}: not a number") from None
+    if not math.isfinite(number):
+        raise UserError(f"{what} {value!r}: must be a finite number")
+    return repr(number)
+
+
+class _VectorInfo(ctypes.Structure):
+    _fields_ = [
+        ("v_name", ctypes.c_char_p),
+        ("v_type", ctypes.c_int),
+        ("v_flags", ctypes.c_short),
+        ("v_realdata", ctypes.POINTER(ctypes.c_double)),
+        ("v_compdata", ctypes.c_void_p),
+        ("v_length", ctypes.c_int),
+    ]
+
+
+_SendChar = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
+_SendStat = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
+_ControlledExit = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_int, ctypes.c_bool, ctypes.c_bool, ctypes.c_int, ctypes.c_void_p
+)
+
+
+def _open_library() -> tuple[ctypes.CDLL, str]:
+    explicit = os.environ.get("NGSPICE_LIBRARY_PATH")
+    candidates = [explicit] if explicit else ["libngspice.so", "libngspice.so.0"]
+    errors = []
+    for name in candidates:
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError as exc:
+            errors.append(str(exc))
+            continue
+        return lib, _resolved_path(name)
+    where = f"NGSPICE_LIBRARY_PATH={explicit}" if explicit else "libngspice.so or libngspice.so.0"
+    raise SpiceNotFoundError(f"ngspice shared library not found ({where}); {INSTALL_HINT}")
+
+
+def _resolved_path(name: str) -> str:
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                if "libngspice" in line and "/" in line:
+                    return line[line.index("/") :].strip()
+    except OSError:
+        pass
+    return name
+
+
+def _key(vector_name: str) -> str:
+    name = vector_name.lower()
+    if name.endswith("#branch"):
+        return f"i({name[: -len('#branch')]})"
+    if name in {"time", "frequency"} or name.endswith("-sweep") or "(" in name or "[" in name:
+        return name
+    return f"v({name})"
+
+
+def _vector_name(key: str) -> str:
+    name = key.strip().lower()
+    if name.startswith("v(") and name.endswith(")") and "," not in name:
+        return name[2:-1]
+    if name.startswith("i(") and name.endswith(")"):
+        return f"{name[2:-1]}#branch"
+    return name
+
+
+def _strip_control(lines: list[str]) -> list[str]:
+    kept, inside = [], False
+    for line in lines:
+        word = line.strip().lower()
+        if word.startswith(".control"):
+            inside = True
+        elif word.startswith(".endc"):
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return kept
+
+
+class SpiceSession:
+    """The process's ngspice shared library. Obtain it with :func:`get_session`.
+
+    Attributes
+    ----------
+    version : int
+        ngspice major version, e.g. 39.
+    library_path : str
+        The shared library file in use.
+    last_output : list of (str, str)
+        ``(stream, line)`` pairs written by the last command.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._lib, self.library_path = _open_library()
+        self._declare()
+        self._lines: list[tuple[str, str]] = []
+        self._exit_requested: tuple[int, bool] | None = None
+        self._callbacks = (
+            _SendChar(self._on_char),
+            _SendStat(lambda text, ident, user: 0),
+            _ControlledExit(self._on_exit),
+        )
+        status = self._lib.ngSpice_Init(*self._callbacks, None, None, None, None)
+        if status != 0:
+            raise SpiceNotFoundError(f"ngspice initialisation failed (status {status})")
+        self.init_output = list(self._lines)
+        self.last_output: list[tuple[str, str]] = []
+        banner = " ".join(text for _, text in self.init_output + self._run("version -s"))
+        match = _VERSION_RE.search(banner)
+        if not match:
+            raise SpiceNotFoundError(
+                f"{self.library_path} did not report an ngspice version; {INSTALL_HINT}"
+            )
+        self.version = int(match.group(1))
+        if self.version < MIN_VERSION:
+            raise SpiceNotFoundError(
+                f"ngspice {self.version} at {self.library_path} is too old; need "
+                f"{MIN_VERSION} or newer: {INSTALL_HINT}"
+            )
+        self._circuits: list[str] = []  # titles, most recently loaded first (ngspice's order)
+        self._names: dict[str, str] = {}  # circuit name -> title
+        self._current: str | None = None  # title of ngspice's current circuit
+        self._serial = 0
+        self._paused = False
+        self._pause_at_s: float | None = None
+        self._tran_stop_s: float | None = None
+
+    # -- ctypes plumbing ----------------------------------------------------------------------
+    def _declare(self) -> None:
+        lib = self._lib
+        try:
+            lib.ngSpice_Init.argtypes = [_SendChar, _SendStat, _ControlledExit] + [
+                ctypes.c_void_p
+            ] * 4
+            lib.ngSpice_Command.argtypes = [ctypes.c_char_p]
+            lib.ngSpice_Circ.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+            lib.ngGet_Vec_Info.argtypes = [ctypes.c_char_p]
+            lib.ngGet_Vec_Info.restype = ctypes.POINTER(_VectorInfo)
+            lib.ngSpice_CurPlot.restype = ctypes.c_char_p
+            lib.ngSpice_AllVecs.argtypes = [ctypes.c_char_p]
+            lib.ngSpice_AllVecs.restype = ctypes.POINTER(ctypes.c_char_p)
+            lib.ngSpice_SetBkpt.argtypes = [ctypes.c_double]
+            lib.ngSpice_SetBkpt.restype = ctypes.c_bool
+        except AttributeError as exc:
+            raise SpiceNotFoundError(
+                f"{self.library_path} is not the ngspice shared library ({exc}); {INSTALL_HINT}"
+            ) from None
+
+    def _on_char(self, text: bytes, ident: int, user: object) -> int:
+        line = text.decode("utf-8", errors="replace") if text else ""
+        stream, _, rest = line.partition(" ")
+        if stream not in ("stdout", "stderr"):
+            stream, rest = "stdout", line
+        self._lines.append((stream, rest))
+        return 0
+
+    def _on_exit(self, status: int, unload: bool, quit_: bool, ident: int, user: object) -> int:
+        self._exit_requested = (int(status), bool(quit_))
+        return 0
+
+    def _run(self, text: str) -> list[tuple[str, str]]:
+        data = text.encode()
+        if len(data) > MAX_COMMAND_CHARS:
+            raise SpiceError(
+                f"ngspice command of {len(data)} characters: at most {MAX_COMMAND_CHARS} allowed "
+                f"({text[:60]}...)"
+            )
+        self._lines = []
+        self._exit_requested = None
+        self._lib.ngSpice_Command(data)
+        lines, self._lines = self._lines, []
+        self.last_output = lines
+        return lines
+
+    def _check(self, lines: list[tuple[str, str]], what: str, tolerate: Iterable[str] = ()) -> None:
+        tolerate = tuple(tolerate)
+        errors = []
+        stderr = [_PROGRESS_RE.sub("", t).strip() for s, t in lines if s == "stderr"]
+        skip = -1
+        for i, text in enumerate(stderr):
+            if i != skip and is_error_line(text, tolerate):
+                follows = text.endswith(":") and i + 1 < len(stderr)
+                errors.append(f"{text} {stderr[i + 1]}" if follows else text)
+                skip = i + 1 if follows else -1
+        if self._exit_requested is not None:
+            status, by_quit = self._exit_requested
+            self._exit_requested = None
+            errors.append(f"ngspice requested exit (status {status}{', quit' if by_quit else ''})")
+        if errors:
+            shown = "; ".join(dict.fromkeys(e for e in errors if e))
+            if len(shown) > 300:
+                shown = shown[:297] + "..."
+            raise SpiceError(f"ngspice failed on {what}: {shown}")
+
+    # -- public API ---------------------------------------------------------------------------
+    def describe(self) -> str:
+        """One line naming the ngspice release and the library file, for reports."""
+        return f"ngspice {self.version} (shared library {self.library_path})"
+
+    def command(self, text: str, *, tolerate: Iterable[str] = ()) -> list[str]:
+        """Run one raw ngspice command.
+
+        Parameters
+        ----------
+        text
+            The command (at most :data:`MAX_COMMAND_CHARS` characters; ``;`` separates several).
+        tolerate
+            Regular expressions of stderr lines not to treat as errors for this command.
+
+        Returns
+        -------
+        list of str
+            The lines ngspice wrote to stdout.
+
+        Raises
+        ------
+        SpiceError
+            When a stderr line reports an error (see :data:`ERROR_PATTERNS`).
+        """
+        with self._lock:
+            lines = self._run(text)
+            self._check(lines, repr(text if len(text) <= 80 else text[:77] + "..."), tolerate)
+            return [t for s, t in lines if s == "stdout"]
+
+    def load(self, netlist_text: str, *, name: str = "main", keep_control: bool = False) -> None:
+        """Parse a netlist and make it the current circuit.
+
+        Parameters
+        ----------
+        netlist_text
+            A SPICE netlist; its first line is the title. ``.end`` is added when missing.
+        name
+            Circuit name in this session; a loaded circuit of that name is replaced.
+        keep_control
+            Keep ``.control`` ... ``.endc`` blocks (they run while loading); dropped by default.
+
+        Raises
+        ------
+        SpiceError
+            When ngspice rejects the netlist (nothing stays loaded under ``name``).
+        """
+        lines = netlist_text.strip("\n").splitlines()
+        if not lines or not netlist_text.strip():
+            raise UserError("netlist is empty: give a title line and at least one element")
+        if not keep_control:
+            lines = _strip_control(lines)
+        with self._lock:
+            self._end_transient()
+            if name in self._names:
+                self.remove(name)
+            self._serial += 1
+            title = f"{name} #{self._serial} {lines[0].strip().lstrip('*').strip()}".strip()
+            body = lines[1:]
+            if not any(line.strip().lower() == ".end" for line in body):
+                body.append(".end")
+            encoded = [title.encode()] + [line.encode() for line in body]
+            array = (ctypes.c_char_p * (len(encoded) + 1))(*encoded, None)
+            self._lines = []
+            self._exit_requested = None
+            status = self._lib.ngSpice_Circ(array)
+            out, self._lines = self._lines, []
+            self.last_output = out
+            try:
+                if status != 0:
+                    raise SpiceError(f"ngspice failed on load of {name!r}: status {status}")
+                self._check(out, f"load of circuit {name!r}")
+            except SpiceError:
+                self._discard_broken(title)
+                raise
+            self._circuits.insert(0, title)
+            self._names[name] = title
+            self._current = title
+            self._verify_circuits()
+
+    def _discard_broken(self, title: str) -> None:
+        """After a failed parse ngspice keeps an unlisted current circuit: remove it."""
+        titles, current = self._listed_titles()
+        if current is None or titles[current].lower() == title.lower():
+            self._run("remcirc")
+        self._exit_requested = None
+        self._verify_circuits()
+
+    def _listed_titles(self) -> tuple[list[str], int | None]:
+        titles: list[str] = []
+        current = None
+        for stream, text in self._run("setcirc"):
+            match = _CIRCUIT_LINE_RE.match(text.strip()) if stream == "stdout" else None
+            if match:
+                titles.append(match.group(2).strip())
+                if text.strip().startswith("Current"):
+                    current = len(titles) - 1
+        return titles, current
+
+    def _verify_circuits(self) -> None:
+        titles, current = self._listed_titles()
+        if [t.lower() for t in titles] != [t.lower() for t in self._circuits]:
+            known = {t.lower() for t in titles}
+            self._circuits = list(titles)
+            self._names = {n: t for n, t in self._names.items() if t.lower() in known}
+        self._current = self._circuits[current] if current is not None else None
+
+    @property
+    def circuits(self) -> tuple[str, ...]:
+        """Names of the circuits loaded through :meth:`load`."""
+        return tuple(self._names)
+
+    def select(self, name: str) -> None:
+        """Make the circuit loaded under ``name`` current (cheap when it already is)."""
+        with self._lock:
+            title = self._names.get(name)
+            if title is None:
+                loaded = ", ".join(self._names) or "none"
+                raise SpiceError(f"no circuit named {name!r} is loaded; loaded: {loaded}")
+            if self._current == title:
+                return
+            self._end_transient()
+            index = self._circuits.index(title) + 1
+            got = " ".join(t for s, t in self._run(f"setcirc {index}") if s == "stdout").strip()
+            if got.lower() != title.lower():
+                self._verify_circuits()
+                index = self._circuits.index(title) + 1
+                self._run(f"setcirc {index}")
+            self._current = title
+
+    def remove(self, name: str) -> None:
+        """Remove the circuit loaded under ``name`` (no-op if there is none)."""
+        with self._lock:
+            if name not in self._names:
+                return
+            previous = self._current
+            self.select(name)
+            self._run("remcirc")
+            self._names.pop(name)
+            self._verify_circuits()
+            back = [n for n, t in self._names.items() if t == previous]
+            if back:
+                self.select(back[0])
+
+    def alter(self, values: Mapping[str, float | str]) -> None:
+        """Change element values of the current circuit, e.g. ``{"R3": 1200.0, "V1": 0.5}``.
+
+        A key may name a parameter too (``{"V1 dc": 0.5}``); numbers are written exactly and
+        must be finite; strings are passed as they are. Commands are joined with ``;`` into as
+        few calls as the 1023-character limit allows.
+        """
+        parts = []
+        for element, value in values.items():
+            text = value if isinstance(value, str) else spice_number(value, str(element))
+            parts.append(f"alter {element} = {text}")
+        with self._lock:
+            for chunk in _join_commands(parts):
+                self.command(chunk)
+
+    def op(self, names: Sequence[str] | None = None) -> dict[str, float]:
+        """Run an operating-point analysis; node voltages ``"v(node)"`` and currents ``"i(el)"``.
+
+        ``names`` (keys such as ``"v(n3)"`` or ``"i(vd0)"``) limits what is read.
+        """
+        with self._lock:
+            data = self._analysis("op", names)
+            return {k: float(v[0]) for k, v in data.items()}
+
+    def dc(
+        self,
+        source: str,
+        start: float,
+        stop: float,
+        step: float,
+        names: Sequence[str] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Sweep the value of an independent source (or resistor) and return every vector.
+
+        The sweep values are under ``"v-sweep"`` (or ``"i-sweep"``, ``"res-sweep"``).
+        """
+        text = (
+            f"dc {source.lower()} {spice_number(start, 'dc start')} "
+            f"{spice_number(stop, 'dc stop')} {spice_number(step, 'dc step')}"
+        )
+        with self._lock:
+            return self._analysis(text, names)
+
+    def tran(
+        self,
+        step_s: float,
+        stop_s: float,
+        start_s: float = 0.0,
+        max_step_s: float | None = None,
+        uic: bool = False,
+        pause_at_s: float | None = None,
+        names: Sequence[str] | None = None,
+        tail: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Run a transient analysis (``tran step stop start max [uic]``), times in seconds.
+
+        With ``pause_at_s`` the analysis stops there and stays paused (``paused`` is True) with
+        the data so far; :meth:`alter` then :meth:`resume` to continue. ``names`` limits the
+        vectors read and ``tail`` the number of last time points returned.
+        """
+        text = (
+            f"tran {spice_number(step_s, 'step_s')} {spice_number(stop_s, 'stop_s')} "
+            f"{spice_number(start_s, 'start_s')}"
+        )
+        if max_step_s is not None:
+            text += f" {spice_number(max_step_s, 'max_step_s')}"
+        if uic:
+            text += " uic"
+        with self._lock:
+            self._end_transient()
+            self._tran_stop_s = float(stop_s)
+            self._set_pause(pause_at_s, initial=True)
+            return self._analysis(text, names, transient=True, tail=tail)
+
+    def resume(
+        self,
+        pause_at_s: float | None = None,
+        names: Sequence[str] | None = None,
+        tail: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Continue a paused transient to ``pause_at_s`` (or its end).
+
+        Returns the data since the start of the transient (or its last ``tail`` points); raises
+        ``UserError`` for a pause time not after the current one.
+        """
+        with self._lock:
+            if not self._paused:
+                raise SpiceError("resume: no transient analysis is paused")
+            self._set_pause(pause_at_s, initial=False)
+            return self._analysis("resume", names, transient=True, tail=tail)
+
+    @property
+    def paused(self) -> bool:
+        """True while a transient started with ``pause_at_s`` waits for :meth:`resume`."""
+        return self._paused
+
+    @property
+    def transient_time_s(self) -> float | None:
+        """Simulated time reached by the paused transient (None when nothing is paused)."""
+        if not self._paused:
+            return None
+        time_s = self._read("time", tail=1)
+        return float(time_s[-1]) if time_s is not None and time_s.size else None
+
+    def stop_transient(self) -> None:
+        """Abandon a paused transient and free its data."""
+        with self._lock:
+            self._end_transient()
+
+    def vectors(
+        self, names: Sequence[str] | None = None, tail: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """Vectors of the current plot (all, or the keys in ``names``) as copies.
+
+        ``tail`` keeps only the last points of each vector.
+        """
+        with self._lock:
+            if names is None:
+                plot = self._lib.ngSpice_CurPlot()
+                listing = self._lib.ngSpice_AllVecs(plot)
+                found, i = [], 0
+                while listing and listing[i]:
+                    found.append(listing[i].decode())
+                    i += 1
+                return {_key(n): self._read(n, tail) for n in found}
+            data = {}
+            for key in names:
+                vector = self._read(_vector_name(key), tail)
+                if vector is None:
+                    raise SpiceError(f"no such vector {key!r} in the last analysis")
+                data[key] = vector
+            return data
+
+    def reset(self) -> None:
+        """ngspice ``reset`` of the current circuit (discards earlier ``alter`` changes)."""
+        with self._lock:
+            self._end_transient()
+            self.command("reset")
+
+    def recycle(self) -> None:
+        """Remove every circuit, plot, breakpoint and pause: a clean ngspice, same process."""
+        with self._lock:
+            self._end_transient()
+            self._run("delete all")
+            for name in list(self._names):
+                self.remove(name)
+            for _ in range(len(self._listed_titles()[0])):
+                self._run("remcirc")
+            self._circuits, self._names, self._current = [], {}, None
+            self._run("destroy all")
+            self._exit_requested = None
+
+    # -- analyses -----------------------------------------------------------------------------
+    def _analysis(
+        self,
+        text: str,
+        names: Sequence[str] | None,
+        transient: bool = False,
+        tail: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        if not transient:
+            self._end_transient()
+        lines = self._run(text)
+        try:
+            self._check(lines, repr(text), tolerate=_PAUSE_LINES if transient else ())
+        except SpiceError:
+            self._end_transient()
+            self._run("destroy all")
+            raise
+        if transient:
+            self._check_pause()
+        try:
+            return self.vectors(names, tail)
+        finally:
+            if not self._paused:
+                self._end_transient()
+                self._run("destroy all")
+
+    def _reached_end(self) -> bool:
+        time_s = self._read("time", tail=1)
+        if time_s is None or not time_s.size or self._tran_stop_s is None:
+            return True
+        return float(time_s[-1]) >= self._tran_stop_s * (1 - 1e-12)
+
+    def _set_pause(self, pause_at_s: float | None, initial: bool) -> None:
+        self._run("delete all")
+        self._pause_at_s = None
+        if pause_at_s is None:
+            return
+        when = float(spice_number(pause_at_s, "pause_at_s"))
+        reached = None if initial else self.transient_time_s
+        if when <= 0 or (reached is not None and when <= reached):
+            raise UserError(
+                f"pause_at_s {when!r}: must be after the current transient time "
+                f"{reached if reached is not None else 0.0!r} s"
+            )
+        # `time >= guard` cannot be stepped over by rounding; at the start of `tran` ngspice
+        # turns the stop condition into a breakpoint, while paused it ignores that, so an
+        # explicit breakpoint lands the step on `when` (measured: within 1 ULP).
+        guard = when - 16 * float(np.spacing(when))
+        self.command(f"stop when time >= {spice_number(guard)}")
+        if not initial:
+            self._lib.ngSpice_SetBkpt(when)
+        self._pause_at_s = when
+
+    def _check_pause(self) -> None:
+        if self._pause_at_s is None:
+            self._paused = False
+            return
+        self._paused = not self._reached_end()
+        if not self._paused:
+            return
+        reached = self.transient_time_s
+        when = self._pause_at_s
+        if reached is None or abs(reached - when) > 1e-9 * abs(when) + 1e-18:
+            self._end_transient()
+            raise SpiceError(
+                f"transient pause at {when!r} s stopped at {reached!r} s instead; "
+                "use a maximum time step below the pause interval"
+            )
+
+    def _end_transient(self) -> None:
+        if self._paused or self._pause_at_s is not None:
+            self._run("delete all")
+            self._run("destroy all")
+        self._paused = False
+        self._pause_at_s = None
+
+    def _read(self, vector_name: str, tail: int | None = None) -> np.ndarray | None:
+        pointer = self._lib.ngGet_Vec_Info(vector_name.encode())
+        self._lines = []
+        if not pointer:
+            return None
+        info = pointer.contents
+        n = int(info.v_length)
+        first = 0 if tail is None else max(0, n - int(tail))
+        if info.v_realdata:
+            if n - first == 1:
+                return np.array([info.v_realdata[first]])
+            address = ctypes.cast(info.v_realdata, ctypes.c_void_p).value + 8 * first
+            data = np.empty(n - first, dtype=np.float64)
+        elif info.v_compdata:
+            address = info.v_compdata + 16 * first
+            data = np.empty(n - first, dtype=np.complex128)
+        else:
+            return np.zeros(0)
+        ctypes.memmove(data.ctypes.data, address, data.nbytes)
+        return data
+
+
+def _join_commands(parts: Sequence[str]) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for part in parts:
+        if len(part) > MAX_COMMAND_CHARS:
+            raise SpiceError(f"ngspice command too long ({len(part)} characters): {part[:60]}...")
+        candidate = f"{current}; {part}" if current else part
+        if len(candidate) > MAX_COMMAND_CHARS:
+            chunks.append(current)
+            candidate = part
+        current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+_SESSION: SpiceSession | None = None
+_SESSION_LOCK = threading.Lock()
+
+
+def get_session() -> SpiceSession:
+    """The process's one ngspice session (created, and the library loaded, on first use).
+
+    Raises
+    ------
+    SpiceNotFoundError
+        When the ngspice shared library is missing or too old (with an install hint).
+    """
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            _SESSION = SpiceSession()
+        return _SESSION
