@@ -99,15 +99,14 @@ class Network:
         if not np.issubdtype(edges.dtype, np.integer):
             if not np.all(np.isfinite(edges.astype(float))) or np.any(edges != np.round(edges)):
                 raise UserError(f"network {self.name}: edge node indices must be whole numbers")
-            edges = edges.astype(np.int64)
-        edges = edges.astype(np.int64)
         bad = np.flatnonzero((edges < 0).any(axis=1) | (edges >= n).any(axis=1))
         if bad.size:
-            a, b = edges[bad[0]]
+            a, b = (str(int(v)) if abs(v) < 1e15 else f"{v:g}" for v in edges[bad[0]].tolist())
             raise UserError(
                 f"network {self.name}: edge {bad[0]} ({a}, {b}) names a missing node; "
                 f"nodes are 0..{n - 1}"
             )
+        edges = edges.astype(np.int64)
         loops = np.flatnonzero(edges[:, 0] == edges[:, 1])
         if loops.size:
             raise UserError(
@@ -117,7 +116,9 @@ class Network:
         _, first, counts = np.unique(key, axis=0, return_index=True, return_counts=True)
         if np.any(counts > 1):
             dup = key[first[np.argmax(counts > 1)]]
-            raise UserError(f"network {self.name}: duplicate edge between nodes {dup[0]} and {dup[1]}")
+            raise UserError(
+                f"network {self.name}: duplicate edge between nodes {dup[0]} and {dup[1]}"
+            )
         r = np.asarray(self.resistance_ohm, dtype=float)
         if r.shape != (edges.shape[0],):
             raise UserError(
@@ -129,6 +130,11 @@ class Network:
                 f"network {self.name}: resistance_ohm[{bad_r[0]}] = {r[bad_r[0]]} must be a "
                 "positive finite number of ohm"
             )
+        if n > len(edges) + 1:
+            raise UserError(
+                f"network {self.name}: disconnected ({n} nodes but {len(edges)} edges; a "
+                f"connected network needs at least {n - 1})"
+            )
         graph = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
         n_parts, labels = connected_components(graph, directed=False)
         if n_parts > 1:
@@ -139,13 +145,30 @@ class Network:
             )
         positions = None
         if self.positions is not None:
-            positions = np.asarray(self.positions, dtype=float)
+            try:
+                positions = np.asarray(self.positions, dtype=float)
+            except (TypeError, ValueError):
+                raise UserError(
+                    f"network {self.name}: positions must be {n} finite [x, y] pairs"
+                ) from None
             if positions.shape != (n, 2) or not np.all(np.isfinite(positions)):
                 raise UserError(
                     f"network {self.name}: positions must be {n} finite [x, y] pairs, "
                     f"got shape {positions.shape}"
                 )
             positions = _frozen(positions)
+        box = self.box_size
+        if box is not None:
+            if (
+                isinstance(box, bool)
+                or not isinstance(box, int | float | np.integer | np.floating)
+                or not 0 < box < np.inf
+            ):
+                raise UserError(
+                    f"network {self.name}: box_size {box!r} must be a positive finite number "
+                    "(or absent)"
+                )
+            object.__setattr__(self, "box_size", float(box))
         names = tuple(str(s) for s in self.node_names) or tuple(f"n{i}" for i in range(n))
         if len(names) != n or len(set(names)) != n:
             raise UserError(f"network {self.name}: node_names must be {n} distinct names")
@@ -170,7 +193,9 @@ class Network:
             return names.index(node)
         try:
             index = int(node)
-        except (TypeError, ValueError):
+            if isinstance(node, float | np.floating) and index != node:
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
             raise UserError(f"network {self.name}: unknown node {node!r}") from None
         if not 0 <= index < self.n_nodes:
             raise UserError(
@@ -194,7 +219,7 @@ class Network:
         return self._node_index(node, self.node_names)
 
     def incidence(self) -> np.ndarray:
-        """Dense signed incidence matrix, shape (E, N): +1 at ``edges[:, 0]``, -1 at ``edges[:, 1]``.
+        """Dense signed incidence matrix (E, N): +1 at ``edges[:, 0]``, -1 at ``edges[:, 1]``.
 
         The voltage drop of every edge is ``incidence() @ v`` (``dV_i = V(a_i) - V(b_i)``).
         """
@@ -360,6 +385,8 @@ def _parse_builtin(spec: str) -> Network | None:
                 raise ValueError
             seed = int(parts[2]) if len(parts) == 3 else 0
             return random_geometric(int(parts[0]), float(parts[1]), seed)
+    except UserError:
+        raise
     except ValueError:
         raise UserError(
             f"--network {spec!r}: malformed; use square:RxC (e.g. square:4x4) or "
@@ -397,7 +424,11 @@ def read_json(path: str | Path) -> Network:
     except UnicodeDecodeError:
         raise UserError(f"network file {path}: not a text file") from None
     except json.JSONDecodeError as exc:
-        raise UserError(f"network file {path}: malformed JSON ({exc.msg}, line {exc.lineno})") from None
+        raise UserError(
+            f"network file {path}: malformed JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
+    except RecursionError:
+        raise UserError(f"network file {path}: malformed JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise UserError(f"network file {path}: expected a JSON object with nodes and edges")
     missing = [k for k in ("nodes", "edges") if k not in data]
@@ -428,17 +459,20 @@ def read_json(path: str | Path) -> Network:
     if isinstance(nodes, bool) or not isinstance(nodes, int):
         raise UserError(f"network file {path}: nodes must be a whole number, got {nodes!r}")
     name = str(data.get("name", path.stem))
+    lists = {}
+    for key in ("node_names", "inputs", "outputs", "grounds"):
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            raise UserError(f"network file {path}: {key} must be a list, got {value!r}")
+        lists[key] = tuple(value)
     return Network(
         n_nodes=nodes,
         edges=edges_array,
         resistance_ohm=resistance_array,
         positions=data.get("positions"),
-        node_names=tuple(data.get("node_names", ())),
-        inputs=tuple(data.get("inputs", ())),
-        outputs=tuple(data.get("outputs", ())),
-        grounds=tuple(data.get("grounds", ())),
         name=name,
         box_size=data.get("box_size"),
+        **lists,
     )
 
 
@@ -476,12 +510,13 @@ def read_text(path: str | Path, resistance_ohm: float = DEFAULT_RESISTANCE_OHM) 
             f"({1 + n + e} lines) but the file has {len(lines)} non-empty lines (truncated?)"
         )
     try:
-        positions = np.array([[float(v) for v in ln] for ln in lines[1 : 1 + n]])
+        position_rows = [[float(v) for v in ln] for ln in lines[1 : 1 + n]]
         edge_rows = [[float(v) for v in ln] for ln in lines[1 + n :]]
     except ValueError:
         raise UserError(f"network file {path}: non-numeric value in positions or edges") from None
-    if positions.shape != (n, 2):
+    if any(len(row) != 2 for row in position_rows):
         raise UserError(f"network file {path}: each position line must be 'x y'")
+    positions = np.array(position_rows)
     if any(len(row) != 2 for row in edge_rows):
         raise UserError(f"network file {path}: each edge line must be 'i j'")
     return Network(
