@@ -13,8 +13,10 @@ Shapes: N nodes, E edges, K resistance vectors, X examples, D driven nodes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from coupled.errors import UserError
 from coupled.networks import Network
@@ -155,3 +157,232 @@ def kcl_residual_a(network: Network, node_v: np.ndarray, resistance_ohm: np.ndar
     """Net current into each node (ampere), shape (..., N); zero at undriven nodes."""
     lap = laplacians(network, 1.0 / np.asarray(resistance_ohm, float))
     return np.asarray(node_v) @ lap.T
+
+
+# -- batched sparse elimination with a shared schedule ------------------------------------------
+#
+# Many tasks on one graph differ only in their conductances and in which nodes are driven. With
+# driven rows and columns replaced by the identity (as in ``dirichlet_solve``) every task's system
+# has the sparsity pattern of the graph, so one symbolic elimination serves all of them. The
+# schedule eliminates, round after round, an independent set of low-degree nodes: nodes of one
+# round do not touch each other, so a round is a handful of vectorised numpy operations over all
+# tasks at once (gather, multiply, scatter-add through a small sparse matrix). Tasks are the last,
+# contiguous axis of every work array, and every task's arithmetic is the same sequence of
+# operations whatever the batch, so a task gives bit-identical results alone or in any batch.
+
+
+@dataclass(frozen=True, eq=False)
+class _Round:
+    pivots: np.ndarray  # (r,) nodes eliminated in this round
+    pivot_entry: np.ndarray  # (r,) entry index of each pivot's diagonal
+    nb_node: np.ndarray  # (q,) neighbour u of each (pivot, neighbour) link
+    nb_pivot: np.ndarray  # (q,) position (0..r-1) of the link's pivot
+    nb_entry: np.ndarray  # (q,) entry index of (u, v)
+    pair_first: np.ndarray  # (s,) link index of u in the pair update A_uw -= l_uv A_vw
+    pair_second_entry: np.ndarray  # (s,) entry index of (v, w)
+    pair_targets: np.ndarray  # (t,) unique target entries (u, w)
+    pair_scatter: sp.csr_matrix  # (t, s) sums products into targets
+    rhs_targets: np.ndarray  # (m,) unique neighbour nodes
+    rhs_scatter: sp.csr_matrix  # (m, q) sums link contributions into nodes
+    back_gather: sp.csr_matrix  # (r, q) sums link contributions into pivots
+
+
+@dataclass(frozen=True, eq=False)
+class EliminationPlan:
+    """Symbolic elimination schedule of one graph, shared by every batch of tasks on it.
+
+    Build it with :func:`plan_elimination`; solve with :func:`planned_solve`.
+
+    Attributes
+    ----------
+    n_nodes, n_edges
+        Size of the graph.
+    n_entries
+        Stored entries of the filled upper triangle (diagonal first, then edges, then fill).
+    edge_entry
+        Entry index of each edge's off-diagonal, shape (E,).
+    rounds
+        The elimination rounds (internal).
+    """
+
+    n_nodes: int
+    n_edges: int
+    n_entries: int
+    edges: np.ndarray
+    edge_entry: np.ndarray
+    rounds: tuple[_Round, ...]
+    incidence_t: sp.csr_matrix  # (N, E) signed incidence transposed
+    abs_incidence_t: sp.csr_matrix  # (N, E) unsigned
+
+    @property
+    def n_pairs(self) -> int:
+        """Multiply-add pairs per factorisation (the arithmetic cost per task)."""
+        return int(sum(r.pair_first.size for r in self.rounds))
+
+
+def plan_elimination(network: Network, slack: int = 3) -> EliminationPlan:
+    """Plan the elimination of ``network``'s nodes in rounds of independent low-degree nodes.
+
+    Parameters
+    ----------
+    network
+        The graph (resistances and roles are ignored).
+    slack
+        A round takes nodes whose current degree is at most the minimum degree plus ``slack``:
+        larger values mean fewer rounds (less Python overhead) but more fill (more arithmetic).
+
+    Returns
+    -------
+    EliminationPlan
+    """
+    n = network.n_nodes
+    edges = network.edges
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges.tolist():
+        adj[a].add(b)
+        adj[b].add(a)
+    entry: dict[tuple[int, int], int] = {(i, i): i for i in range(n)}
+    for a, b in edges.tolist():
+        entry[(min(a, b), max(a, b))] = len(entry)
+
+    def key(i: int, j: int) -> int:
+        k = (min(i, j), max(i, j))
+        if k not in entry:
+            entry[k] = len(entry)
+        return entry[k]
+
+    remaining = set(range(n))
+    rounds = []
+    while remaining:
+        degree = {v: len(adj[v]) for v in remaining}
+        lowest = min(degree.values())
+        chosen: list[int] = []
+        blocked: set[int] = set()
+        for v in sorted(remaining, key=lambda u: (degree[u], u)):
+            if degree[v] > lowest + slack:
+                break
+            if v not in blocked:
+                chosen.append(v)
+                blocked |= adj[v] | {v}
+        nb_node, nb_pivot, nb_entry, first, second, target = [], [], [], [], [], []
+        link_of: dict[tuple[int, int], int] = {}
+        for pos, v in enumerate(chosen):
+            for u in sorted(adj[v]):
+                link_of[(v, u)] = len(nb_node)
+                nb_node.append(u)
+                nb_pivot.append(pos)
+                nb_entry.append(key(u, v))
+        for v in chosen:
+            nbs = sorted(adj[v])
+            for i, u in enumerate(nbs):
+                for w in nbs[i:]:
+                    first.append(link_of[(v, u)])
+                    second.append(key(v, w))
+                    target.append(key(u, w))
+            for u in nbs:
+                adj[u] |= adj[v]
+                adj[u] -= {u, v}
+            adj[v] = set()
+            remaining.discard(v)
+        rounds.append(_round(chosen, nb_node, nb_pivot, nb_entry, first, second, target))
+    n_edges = network.n_edges
+    rows = np.concatenate([edges[:, 0], edges[:, 1]])
+    cols = np.concatenate([np.arange(n_edges)] * 2)
+    signs = np.concatenate([np.ones(n_edges), -np.ones(n_edges)])
+    return EliminationPlan(
+        n_nodes=n,
+        n_edges=n_edges,
+        n_entries=len(entry),
+        edges=edges,
+        edge_entry=np.array([entry[(min(a, b), max(a, b))] for a, b in edges.tolist()]),
+        rounds=tuple(rounds),
+        incidence_t=sp.csr_matrix((signs, (rows, cols)), shape=(n, n_edges)),
+        abs_incidence_t=sp.csr_matrix((np.abs(signs), (rows, cols)), shape=(n, n_edges)),
+    )
+
+
+def _scatter(targets: list[int] | np.ndarray, n_sources: int) -> tuple[np.ndarray, sp.csr_matrix]:
+    unique, index = np.unique(np.asarray(targets, dtype=np.int64), return_inverse=True)
+    matrix = sp.csr_matrix(
+        (np.ones(n_sources), (index, np.arange(n_sources))), shape=(unique.size, n_sources)
+    )
+    return unique, matrix
+
+
+def _round(chosen, nb_node, nb_pivot, nb_entry, first, second, target) -> _Round:
+    q, s = len(nb_node), len(first)
+    pair_targets, pair_scatter = _scatter(target, s)
+    rhs_targets, rhs_scatter = _scatter(nb_node, q)
+    back = sp.csr_matrix((np.ones(q), (nb_pivot, np.arange(q))), shape=(len(chosen), q))
+    as_int = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+    return _Round(
+        pivots=as_int(chosen),
+        pivot_entry=as_int(chosen),
+        nb_node=as_int(nb_node),
+        nb_pivot=as_int(nb_pivot),
+        nb_entry=as_int(nb_entry),
+        pair_first=as_int(first),
+        pair_second_entry=as_int(second),
+        pair_targets=pair_targets,
+        pair_scatter=pair_scatter,
+        rhs_targets=rhs_targets,
+        rhs_scatter=rhs_scatter,
+        back_gather=back,
+    )
+
+
+def planned_system(
+    plan: EliminationPlan, conductance_s: np.ndarray, driven_mask: np.ndarray
+) -> np.ndarray:
+    """Entries of the Dirichlet systems of a batch, shape (n_entries, K), tasks last.
+
+    ``conductance_s`` has shape (K, E), ``driven_mask`` shape (K, N) (True where the node voltage
+    is imposed). Driven rows and columns become the identity, as in :func:`dirichlet_solve`.
+    """
+    g = np.ascontiguousarray(np.asarray(conductance_s, dtype=float).T)  # (E, K)
+    driven = np.asarray(driven_mask, dtype=bool).T  # (N, K)
+    entries = np.zeros((plan.n_entries, g.shape[1]))
+    free_edge = ~(driven[plan.edges[:, 0]] | driven[plan.edges[:, 1]])
+    entries[plan.edge_entry] = np.where(free_edge, -g, 0.0)
+    entries[: plan.n_nodes] = np.where(driven, 1.0, plan.abs_incidence_t @ g)
+    return entries
+
+
+def planned_solve(plan: EliminationPlan, entries: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve a batch of systems built by :func:`planned_system`.
+
+    Parameters
+    ----------
+    plan
+        The graph's schedule.
+    entries
+        System entries, shape (n_entries, K); not modified.
+    rhs
+        Right-hand sides, shape (N, K, C): imposed voltages at driven nodes, net injected current
+        (minus the coupling to driven neighbours) at the others.
+
+    Returns
+    -------
+    numpy.ndarray
+        Node voltages, shape (N, K, C).
+    """
+    a = entries.copy()
+    b = np.array(rhs, dtype=float, copy=True)
+    k, c = b.shape[1], b.shape[2]
+    for r in plan.rounds:
+        pivot = a[r.pivot_entry]  # (r, K)
+        link = a[r.nb_entry] / pivot[r.nb_pivot]  # l_uv, (q, K)
+        if r.pair_first.size:
+            products = link[r.pair_first] * a[r.pair_second_entry]
+            a[r.pair_targets] -= r.pair_scatter @ products
+        if r.nb_node.size:
+            contrib = link[:, :, None] * b[r.pivots[r.nb_pivot]]
+            b[r.rhs_targets] -= (r.rhs_scatter @ contrib.reshape(-1, k * c)).reshape(-1, k, c)
+    x = np.empty_like(b)
+    for r in reversed(plan.rounds):
+        value = b[r.pivots]
+        if r.nb_node.size:
+            contrib = a[r.nb_entry][:, :, None] * x[r.nb_node]
+            value -= (r.back_gather @ contrib.reshape(-1, k * c)).reshape(-1, k, c)
+        x[r.pivots] = value / a[r.pivot_entry][:, :, None]
+    return x

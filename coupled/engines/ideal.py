@@ -1,0 +1,211 @@
+"""The ``ideal`` engine: exact linear algebra, many tasks as one batched computation.
+
+Per step and task one sparse factorisation serves the free and the clamped state. With inputs
+and grounds driven, the engine solves for the node voltages per volt on each input (the free
+transfer) and per ampere injected at each output (the clamp response ``Z``), all K tasks at once
+through the shared elimination schedule of :func:`coupled.solver.plan_elimination`. Clamping the
+outputs at ``V_C`` is the free state plus the response to output currents ``lambda`` that solve
+the small O x O system ``G lambda = V_C - V_F`` (``G`` = ``Z`` at the outputs, a Schur
+complement). Batch sums over examples are done on the small (k, O) statistics instead of per
+example: ``sum_j w_j (dC_j^2 - dF_j^2) = sum_j w_j dP_j (2 dF_j + dP_j)`` with ``dF = A x`` and
+``dP = B lambda`` gives quadratic forms in ``sum_j w_j x_j lambda_j^T`` and
+``sum_j w_j lambda_j lambda_j^T``.
+
+Every operation acts element-wise on arrays whose last axis is the task, so a task gives the same
+bits alone or in any batch. Options (``engine_options``): ``slack`` (int, default 3), the degree
+slack of the elimination schedule (fewer rounds against more fill).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from coupled.engines.base import Engine, Measurement
+from coupled.errors import UserError
+from coupled.solver import plan_elimination, planned_solve, planned_system
+
+if TYPE_CHECKING:
+    from coupled.networks import Network
+    from coupled.tasks import Task
+    from coupled.training import TrainConfig
+
+
+@dataclass(frozen=True, eq=False)
+class _Response:
+    drops_in: np.ndarray  # (k, E, K) edge drops per volt on each input
+    drops_out: np.ndarray  # (O, E, K) edge drops per ampere into each output
+    transfer: np.ndarray  # (O, k, K) free outputs per volt on each input
+    clamp_inverse: np.ndarray  # (O, O, K) inverse of G: output currents per volt of clamp
+
+
+class IdealEngine(Engine):
+    """Exact, batched solver engine (see the module docstring)."""
+
+    name = "ideal"
+    options: ClassVar[dict] = {"slack": 3}
+
+    @classmethod
+    def check_options(cls, options: dict) -> dict:
+        """Options with defaults filled in; ``UserError`` for unknown keys or bad values."""
+        merged = super().check_options(options)
+        slack = merged["slack"]
+        if isinstance(slack, bool) or not isinstance(slack, int) or slack < 0:
+            raise UserError(f"--engine-option slack={slack!r}: must be a whole number >= 0")
+        return merged
+
+    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+        """Plan the elimination and the per-task index tables."""
+        super().prepare(network, tasks, config)
+        options = self.check_options(dict(config.engine_options))
+        self.plan = plan_elimination(network, slack=options["slack"])
+        n, k_tasks = network.n_nodes, len(tasks)
+        self.inputs = np.array([t.inputs for t in tasks], dtype=np.int64).T  # (k, K)
+        self.outputs = np.array([t.outputs for t in tasks], dtype=np.int64).T  # (O, K)
+        k, o = self.inputs.shape[0], self.outputs.shape[0]
+        driven = np.zeros((n, k_tasks), dtype=bool)
+        cols = np.arange(k_tasks)
+        for row in self.inputs:
+            driven[row, cols] = True
+        for t, task in enumerate(tasks):
+            driven[list(task.grounds), t] = True
+        self.driven = driven
+        unit = np.zeros((n, k_tasks, k + o))
+        for j in range(k):
+            unit[self.inputs[j], cols, j] = 1.0
+        for j in range(o):
+            unit[self.outputs[j], cols, k + j] = 1.0
+        self.unit = unit
+        incidence = network.incidence()  # (E, N)
+        self.input_columns = incidence[:, self.inputs]  # (E, k, K)
+        self.eta = float(config.eta)
+        # Examples as (k, K, X) and (O, K, X): tasks before examples, examples last.
+        self.train_x = np.ascontiguousarray(np.moveaxis(self.train_inputs_v, 2, 0))
+        self.train_y = np.ascontiguousarray(np.moveaxis(self.train_targets_v, 2, 0))
+        self._cached: tuple[np.ndarray, _Response] | None = None
+
+    # -- the exact solve ----------------------------------------------------------------------
+    def _response(self, resistance_ohm: np.ndarray) -> _Response:
+        if self._cached is not None and self._cached[0] is resistance_ohm:
+            return self._cached[1]
+        plan = self.plan
+        g = 1.0 / np.asarray(resistance_ohm, dtype=float)  # (K, E)
+        k_tasks = g.shape[0]
+        k = self.inputs.shape[0]
+        entries = planned_system(plan, g, self.driven.T)
+        coupling = g.T[:, None, :] * self.input_columns  # (E, k, K)
+        lap_cols = (plan.incidence_t @ coupling.reshape(plan.n_edges, -1)).reshape(
+            plan.n_nodes, k, k_tasks
+        )
+        rhs = self.unit.copy()
+        rhs[:, :, :k] = np.where(
+            self.driven[:, :, None], self.unit[:, :, :k], -np.moveaxis(lap_cols, 1, 2)
+        )
+        x = planned_solve(plan, entries, rhs)  # (N, K, k + O)
+        x = np.ascontiguousarray(np.moveaxis(x, 2, 0))  # (k + O, N, K)
+        edges = plan.edges
+        drops = x[:, edges[:, 0]] - x[:, edges[:, 1]]  # (k + O, E, K)
+        cols = np.arange(k_tasks)
+        at_outputs = x[:, self.outputs, cols]  # (k + O, O, K)
+        response = _Response(
+            drops_in=drops[:k],
+            drops_out=drops[k:],
+            transfer=np.ascontiguousarray(np.moveaxis(at_outputs[:k], 1, 0)),
+            clamp_inverse=_spd_inverse(np.moveaxis(at_outputs[k:], 1, 0)),
+        )
+        self._cached = (resistance_ohm, response)
+        return response
+
+    def _states(self, resp: _Response, x: np.ndarray, y: np.ndarray):
+        """Free outputs (O, K, X) and clamp currents lambda (O, K, X) for examples x, y."""
+        free = _apply(resp.transfer, x)
+        delta = self.eta * (y - free)
+        return free, _apply(resp.clamp_inverse, delta)
+
+    # -- engine interface -----------------------------------------------------------------------
+    def measure(self, resistance_ohm: np.ndarray, example_index: np.ndarray) -> Measurement:
+        """Free and clamped drops (K, X, E) for training examples ``example_index`` (K, X)."""
+        resp = self._response(resistance_ohm)
+        x = _take_examples(self.train_x, example_index)
+        y = _take_examples(self.train_y, example_index)
+        free, current = self._states(resp, x, y)
+        free_drop = _contract(resp.drops_in, x)  # (E, K, X)
+        clamped_drop = free_drop + _contract(resp.drops_out, current)
+        return Measurement(
+            free_drop_v=np.moveaxis(free_drop, 0, 2),
+            clamped_drop_v=np.moveaxis(clamped_drop, 0, 2),
+            free_output_v=np.moveaxis(free, 0, 2),
+        )
+
+    def contrast(self, resistance_ohm: np.ndarray, example_mask: np.ndarray) -> np.ndarray:
+        """Exact ``sum_j w_j [(I^C)^2 - (I^F)^2]`` (K, E) from the small batch statistics."""
+        resp = self._response(resistance_ohm)
+        x, current = self.train_x, self._states(resp, self.train_x, self.train_y)[1]
+        w = np.asarray(example_mask, dtype=float)  # (K, X)
+        k, o = x.shape[0], current.shape[0]
+        # m[a][b] = sum_j w_j x_j[a] lambda_j[b]; q[b][c] = sum_j w_j lambda_j[b] lambda_j[c]
+        wl = current * w
+        m = [[(x[a] * wl[b]).sum(axis=-1) for b in range(o)] for a in range(k)]
+        q = [[(current[b] * wl[c]).sum(axis=-1) for c in range(o)] for b in range(o)]
+        din, dout = resp.drops_in, resp.drops_out
+        total = np.zeros(din.shape[1:])
+        for b in range(o):
+            inner = 2.0 * sum(din[a] * m[a][b] for a in range(k))
+            inner = inner + sum(dout[c] * q[b][c] for c in range(o))
+            total += dout[b] * inner
+        return total.T / resistance_ohm**2
+
+    def predict(self, resistance_ohm: np.ndarray, inputs_v: np.ndarray) -> np.ndarray:
+        """Free outputs (K, X, O) for inputs (K, X, k)."""
+        resp = self._response(resistance_ohm)
+        x = np.moveaxis(np.asarray(inputs_v, dtype=float), 2, 0)
+        return np.moveaxis(_apply(resp.transfer, x), 0, 2)
+
+
+ENGINE = IdealEngine
+
+
+def _apply(matrix: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Per-task matrix (R, C, K) times vectors (C, K, X) -> (R, K, X), element-wise over tasks."""
+    rows, cols = matrix.shape[:2]
+    out = np.empty((rows,) + vectors.shape[1:])
+    for i in range(rows):
+        acc = matrix[i, 0][:, None] * vectors[0]
+        for j in range(1, cols):
+            acc = acc + matrix[i, j][:, None] * vectors[j]
+        out[i] = acc
+    return out
+
+
+def _contract(drops: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Edge drops (C, E, K) weighted by vectors (C, K, X) -> (E, K, X)."""
+    acc = drops[0][:, :, None] * vectors[0]
+    for j in range(1, drops.shape[0]):
+        acc = acc + drops[j][:, :, None] * vectors[j]
+    return acc
+
+
+def _take_examples(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Rows ``index`` (K, X) of each task's examples: table (C, K, Xall) -> (C, K, X)."""
+    return np.take_along_axis(table, np.asarray(index)[None], axis=2)
+
+
+def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of small SPD matrices (O, O, K) by Gauss-Jordan without pivoting, per task."""
+    o = matrix.shape[0]
+    a = np.array(matrix, dtype=float)
+    inv = np.zeros_like(a)
+    for i in range(o):
+        inv[i, i] = 1.0
+    for p in range(o):
+        pivot = a[p, p].copy()
+        a[p] /= pivot
+        inv[p] /= pivot
+        for r in range(o):
+            if r != p:
+                factor = a[r, p].copy()
+                a[r] -= factor * a[p]
+                inv[r] -= factor * inv[p]
+    return inv
