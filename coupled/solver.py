@@ -199,6 +199,8 @@ class EliminationPlan:
         Size of the graph.
     n_entries
         Stored entries of the filled upper triangle (diagonal first, then edges, then fill).
+    tail_nodes
+        Nodes left after the rounds; their Schur complement is solved as one dense system.
     edge_entry
         Entry index of each edge's off-diagonal, shape (E,).
     rounds
@@ -211,6 +213,8 @@ class EliminationPlan:
     edges: np.ndarray
     edge_entry: np.ndarray
     rounds: tuple[_Round, ...]
+    tail_nodes: np.ndarray  # (m,) nodes solved densely after the rounds
+    tail_entries: np.ndarray  # (m, m) entry index of each pair of tail nodes
     incidence_t: sp.csr_matrix  # (N, E) signed incidence transposed
     abs_incidence_t: sp.csr_matrix  # (N, E) unsigned
 
@@ -220,7 +224,7 @@ class EliminationPlan:
         return int(sum(r.pair_first.size for r in self.rounds))
 
 
-def plan_elimination(network: Network, slack: int = 3) -> EliminationPlan:
+def plan_elimination(network: Network, slack: int = 1, dense_tail: int = 20) -> EliminationPlan:
     """Plan the elimination of ``network``'s nodes in rounds of independent low-degree nodes.
 
     Parameters
@@ -230,6 +234,9 @@ def plan_elimination(network: Network, slack: int = 3) -> EliminationPlan:
     slack
         A round takes nodes whose current degree is at most the minimum degree plus ``slack``:
         larger values mean fewer rounds (less Python overhead) but more fill (more arithmetic).
+    dense_tail
+        Stop the rounds when at most this many nodes remain (they have become nearly a clique)
+        and solve their Schur complement with one batched dense LAPACK solve.
 
     Returns
     -------
@@ -253,7 +260,7 @@ def plan_elimination(network: Network, slack: int = 3) -> EliminationPlan:
 
     remaining = set(range(n))
     rounds = []
-    while remaining:
+    while len(remaining) > dense_tail:
         degree = {v: len(adj[v]) for v in remaining}
         lowest = min(degree.values())
         chosen: list[int] = []
@@ -285,6 +292,8 @@ def plan_elimination(network: Network, slack: int = 3) -> EliminationPlan:
             adj[v] = set()
             remaining.discard(v)
         rounds.append(_round(chosen, nb_node, nb_pivot, nb_entry, first, second, target))
+    tail = np.array(sorted(remaining), dtype=np.int64)
+    tail_entries = np.array([[key(i, j) for j in tail.tolist()] for i in tail.tolist()])
     n_edges = network.n_edges
     rows = np.concatenate([edges[:, 0], edges[:, 1]])
     cols = np.concatenate([np.arange(n_edges)] * 2)
@@ -296,6 +305,8 @@ def plan_elimination(network: Network, slack: int = 3) -> EliminationPlan:
         edges=edges,
         edge_entry=np.array([entry[(min(a, b), max(a, b))] for a, b in edges.tolist()]),
         rounds=tuple(rounds),
+        tail_nodes=tail,
+        tail_entries=tail_entries.reshape(tail.size, tail.size),
         incidence_t=sp.csr_matrix((signs, (rows, cols)), shape=(n, n_edges)),
         abs_incidence_t=sp.csr_matrix((np.abs(signs), (rows, cols)), shape=(n, n_edges)),
     )
@@ -379,6 +390,10 @@ def planned_solve(plan: EliminationPlan, entries: np.ndarray, rhs: np.ndarray) -
             contrib = link[:, :, None] * b[r.pivots[r.nb_pivot]]
             b[r.rhs_targets] -= (r.rhs_scatter @ contrib.reshape(-1, k * c)).reshape(-1, k, c)
     x = np.empty_like(b)
+    tail = plan.tail_nodes
+    if tail.size:
+        system = np.moveaxis(a[plan.tail_entries], 2, 0)  # (K, m, m)
+        x[tail] = np.moveaxis(np.linalg.solve(system, np.moveaxis(b[tail], 1, 0)), 0, 1)
     for r in reversed(plan.rounds):
         value = b[r.pivots]
         if r.nb_node.size:

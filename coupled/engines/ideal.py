@@ -45,22 +45,25 @@ class IdealEngine(Engine):
     """Exact, batched solver engine (see the module docstring)."""
 
     name = "ideal"
-    options: ClassVar[dict] = {"slack": 3}
+    options: ClassVar[dict] = {"slack": 1, "dense_tail": 20}
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
         """Options with defaults filled in; ``UserError`` for unknown keys or bad values."""
         merged = super().check_options(options)
-        slack = merged["slack"]
-        if isinstance(slack, bool) or not isinstance(slack, int) or slack < 0:
-            raise UserError(f"--engine-option slack={slack!r}: must be a whole number >= 0")
+        for name in ("slack", "dense_tail"):
+            value = merged[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise UserError(f"--engine-option {name}={value!r}: must be a whole number >= 0")
         return merged
 
     def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
         """Plan the elimination and the per-task index tables."""
         super().prepare(network, tasks, config)
         options = self.check_options(dict(config.engine_options))
-        self.plan = plan_elimination(network, slack=options["slack"])
+        self.plan = plan_elimination(
+            network, slack=options["slack"], dense_tail=options["dense_tail"]
+        )
         n, k_tasks = network.n_nodes, len(tasks)
         self.inputs = np.array([t.inputs for t in tasks], dtype=np.int64).T  # (k, K)
         self.outputs = np.array([t.outputs for t in tasks], dtype=np.int64).T  # (O, K)
