@@ -35,11 +35,14 @@ phase). The phase model neglects the comparator's response time (100 ns against 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from coupled.errors import UserError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DEFAULT_R_OHM = 15e3
 """Nominal timing resistor (ohm)."""
@@ -393,5 +396,57 @@ def library_files() -> list[Path]:
     """The ``.lib`` files that define ``osc_relax`` and ``comp_enable``."""
     import netlists
 
-    folder = Path(netlists.__file__).resolve().parent
-    return [folder / "oscillator.lib", folder / "enable.lib"]
+    return [netlists.lib_path("oscillator"), netlists.lib_path("enable")]
+
+
+def testbench(
+    params: OscillatorParameters,
+    edge: int,
+    bias_v: np.ndarray | list[float] | tuple[float, ...] = (),
+    *,
+    supply_v: float = DEFAULT_SUPPLY_V,
+    trigger_period_s: float | None = None,
+    sample_at_triggers: bool = False,
+) -> str:
+    """A stand-alone netlist of one edge's oscillator and enable comparators.
+
+    Nodes: ``vdd`` (``supply_v``), ``osc`` (the oscillator of edge ``edge``), ``bias<k>`` and
+    ``en<k>`` (the k-th bias and the enable comparator held against it; the comparators of this
+    bench are named ``XCMPEN_<k>``) and, with ``trigger_period_s``, ``trig``: the global trigger,
+    rising at every multiple of the period (its edges are breakpoints, so the transient has a
+    time point exactly at every trigger instant). ``sample_at_triggers`` adds
+    ``.options interp`` so that a transient with step ``trigger_period_s`` stores only the
+    trigger instants (memory stays flat over long runs). The libraries are inlined. Run it as
+    a ``uic`` transient.
+
+    Returns
+    -------
+    str
+        The netlist text, title first, ending with ``.end``.
+    """
+    i = _check_edge(edge)
+    if i >= params.n_edges:
+        raise UserError(f"edge {i}: the oscillator parameters cover edges 0..{params.n_edges - 1}")
+    if not np.isfinite(supply_v) or supply_v <= 0:
+        raise UserError(f"supply_v {supply_v!r}: must be a positive voltage")
+    lines = [f"* oscillator test bench, edge {i}"]
+    for path in library_files():
+        lines += [f"* ---- {path.name} ----", path.read_text().strip("\n")]
+    lines.append(f"Vdd vdd 0 {_num(supply_v)}")
+    if trigger_period_s is not None:
+        if not np.isfinite(trigger_period_s) or trigger_period_s <= 0:
+            raise UserError(f"trigger period {trigger_period_s!r}: must be a positive time (s)")
+        t = float(trigger_period_s)
+        edge_s = min(1e-9, t / 100)
+        lines.append(
+            f"Vtrig trig 0 PULSE(0 {_num(supply_v)} {_num(t)} {_num(edge_s)} {_num(edge_s)} "
+            f"{_num(t / 2)} {_num(t)})"
+        )
+        if sample_at_triggers:
+            lines.append(".options interp")
+    lines.append(oscillator_instance(i, "osc", params, "vdd", "0", supply_v=supply_v))
+    for k, bias in enumerate(np.atleast_1d(np.asarray(bias_v, dtype=float))):
+        lines.append(f"Vbias{k} bias{k} 0 {_num(bias)}")
+        lines.append(enable_instance(k, f"en{k}", "osc", f"bias{k}", "vdd", "0"))
+    lines.append(".end")
+    return "\n".join(lines) + "\n"
