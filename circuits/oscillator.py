@@ -399,7 +399,7 @@ def library_files() -> list[Path]:
     return [netlists.lib_path("oscillator"), netlists.lib_path("enable")]
 
 
-def testbench(
+def oscillator_bench(
     params: OscillatorParameters,
     edge: int,
     bias_v: np.ndarray | list[float] | tuple[float, ...] = (),

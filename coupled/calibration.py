@@ -42,7 +42,7 @@ from circuits.oscillator import (
     OscillatorParameters,
     duty_above,
     enabled,
-    testbench,
+    oscillator_bench,
 )
 from coupled.errors import SpiceError, UserError
 
@@ -347,7 +347,7 @@ def simulate_events(
     names = ["time"] + [f"v(en{k})" for k in range(bias.size)]
     tasks = []
     for edge in range(params.n_edges):
-        netlist = testbench(
+        netlist = oscillator_bench(
             params, edge, bias, supply_v=supply_v, trigger_period_s=trigger_period_s,
             sample_at_triggers=True,
         )
@@ -404,7 +404,7 @@ def characterise_oscillators(
     mid_v = 0.5 * supply_v * (params.low_fraction + params.high_fraction)
     tasks = []
     for edge in range(params.n_edges):
-        netlist = testbench(params, edge, [], supply_v=supply_v)
+        netlist = oscillator_bench(params, edge, [], supply_v=supply_v)
         period = float(params.period_s[edge])
         tasks.append(
             (netlist, period / steps_per_period, n_periods * period,
