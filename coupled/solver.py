@@ -222,12 +222,14 @@ class _Round:
     nb_pivot: np.ndarray  # (q,) position (0..r-1) of the link's pivot
     nb_entry: np.ndarray  # (q,) entry index of (u, v)
     pair_first: np.ndarray  # (s,) link index of u in the pair update A_uw -= l_uv A_vw
-    pair_second_entry: np.ndarray  # (s,) entry index of (v, w)
+    pair_second_entry: np.ndarray  # (s,) entry index of (v, w); pairs sorted by target
     pair_targets: np.ndarray  # (t,) unique target entries (u, w)
-    pair_scatter: sp.csr_matrix  # (t, s) sums products into targets
+    pair_starts: np.ndarray  # (t,) first pair of each target (for np.add.reduceat)
+    rhs_order: np.ndarray  # (q,) links sorted by neighbour node
     rhs_targets: np.ndarray  # (m,) unique neighbour nodes
-    rhs_scatter: sp.csr_matrix  # (m, q) sums link contributions into nodes
-    back_gather: sp.csr_matrix  # (r, q) sums link contributions into pivots
+    rhs_starts: np.ndarray  # (m,) first sorted link of each neighbour
+    back_pivots: np.ndarray  # (r',) positions of pivots that have links
+    back_starts: np.ndarray  # (r',) first link of each of those pivots
 
 
 @dataclass(frozen=True, eq=False)
@@ -355,33 +357,34 @@ def plan_elimination(network: Network, slack: int = 1, dense_tail: int = 20) -> 
     )
 
 
-def _scatter(targets: list[int] | np.ndarray, n_sources: int) -> tuple[np.ndarray, sp.csr_matrix]:
-    unique, index = np.unique(np.asarray(targets, dtype=np.int64), return_inverse=True)
-    matrix = sp.csr_matrix(
-        (np.ones(n_sources), (index, np.arange(n_sources))), shape=(unique.size, n_sources)
-    )
-    return unique, matrix
+def _groups(keys: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stable order sorting ``keys``, the unique keys and where each key's run starts."""
+    keys = np.asarray(keys, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    unique, starts = np.unique(keys[order], return_index=True)
+    return order, unique, starts
 
 
 def _round(chosen, nb_node, nb_pivot, nb_entry, first, second, target) -> _Round:
-    q, s = len(nb_node), len(first)
-    pair_targets, pair_scatter = _scatter(target, s)
-    rhs_targets, rhs_scatter = _scatter(nb_node, q)
-    back = sp.csr_matrix((np.ones(q), (nb_pivot, np.arange(q))), shape=(len(chosen), q))
     as_int = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+    pair_order, pair_targets, pair_starts = _groups(target)
+    rhs_order, rhs_targets, rhs_starts = _groups(nb_node)
+    back_pivots, back_starts = np.unique(as_int(nb_pivot), return_index=True)
     return _Round(
         pivots=as_int(chosen),
         pivot_entry=as_int(chosen),
         nb_node=as_int(nb_node),
         nb_pivot=as_int(nb_pivot),
         nb_entry=as_int(nb_entry),
-        pair_first=as_int(first),
-        pair_second_entry=as_int(second),
+        pair_first=as_int(first)[pair_order],
+        pair_second_entry=as_int(second)[pair_order],
         pair_targets=pair_targets,
-        pair_scatter=pair_scatter,
+        pair_starts=pair_starts,
+        rhs_order=rhs_order,
         rhs_targets=rhs_targets,
-        rhs_scatter=rhs_scatter,
-        back_gather=back,
+        rhs_starts=rhs_starts,
+        back_pivots=back_pivots,
+        back_starts=back_starts,
     )
 
 
@@ -422,16 +425,16 @@ def planned_solve(plan: EliminationPlan, entries: np.ndarray, rhs: np.ndarray) -
     """
     a = entries.copy()
     b = np.array(rhs, dtype=float, copy=True)
-    k, c = b.shape[1], b.shape[2]
     for r in plan.rounds:
         pivot = a[r.pivot_entry]  # (r, K)
         link = a[r.nb_entry] / pivot[r.nb_pivot]  # l_uv, (q, K)
         if r.pair_first.size:
             products = link[r.pair_first] * a[r.pair_second_entry]
-            a[r.pair_targets] -= r.pair_scatter @ products
+            a[r.pair_targets] -= np.add.reduceat(products, r.pair_starts, axis=0)
         if r.nb_node.size:
-            contrib = link[:, :, None] * b[r.pivots[r.nb_pivot]]
-            b[r.rhs_targets] -= (r.rhs_scatter @ contrib.reshape(-1, k * c)).reshape(-1, k, c)
+            order = r.rhs_order
+            contrib = link[order][:, :, None] * b[r.pivots[r.nb_pivot[order]]]
+            b[r.rhs_targets] -= np.add.reduceat(contrib, r.rhs_starts, axis=0)
     x = np.empty_like(b)
     tail = plan.tail_nodes
     if tail.size:
@@ -441,6 +444,6 @@ def planned_solve(plan: EliminationPlan, entries: np.ndarray, rhs: np.ndarray) -
         value = b[r.pivots]
         if r.nb_node.size:
             contrib = a[r.nb_entry][:, :, None] * x[r.nb_node]
-            value -= (r.back_gather @ contrib.reshape(-1, k * c)).reshape(-1, k, c)
+            value[r.back_pivots] -= np.add.reduceat(contrib, r.back_starts, axis=0)
         x[r.pivots] = value / a[r.pivot_entry][:, :, None]
     return x

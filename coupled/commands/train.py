@@ -103,7 +103,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--engine-option", action="append", default=[], metavar="KEY=VALUE",
-        help="engine-specific setting, repeatable (ideal: slack=1, dense_tail=20)",
+        help="engine-specific setting, repeatable (ideal: slack=3, dense_tail=24)",
     )  # fmt: skip
     parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
     parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")

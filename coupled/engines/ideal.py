@@ -13,7 +13,8 @@ example: ``sum_j w_j (dC_j^2 - dF_j^2) = sum_j w_j dP_j (2 dF_j + dP_j)`` with `
 
 Every operation acts element-wise on arrays whose last axis is the task, so a task gives the same
 bits alone or in any batch. Options (``engine_options``): ``slack`` (int, default 3), the degree
-slack of the elimination schedule (fewer rounds against more fill).
+slack of the elimination schedule (fewer rounds against more fill); ``dense_tail`` (int, default
+24), the number of last nodes solved as one dense LAPACK system (``dense_tail >= N``: fully dense).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class IdealEngine(Engine):
     """Exact, batched solver engine (see the module docstring)."""
 
     name = "ideal"
-    options: ClassVar[dict] = {"slack": 1, "dense_tail": 20}
+    options: ClassVar[dict] = {"slack": 3, "dense_tail": 24}
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
