@@ -86,6 +86,7 @@ Pausing a transient
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import os
 import re
@@ -218,7 +219,12 @@ def _key(vector_name: str) -> str:
     return f"v({name})"
 
 
-def _vector_name(key: str) -> str:
+@functools.lru_cache(maxsize=65536)
+def _vector_name(key: str) -> bytes:
+    return _plain_vector_name(key).encode()
+
+
+def _plain_vector_name(key: str) -> str:
     name = key.strip().lower()
     if name.startswith("v(") and name.endswith(")") and "," not in name:
         return name[2:-1]
@@ -753,8 +759,10 @@ class SpiceSession:
         self._paused = False
         self._pause_at_s = None
 
-    def _read(self, vector_name: str, tail: int | None = None) -> np.ndarray | None:
-        pointer = self._lib.ngGet_Vec_Info(vector_name.encode())
+    def _read(self, vector_name: str | bytes, tail: int | None = None) -> np.ndarray | None:
+        if isinstance(vector_name, str):
+            vector_name = vector_name.encode()
+        pointer = self._lib.ngGet_Vec_Info(vector_name)
         self._lines = []
         if not pointer:
             return None

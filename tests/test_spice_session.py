@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -22,9 +25,13 @@ RC_TAU_S = 1e3 * 1e-9
 
 @pytest.fixture()
 def session():
+    """The session; circuits a test loads are removed afterwards (others' are kept)."""
     s = get_session()
+    before = set(s.circuits)
     yield s
-    s.recycle()
+    s.stop_transient()
+    for name in set(s.circuits) - before:
+        s.remove(name)
 
 
 def test_one_session_with_version_and_description():
@@ -239,3 +246,31 @@ def test_memory_stays_flat_over_2000_alter_op_cycles(session):
     total_ohm = 51e3 + 1999.0  # R3 = 2999 Ohm after the last cycle
     assert result["v(n1)"] == pytest.approx(1.1999 * (total_ohm - 1e3) / total_ohm, rel=1e-9)
     assert growth < 20.0, f"RSS grew by {growth:.1f} MiB over 2000 cycles"
+
+
+RECYCLE_SCRIPT = """
+from coupled.errors import SpiceError
+from coupled.spice import get_session
+s = get_session()
+s.load("d\\nV1 in 0 1\\nR1 in mid 1k\\nR2 mid 0 1k\\n", name="recycled")
+s.recycle()
+assert s.circuits == ()
+try:
+    s.command("setcirc")
+except SpiceError as exc:
+    assert "aren't any circuits loaded" in str(exc)
+else:
+    raise AssertionError("a circuit survived recycle()")
+s.load("d\\nV1 in 0 2\\nR1 in mid 1k\\nR2 mid 0 1k\\n")
+print(s.op()["v(mid)"])
+"""
+
+
+def test_recycle_removes_every_circuit_and_keeps_working():
+    # In a child process: recycle() would also remove circuits other tests hold here.
+    result = subprocess.run(
+        [sys.executable, "-c", RECYCLE_SCRIPT], capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"), check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) == pytest.approx(1.0)
