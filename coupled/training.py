@@ -373,7 +373,7 @@ class _Recorder:
         self.train_y = np.stack([t.train_targets_v for t in tasks])
         self.task_ids = config.first_task + np.arange(config.tasks)
         self.history = {k: list(v) for k, v in (saved.history if saved else {}).items()}
-        self.events = {k: list(v) for k, v in (saved.events if saved else {}).items()}
+        self.events = {k: [v] for k, v in (saved.events if saved else {}).items()}
         if not self.history:
             self.history = {k: [] for k in HISTORY_COLUMNS}
         if not self.events:

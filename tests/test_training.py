@@ -1,0 +1,235 @@
+"""The training loop: validation, determinism, batching, draws, resume, output files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coupled import __version__, rules
+from coupled.errors import UserError
+from coupled.networks import load_network
+from coupled.solver import edge_drops, solve
+from coupled.training import HISTORY_COLUMNS, TrainConfig, make_tasks, train
+
+SMALL = dict(network="square:4x4", steps=40, log_every=10, checkpoint_every=0)
+
+
+def _cfg(**kw) -> TrainConfig:
+    return TrainConfig(**{**SMALL, **kw})
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("p", 0.0, r"--p 0.0: must be in \(0, 1\]"),
+        ("p", 1.5, r"--p 1.5"),
+        ("eta", 0.0, r"--eta 0.0"),
+        ("eta", 1.01, r"--eta 1.01"),
+        ("batch_fraction", 0.0, r"--batch-fraction"),
+        ("gamma", 0.0, r"--gamma"),
+        ("sigma_v", -0.1, r"--sigma-v"),
+        ("steps", 0, r"--steps 0: must be at least 1"),
+        ("steps", -5, r"--steps -5"),
+        ("steps", 2.5, r"--steps 2.5: must be a whole number"),
+        ("tasks", 0, r"--tasks 0"),
+        ("outputs", 20, r"only 16 nodes"),
+        ("engine", "warp", r"--engine 'warp': unknown engine; available: .*ideal"),
+        ("rule", "hebbian", r"--rule 'hebbian'"),
+        ("p_mode", "sometimes", r"--p-mode"),
+        ("r_max_ohm", 500.0, r"--r-max-ohm"),
+        ("input_max_v", -1.0, r"--input-max-v"),
+        ("network", "nowhere.txt", r"--network 'nowhere.txt'"),
+        ("record_events", "xml", r"--record-events"),
+    ],
+)
+def test_validate_names_bad_value(field, value, message):
+    with pytest.raises(UserError, match=message):
+        _cfg(**{field: value}).validate()
+
+
+def test_discrete_rule_refuses_batch_fraction():
+    with pytest.raises(UserError, match="--batch-fraction 0.5: the discrete rule"):
+        _cfg(rule="discrete", batch_fraction=0.5).validate()
+
+
+def test_from_dict_round_trip_and_unknown_key():
+    cfg = _cfg(p=0.3, engine_options={"slack": 2})
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(UserError, match="config key 'learning_rate': unknown"):
+        TrainConfig.from_dict({**cfg.to_dict(), "learning_rate": 1})
+    with pytest.raises(UserError, match="--p 2"):
+        TrainConfig.from_dict({**cfg.to_dict(), "p": 2})
+
+
+def test_history_columns_and_scaled_error():
+    result = train(_cfg(tasks=2))
+    h = result.history
+    assert list(h.columns) == list(HISTORY_COLUMNS)
+    assert sorted(h["step"].unique()) == [0, 10, 20, 30, 40]
+    assert np.allclose(h[h.step == 0]["scaled_error"], 1.0)
+    first = h[h.step == 0].set_index("task")["error"]
+    last = h[h.step == 40].set_index("task")
+    assert np.allclose(last["scaled_error"], last["error"] / first)
+    assert np.allclose(h["steps_x_p"], h["step"] * 1.0)
+
+
+def test_seed_reproduces_bit_for_bit_and_other_seed_differs():
+    a = train(_cfg(tasks=2, p=0.5, batch_fraction=0.5, seed=4))
+    b = train(_cfg(tasks=2, p=0.5, batch_fraction=0.5, seed=4))
+    c = train(_cfg(tasks=2, p=0.5, batch_fraction=0.5, seed=5))
+    assert np.array_equal(a.state.resistance_ohm, b.state.resistance_ohm)
+    pd.testing.assert_frame_equal(a.history, b.history, check_exact=True)
+    assert not np.array_equal(a.state.resistance_ohm, c.state.resistance_ohm)
+
+
+@pytest.mark.parametrize("rule", ["continuous", "discrete"])
+def test_batched_tasks_equal_separate_runs(rule):
+    kw = dict(rule=rule, p=0.6, seed=9, network="jammed143", steps=30)
+    batch = train(_cfg(tasks=3, **kw))
+    for t in range(3):
+        alone = train(_cfg(tasks=1, first_task=t, **kw))
+        assert np.array_equal(alone.state.resistance_ohm[0], batch.state.resistance_ohm[t])
+        h = batch.history[batch.history.task == t].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone.history, h, check_exact=True)
+
+
+def test_full_batch_synchronous_run_equals_plain_gradient_loop():
+    """p = 1, b = 1: no randomness after the start; equals a hand-written loop on the solver."""
+    cfg = _cfg(network="square:3x4", steps=15, gamma=5e8, eta=0.5, train_size=4, seed=2)
+    result = train(cfg)
+    net = load_network(cfg.network)
+    task = make_tasks(cfg.resolved(), net)[0]
+    from coupled.training import initial_state
+
+    r = initial_state(cfg.resolved(), net.n_edges)[0].resistance_ohm[0]
+    driven = list(task.inputs) + list(task.grounds)
+    for _ in range(cfg.steps):
+        total = np.zeros(net.n_edges)
+        for x, y in zip(task.train_inputs_v, task.train_targets_v, strict=True):
+            volts = np.concatenate([x, [0.0]])
+            free = solve(net, driven_nodes=driven, driven_voltages_v=volts, resistance_ohm=r)
+            vc = free[list(task.outputs)] + 0.5 * (y - free[list(task.outputs)])
+            clamped = solve(
+                net, driven_nodes=driven + list(task.outputs),
+                driven_voltages_v=np.concatenate([volts, vc]), resistance_ohm=r,
+            )  # fmt: skip
+            total += (edge_drops(net, clamped) ** 2 - edge_drops(net, free) ** 2) / r**2
+        r = np.clip(r + 5e8 * total, cfg.r_min_ohm, cfg.r_max_ohm)
+    assert np.allclose(result.state.resistance_ohm[0], r, rtol=1e-10)
+    assert result.history["scaled_error"].iloc[-1] < 1.0
+
+
+@pytest.mark.parametrize("mode", ["bernoulli", "fixed"])
+def test_share_of_updated_edges_is_p(mode):
+    result = train(_cfg(network="jammed143", tasks=2, steps=200, p=0.3, p_mode=mode,
+                        record_events="parquet"))  # fmt: skip
+    ev = result.events
+    assert len(ev) == 2 * 200 * 143
+    per_step = ev.groupby(["task", "step"])["enabled"].sum()
+    if mode == "fixed":
+        assert set(per_step) == {round(0.3 * 143)}
+    else:
+        share = ev["enabled"].mean()
+        assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / len(ev))
+        assert per_step.std() > 0
+
+
+def test_events_direction_matches_resistance_changes():
+    result = train(_cfg(tasks=1, steps=5, p=0.5, record_events="csv", log_every=1))
+    ev = result.events
+    assert list(ev.columns) == ["step", "task", "edge", "enabled", "direction"]
+    assert (ev.loc[~ev.enabled, "direction"] == 0).all()
+
+
+def test_fixed_batch_size_changes_learning():
+    full = train(_cfg(steps=5))
+    mini = train(_cfg(steps=5, batch_fraction=0.25, batch_mode="fixed"))
+    assert not np.array_equal(full.state.resistance_ohm, mini.state.resistance_ohm)
+
+
+def test_discrete_taps_drift_up_with_large_bias():
+    base = dict(rule="discrete", network="jammed143", steps=150, tasks=2)
+    drift = train(_cfg(sigma_v=5.0, **base))
+    assert np.all(drift.state.taps == rules.N_TAPS - 1)
+    none = train(_cfg(sigma_v=0.0, **base))
+    assert none.state.taps.mean() < 120
+
+
+def test_discrete_fixed_comparator_bias_is_reproducible():
+    kw = dict(rule="discrete", sigma_mode="fixed", sigma_v=0.05, steps=20, seed=3)
+    a, b = train(_cfg(**kw)), train(_cfg(**kw))
+    assert np.array_equal(a.state.taps, b.state.taps)
+
+
+def test_continuous_regression_learns():
+    result = train(_cfg(network="jammed143", tasks=3, steps=400, log_every=400))
+    last = result.history[result.history.step == 400]
+    assert last["scaled_error"].mean() < 0.5
+
+
+def test_allostery_learns_discrete():
+    result = train(_cfg(network="jammed143", task="allostery", rule="discrete", sigma_v=0.0,
+                        tasks=3, steps=300, log_every=300))  # fmt: skip
+    last = result.history[result.history.step == 300]
+    assert last["scaled_error"].mean() < 0.5
+
+
+@pytest.mark.parametrize("rule", ["continuous", "discrete"])
+def test_resume_equals_uninterrupted(tmp_path, rule):
+    kw = dict(rule=rule, network="jammed143", tasks=2, steps=150, p=0.5, log_every=20,
+              checkpoint_every=45, record_events="parquet")  # fmt: skip
+    whole = train(_cfg(**kw), tmp_path / "whole")
+    part = tmp_path / "part"
+    stopped = train(_cfg(**kw), part, stop_at=100)
+    assert stopped.state.step == 100
+    assert (part / "checkpoint.npz").exists() and not (part / "history.csv").exists()
+    resumed = train(_cfg(**kw), part, resume=True)
+    for name in ("history.csv", "final_state.json"):
+        assert (part / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+    pd.testing.assert_frame_equal(resumed.events, whole.events, check_exact=True)
+    assert not (part / "checkpoint.npz").exists()
+
+
+def test_resume_of_finished_run_returns_it(tmp_path):
+    first = train(_cfg(), tmp_path)
+    again = train(_cfg(), tmp_path, resume=True)
+    assert np.array_equal(first.state.resistance_ohm, again.state.resistance_ohm)
+    pd.testing.assert_frame_equal(first.history, again.history)
+
+
+def test_resume_with_other_options_refused(tmp_path):
+    train(_cfg(checkpoint_every=10), tmp_path, stop_at=25)
+    with pytest.raises(UserError, match="made with p=1.0, not 0.5"):
+        train(_cfg(checkpoint_every=10, p=0.5), tmp_path, resume=True)
+
+
+def test_output_files(tmp_path):
+    result = train(_cfg(rule="discrete", tasks=2, record_events="csv"), tmp_path)
+    final = json.loads((tmp_path / "final_state.json").read_text())
+    assert final["version"] == __version__ and final["seed"] == 0
+    assert final["config"] == result.config.to_dict()
+    assert np.array_equal(final["taps"], result.state.taps)
+    assert np.allclose(final["resistance_ohm"], result.state.resistance_ohm)
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["engine"] == "ideal" and run["version"] == __version__ and run["wall_time_s"] > 0
+    assert list(pd.read_csv(tmp_path / "history.csv").columns) == list(HISTORY_COLUMNS)
+    assert len(pd.read_csv(tmp_path / "update_events.csv")) == 2 * 40 * 24
+
+
+def test_existing_folder_refused_then_overwritten(tmp_path):
+    (tmp_path / "keep.txt").write_text("x")
+    with pytest.raises(UserError, match="not empty"):
+        train(_cfg(), tmp_path)
+    assert (tmp_path / "keep.txt").exists()
+    train(_cfg(), tmp_path, overwrite=True)
+    assert not (tmp_path / "keep.txt").exists() and (tmp_path / "history.csv").exists()
+
+
+def test_bad_config_creates_nothing(tmp_path):
+    out = tmp_path / "new"
+    with pytest.raises(UserError):
+        train(_cfg(p=0.0), out)
+    assert not out.exists()
