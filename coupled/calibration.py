@@ -12,13 +12,18 @@ each edge's oscillator and enable comparator sampled at the trigger instants:
 * the Pearson correlation of update events between pairs of edges (:func:`pearson_matrix`,
   :func:`correlation_summary`) at the bias that gives p = 0.5.
 
-Events come from circuit simulation: one ``uic`` transient per edge (the oscillators of a board
-are independent circuits on ideal supplies, so separate transients are exact and cost E times
-less than one transient of all of them), with the trigger edges as breakpoints and
-``.options interp`` so that only the trigger instants are stored. ``events="phase"`` uses the
-analytic phase model instead (validated against the transient in the tests); result files say
-which one produced them. The sampling is deterministic given the oscillators and the trigger
-period; randomness enters only through the drawn parts and start phases.
+Events come from circuit simulation: one ``uic`` transient per edge of its oscillator and enable
+comparator (the oscillators of a board are independent circuits on ideal supplies, so separate
+transients are exact; each keeps its own time step of period / 200, and they run in parallel
+processes), with the trigger edges as breakpoints and ``.options interp`` so that only the
+trigger instants are stored. Cost: about 2.5 ms of ngspice per edge and trigger at the default
+50 us trigger period on an idle core (``benchmarks/bench_oscillator.py``), so 10^4 triggers on 16
+edges take about 7 minutes. ``events="phase"`` uses the analytic phase model instead
+(microseconds; validated against the transient in ``tests/test_oscillator.py``); every result
+file says which produced it. Over hundreds of periods the exact phase of a simulated oscillator
+depends on the integration error (about 0.1 % of a period per period), so event trains from
+different time grids or from the phase model agree only statistically: p and the correlations,
+not the individual bits, are the reproducible results.
 
 The effective comparator bias of the direction cells is measured by a dc sweep of each edge's
 comparator and XOR cell (:func:`effective_comparator_bias`).
@@ -115,6 +120,11 @@ class Calibration:
             "always_on_bias_v": float(self.bias_v[0]),
             **self.meta,
         }
+
+    def oscillator_parameters(self) -> OscillatorParameters | None:
+        """The calibrated board's oscillators (phases at time 0), if recorded."""
+        data = self.meta.get("oscillators")
+        return None if data is None else OscillatorParameters.from_dict(data)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Calibration:

@@ -241,4 +241,32 @@ def test_command_writes_every_file_with_config_seed_and_version(tmp_path):
     assert correlation["n_triggers"] == 3000 and abs(correlation["p"] - 0.5) < 0.05
     cal = load_calibration(out)
     assert len(pd.read_csv(out / "oscillators.csv")) == 7  # square:2x3 has 7 edges
+    assert np.array_equal(cal.oscillator_parameters().r_ohm, board_oscillators(7, 0.05, 4).r_ohm)
     assert 1.5 < bias_for_p(0.5, cal) < 3.5
+
+
+# --- long studies (pytest -m slow) ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_circuit_correlation_at_half_resolves_the_papers_value():
+    """16 edges, 10^4 triggers of the ngspice transient: mean |r| below 0.02 at p = 0.5."""
+    params = board_oscillators(16, 0.05, 0)
+    grid = bias_grid(params, 13, VS)
+    cal = calibration_from_table(
+        p_against_bias(simulate_events(params, grid, 50e-6, 1000), grid, params, VS), VS
+    )
+    bias = bias_for_p(0.5, cal)
+    trains = simulate_events(params, [bias], 50e-6, 10_000, workers=2)[0]
+    summary = correlation_summary(pearson_matrix(trains), 10_000)
+    assert trains.mean() == pytest.approx(0.5, abs=0.03)
+    assert summary["mean_abs_pearson"] < 0.02
+    assert summary["null_mean_abs_pearson"] < 0.01
+
+
+@pytest.mark.slow
+def test_circuit_p_matches_the_time_share_over_1000_triggers():
+    params = board_oscillators(16, 0.05, 1)
+    grid = bias_grid(params, 9, VS)
+    table = p_against_bias(simulate_events(params, grid, 50e-6, 1000, workers=2), grid, params, VS)
+    assert np.allclose(table["p"], table["p_formula"], atol=0.03)
