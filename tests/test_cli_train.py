@@ -96,7 +96,7 @@ def _command(out: Path, steps: int) -> list[str]:
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
-    steps = 6000
+    steps = 3000
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     whole = tmp_path / "whole"
     subprocess.run(_command(whole, steps), check=True, env=env, capture_output=True)
