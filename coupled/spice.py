@@ -214,7 +214,8 @@ def _key(vector_name: str) -> str:
     name = vector_name.lower()
     if name.endswith("#branch"):
         return f"i({name[: -len('#branch')]})"
-    if name in {"time", "frequency"} or name.endswith("-sweep") or "(" in name or "[" in name:
+    special = "(" in name or "[" in name or "#" in name  # e.g. XSPICE "a1#branch_1_0"
+    if special or name in {"time", "frequency"} or name.endswith("-sweep"):
         return name
     return f"v({name})"
 
