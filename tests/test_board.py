@@ -307,3 +307,11 @@ def test_build_rejects_bad_input():
     assert board.bias_source is None and not board.enable_nodes
     with pytest.raises(UserError, match="op"):
         board.enables({})
+
+
+def test_calibration_draws_the_same_oscillators_as_the_board():
+    from coupled.calibration import board_oscillators
+
+    network = jammed143()
+    board_draw = draw_board_parameters(network, 0.05, 12).oscillators
+    assert board_oscillators(network.n_edges, 0.05, 12).to_dict() == board_draw.to_dict()
