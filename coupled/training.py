@@ -88,13 +88,13 @@ class TrainConfig:
     first_task: int = 0
     seed: int = 0
     eta: float = 1.0
-    gamma: float = 2.0e7
+    gamma: float = 1.25e4
     sigma_v: float = rules.DEFAULT_SIGMA_V
     sigma_mode: str = "step"
     r_min_ohm: float = rules.DEFAULT_R_MIN_OHM
     r_max_ohm: float = rules.DEFAULT_R_MAX_OHM
     input_min_v: float = 0.0
-    input_max_v: float = 5.0
+    input_max_v: float = 200.0
     train_size: int = 16
     test_size: int = 64
     log_every: int = 100
