@@ -23,6 +23,13 @@ from coupled.spice import get_session
 OP = BoardDesign(mode="op")
 
 
+@pytest.fixture(autouse=True)
+def _clean_session():
+    """Leave the process's ngspice as found: no circuit of these tests stays loaded."""
+    yield
+    get_session().recycle()
+
+
 def _random_board(network, seed, design=OP, tolerance=0.05, offset_v=0.05, roles=None):
     """A board in a random state: taps, inputs (0..5 V), targets, roles if the network has none."""
     rng = np.random.default_rng(seed)

@@ -19,6 +19,13 @@ from coupled.spice import get_session
 HIGH, LOW = 5.0, 0.0
 
 
+@pytest.fixture(autouse=True)
+def _clean_session():
+    """Leave the process's ngspice as found: no circuit of these tests stays loaded."""
+    yield
+    get_session().recycle()
+
+
 def _op(part: str, *lines: str, **kwargs) -> dict[str, float]:
     session = get_session()
     text = "\n".join(["* bench", inline_library([library_file(part)]), *lines, ".end"])
