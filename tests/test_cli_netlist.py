@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from coupled import __version__
+from coupled import __version__, tasks
 from coupled.cli import main
 from coupled.spice import is_error_line
 
@@ -92,8 +92,9 @@ def test_networks_without_roles_get_a_seeded_task(tmp_path):
     assert len(re.findall(r"^XNUDGE_", text, re.M)) == 2
     assert len(re.findall(r"^VGND_", text, re.M)) == 1
     assert len(re.findall(r"^XCMPB_", text, re.M)) == 143
-    volts = [float(v) for v in re.findall(r"^VIN_\S+ \S+ 0 DC (\S+)", text, re.M)]
-    assert np.all((np.array(volts) >= 0) & (np.array(volts) <= 5))
+    volts = np.array([float(v) for v in re.findall(r"^VIN_\S+ \S+ 0 DC (\S+)", text, re.M)])
+    low, high = tasks.DEFAULT_INPUT_RANGE_V
+    assert volts.size == 2 and np.all((volts >= low) & (volts <= high))
 
 
 def _status(args: list[str]) -> int:

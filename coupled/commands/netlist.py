@@ -10,10 +10,12 @@ records the full configuration, the seed and the package version.
 
 Task defaults: the network's own roles when it has inputs and outputs, else a seeded draw of two
 inputs, two outputs and one ground; input and target voltages are one example of a seeded
-regression task on those roles (:func:`coupled.tasks.make_task`: inputs uniform on 0..5 V,
-targets realisable by a teacher network). The seed's stream 0..2 draw the parts
-(:func:`circuits.board.draw_board_parameters`), stream 3 the task and random taps. Every value
-is checked before anything is written; bad input exits with status 2 and one line.
+regression task on those roles (:func:`coupled.tasks.make_task`: inputs uniform on the task
+default range, ``coupled.tasks.DEFAULT_INPUT_RANGE_V``; targets realisable by a teacher network).
+The board's logic runs on 0/5 V whatever the network voltages: the difference stages are ideal.
+The seed's streams 0..2 draw the parts (:func:`circuits.board.draw_board_parameters`), stream 3
+the task and random taps. Every value is checked before anything is written; bad input exits
+with status 2 and one line.
 """
 
 from __future__ import annotations
