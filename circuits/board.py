@@ -635,6 +635,11 @@ def library_paths(design: BoardDesign) -> list:
     return paths
 
 
+def _time(seconds: float) -> str:
+    """A time for the netlist, rounded to 9 digits so that 1.01 us reads 1.01e-06."""
+    return f"{float(spice_number(seconds, 'time')):.9g}"
+
+
 def _header(board: Board) -> list[str]:
     net = board.network
     mode = "decision path only, trigger held high" if board.design.mode == "op" else "full board"
@@ -664,7 +669,7 @@ def _sources(board: Board) -> list[str]:
         t1, t2, w, e = d.trigger_low_s, d.trigger_time_s, d.trigger_width_s, d.trigger_edge_s
         points = [(0.0, vdd), (t1, vdd), (t1 + e, vss), (t2, vss), (t2 + e, vdd),
                   (t2 + w - e, vdd), (t2 + w, vss)]  # fmt: skip
-        pwl = " ".join(f"{spice_number(t)} {v}" for t, v in points)
+        pwl = " ".join(f"{_time(t)} {v}" for t, v in points)
         lines.append(f"VTRIG trig 0 PWL({pwl})")
         lines.append(f"VBIAS bias 0 DC {spice_number(board.bias_v)}")
         lines.append(f"VOSC vosc 0 DC {vdd}")
@@ -789,10 +794,9 @@ def standalone_netlist(board: Board, *, tran: bool = True) -> str:
         lines += [
             f"alter {board.oscillator_supply_source} = {spice_number(d.vdd_v)}",
             f"echo transient: oscillators from their phases, trigger at {d.trigger_time_s:g} s",
-            f"tran {spice_number(max_step / 10)} {spice_number(stop)} 0 "
-            f"{spice_number(max_step)} uic",
+            f"tran {_time(max_step / 10)} {_time(stop)} 0 {_time(max_step)} uic",
         ]
-        at = spice_number(read_at)
+        at = _time(read_at)
         for i in range(board.n_edges):
             lines += [
                 f"meas tran osc_pp_{i} pp v(osc_{i})",
