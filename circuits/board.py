@@ -48,12 +48,13 @@ import numpy as np
 from circuits import comparator, diffamp, latch, nudge, oscillator, pot, xor
 from circuits.comparator import ComparatorModel
 from circuits.latch import LatchModel
-from circuits.library import inline_library, library_file, spice_number
+from circuits.library import inline_library, library_file
 from circuits.oscillator import OscillatorParameters
 from circuits.pot import PotModel
 from coupled import __version__, rules, solver
 from coupled.errors import UserError
 from coupled.networks import Network
+from coupled.spice import spice_number
 
 MODES = ("full", "op")
 MAX_TOLERANCE = oscillator.MAX_TOLERANCE

@@ -5,11 +5,11 @@ Every physical part of the board is one ``.subckt`` in its own file in the ``net
 uses (:func:`inline_library`), so it runs in standalone ``ngspice -b`` anywhere and loads in the
 shared-library session without ``.include`` paths. Each file is checked to define exactly the
 subcircuit the generator expects (:func:`library_file`), and each file is inlined once.
+Numbers go into netlists through :func:`coupled.spice.spice_number` (exact, finite).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,21 +18,6 @@ import netlists
 from coupled.errors import UserError
 
 _SUBCKT_RE = re.compile(r"^\s*\.subckt\s+(\S+)", re.IGNORECASE | re.MULTILINE)
-
-
-def spice_number(value: float, what: str = "value") -> str:
-    """A float written so that ngspice reads back exactly the same number (``repr``).
-
-    Raises ``UserError`` naming ``what`` for values that are not finite numbers (numpy 2's
-    ``np.float64(...)`` repr never reaches a netlist).
-    """
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UserError(f"{what} {value!r}: not a number") from None
-    if not math.isfinite(number):
-        raise UserError(f"{what} {value!r}: must be a finite number")
-    return repr(number)
 
 
 def subckt_names(text: str) -> list[str]:

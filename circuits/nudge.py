@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from circuits.library import spice_number
+from coupled import rules
 from coupled.errors import UserError
+from coupled.spice import spice_number
 
 SUBCKT = "nudge_sum"
 LIBRARY = "nudge"
@@ -33,8 +34,8 @@ def check_eta(eta: float) -> float:
 
 def nudged_v(free_v: np.ndarray, target_v: np.ndarray, eta: float) -> np.ndarray:
     """Clamped output voltages ``(1 - eta) free_v + eta target_v`` (V)."""
-    eta = check_eta(eta)
-    return (1.0 - eta) * np.asarray(free_v, dtype=float) + eta * np.asarray(target_v, dtype=float)
+    free = np.asarray(free_v, dtype=float)
+    return rules.clamp(free, np.asarray(target_v, dtype=float), check_eta(eta))
 
 
 def nudge_instance(name: str, free_node: str, target_node: str, out_node: str, eta: float) -> str:

@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from circuits.library import spice_number
 from coupled.errors import UserError
+from coupled.spice import spice_number
 
 SUBCKT = "pot_ad5220"
 LIBRARY = "pot"

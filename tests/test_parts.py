@@ -10,11 +10,11 @@ import pytest
 from circuits import comparator, diffamp, latch, nudge, pot, xor
 from circuits.comparator import ComparatorModel
 from circuits.latch import LatchModel
-from circuits.library import inline_library, library_file, spice_number, subckt_names
+from circuits.library import inline_library, library_file, subckt_names
 from circuits.pot import PotModel
 from coupled import rules
 from coupled.errors import UserError
-from coupled.spice import get_session
+from coupled.spice import get_session, spice_number
 
 HIGH, LOW = 5.0, 0.0
 
