@@ -42,6 +42,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -290,7 +291,8 @@ class Board:
     """A generated board: its netlist and the names an engine alters and reads.
 
     Build it with :func:`build_board`. Element names are as ngspice's ``alter`` takes them,
-    node names as :meth:`coupled.spice.SpiceSession.op` returns them inside ``v(...)``.
+    node names as :meth:`coupled.spice.SpiceSession.op` returns them inside ``v(...)``; the name
+    tuples are computed once per board.
     """
 
     network: Network
@@ -328,7 +330,7 @@ class Board:
             return self.free_node(node)
         return f"c_{self.labels[node]}"
 
-    @property
+    @cached_property
     def tap_elements(self) -> tuple[tuple[str, str], ...]:
         """Per edge, the (free, clamped) resistors that :meth:`tap_alters` sets."""
         return tuple(
@@ -336,7 +338,7 @@ class Board:
             for i in range(self.n_edges)
         )
 
-    @property
+    @cached_property
     def offset_elements(self) -> tuple[tuple[str, str], ...]:
         """Per edge, the sources holding the offsets of ``XCMPA_i`` and ``XCMPB_i``."""
         return tuple(
@@ -344,19 +346,19 @@ class Board:
             for i in range(self.n_edges)
         )
 
-    @property
+    @cached_property
     def input_sources(self) -> tuple[str, ...]:
         """Sources of the input nodes, in ``inputs`` order."""
         return tuple(f"VIN_{self.labels[v]}" for v in self.inputs)
 
-    @property
+    @cached_property
     def target_sources(self) -> tuple[str, ...]:
         """Target sources of the analog nudge, in ``outputs`` order (empty for ``ideal``)."""
         if self.design.nudge != "analog":
             return ()
         return tuple(f"VTGT_{self.labels[v]}" for v in self.outputs)
 
-    @property
+    @cached_property
     def clamp_sources(self) -> tuple[str, ...]:
         """Clamp sources of the ideal nudge, in ``outputs`` order (empty for ``analog``)."""
         if self.design.nudge != "ideal":
@@ -375,19 +377,19 @@ class Board:
         """The oscillators' supply source (None in ``op`` mode)."""
         return "VOSC" if self.design.mode == "full" else None
 
-    @property
+    @cached_property
     def direction_nodes(self) -> tuple[str, ...]:
         """Per edge, the latched direction node (high = tap up)."""
         return tuple(f"dir_{i}" for i in range(self.n_edges))
 
-    @property
+    @cached_property
     def enable_nodes(self) -> tuple[str, ...]:
         """Per edge, the latched enable node (high = the edge moves); empty in ``op`` mode."""
         if self.design.mode != "full":
             return ()
         return tuple(f"enl_{i}" for i in range(self.n_edges))
 
-    @property
+    @cached_property
     def oscillator_nodes(self) -> tuple[str, ...]:
         """Per edge, the oscillator waveform node; empty in ``op`` mode."""
         if self.design.mode != "full":
