@@ -365,20 +365,29 @@ class _DrawSource:
 class _Recorder:
     """Accumulates history rows and update events as column arrays."""
 
-    def __init__(self, config: TrainConfig, tasks: list[Task], engine, saved: Checkpoint | None):
-        self.cfg, self.engine = config, engine
+    def __init__(
+        self,
+        config: TrainConfig,
+        tasks: list[Task],
+        engine,
+        saved: Checkpoint | None,
+        slots: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
+        self.engine = engine
         self.test_x = np.stack([t.test_inputs_v for t in tasks])
         self.test_y = np.stack([t.test_targets_v for t in tasks])
         self.train_x = np.stack([t.train_inputs_v for t in tasks])
         self.train_y = np.stack([t.train_targets_v for t in tasks])
-        self.task_ids = config.first_task + np.arange(config.tasks)
+        if slots is None:
+            slots = (config.first_task + np.arange(config.tasks), np.full(config.tasks, config.p))
+        self.task_ids, self.p = slots
         self.history = {k: list(v) for k, v in (saved.history if saved else {}).items()}
         self.events = {k: [v] for k, v in (saved.events if saved else {}).items()}
         if not self.history:
             self.history = {k: [] for k in HISTORY_COLUMNS}
         if not self.events:
             self.events = {k: [] for k in EVENT_COLUMNS}
-        first = np.asarray(self.history["error"][: config.tasks], dtype=float)
+        first = np.asarray(self.history["error"][: len(tasks)], dtype=float)
         self.error0 = first if first.size else None
 
     def log(self, state: TrainState) -> None:
@@ -392,7 +401,7 @@ class _Recorder:
         h = self.history
         h["task"].extend(self.task_ids.tolist())
         h["step"].extend([state.step] * len(error))
-        h["steps_x_p"].extend([state.step * self.cfg.p] * len(error))
+        h["steps_x_p"].extend((state.step * self.p).tolist())
         h["error"].extend(error.tolist())
         h["scaled_error"].extend(scaled.tolist())
         h["train_error"].extend(train_error.tolist())
@@ -571,6 +580,121 @@ def _write_results(out: Path, result: TrainResult, engine_name: str) -> None:
         },
     )  # fmt: skip
     remove_checkpoint(out)
+
+
+BATCHABLE_FIELDS = ("p", "p_mode", "batch_fraction", "batch_mode", "seed", "first_task", "tasks",
+                    "sigma_v", "checkpoint_every")  # fmt: skip
+"""Fields in which the configurations of one :func:`train_many` batch may differ."""
+
+
+def train_many(
+    configs: list[TrainConfig],
+    out_dirs: list[str | Path] | None = None,
+    *,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> list[TrainResult]:
+    """Train several runs as one engine batch; each result equals its own :func:`train` call.
+
+    For sweeps such as the paper's Fig. 1 (50 tasks x 10 values of p): the runs may differ only
+    in ``BATCHABLE_FIELDS``; every task keeps its own random streams, so batching changes no
+    number. No checkpoints and no update events (use :func:`train` for resumable runs).
+
+    Parameters
+    ----------
+    configs
+        The runs; validated before anything is created.
+    out_dirs
+        One output folder per run (same files as :func:`train`), or ``None``.
+    overwrite
+        Empty existing, non-empty output folders first.
+    progress
+        tqdm bar on stderr; ``None``: only on a terminal.
+
+    Returns
+    -------
+    list of TrainResult
+    """
+    started = time.perf_counter()
+    if not configs:
+        raise UserError("train_many: no configurations given")
+    network = configs[0].validate()
+    configs = [c.resolved() for c in configs]
+    for cfg in configs[1:]:
+        cfg.validate()
+        for key, value in cfg.to_dict().items():
+            if key not in BATCHABLE_FIELDS and value != configs[0].to_dict()[key]:
+                raise UserError(
+                    f"train_many: runs differ in {key} ({configs[0].to_dict()[key]!r} and "
+                    f"{value!r}); only {', '.join(BATCHABLE_FIELDS)} may differ"
+                )
+    if configs[0].record_events != "none":
+        raise UserError("train_many: --record-events needs train() (one run at a time)")
+    if out_dirs is not None and len(out_dirs) != len(configs):
+        raise UserError(f"train_many: {len(out_dirs)} output folders for {len(configs)} runs")
+    for out in out_dirs or []:
+        if Path(out).is_dir() and any(Path(out).iterdir()) and not overwrite:
+            prepare_out_dir(out)  # raises the standard message before anything is created
+    per_run = [make_tasks(cfg, network) for cfg in configs]
+    tasks = [t for run in per_run for t in run]
+    engine = get_engine(configs[0].engine)
+    engine.prepare(network, tasks, configs[0])
+    outs = [prepare_out_dir(o, overwrite=overwrite) for o in out_dirs or []]
+    n_train = tasks[0].train_inputs_v.shape[0]
+    starts = [initial_state(cfg, network.n_edges) for cfg in configs]
+    sources = [
+        _DrawSource(c, network.n_edges, n_train, s[1])
+        for c, s in zip(configs, starts, strict=True)
+    ]
+    state = TrainState(
+        step=0,
+        resistance_ohm=np.concatenate([s[0].resistance_ohm for s in starts]),
+        taps=None if starts[0][0].taps is None else np.concatenate([s[0].taps for s in starts]),
+    )
+    slots = (
+        np.concatenate([c.first_task + np.arange(c.tasks) for c in configs]),
+        np.concatenate([np.full(c.tasks, c.p) for c in configs]),
+    )
+    recorder = _Recorder(configs[0], tasks, engine, None, slots)
+    recorder.log(state)
+    steps, log_every = configs[0].steps, configs[0].log_every
+    bar = _progress_bar(steps, 0, progress)
+    try:
+        for step in range(1, steps + 1):
+            parts = [s.draws(step) for s in sources]
+            draws = StepDraws(
+                step=step,
+                **{f: np.concatenate([getattr(d, f) for d in parts])
+                   for f in ("edge_mask", "example_mask", "example_index", "sigma_v")},
+            )  # fmt: skip
+            state = engine.step(state, draws)
+            if step % log_every == 0 or step == steps:
+                recorder.log(state)
+            bar.update(1)
+    finally:
+        bar.close()
+        engine.close()
+    history = recorder.history_frame()
+    history["_slot"] = np.tile(np.arange(len(tasks)), len(history) // len(tasks))
+    results, first = [], 0
+    for i, (cfg, run_tasks) in enumerate(zip(configs, per_run, strict=True)):
+        part = slice(first, first + cfg.tasks)
+        rows = history[(history["_slot"] >= first) & (history["_slot"] < first + cfg.tasks)]
+        first += cfg.tasks
+        result = TrainResult(
+            config=cfg,
+            history=rows.drop(columns="_slot").reset_index(drop=True),
+            state=TrainState(
+                step=state.step, resistance_ohm=state.resistance_ohm[part],
+                taps=None if state.taps is None else state.taps[part],
+            ),  # fmt: skip
+            tasks=run_tasks, events=None, wall_time_s=time.perf_counter() - started,
+            out_dir=outs[i] if outs else None,
+        )  # fmt: skip
+        if outs:
+            _write_results(outs[i], result, engine.name)
+        results.append(result)
+    return results
 
 
 def load_result(out_dir: str | Path) -> TrainResult:

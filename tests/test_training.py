@@ -12,7 +12,7 @@ from coupled import __version__, rules
 from coupled.errors import UserError
 from coupled.networks import load_network
 from coupled.solver import edge_drops, solve
-from coupled.training import HISTORY_COLUMNS, TrainConfig, make_tasks, train
+from coupled.training import HISTORY_COLUMNS, TrainConfig, make_tasks, train, train_many
 
 SMALL = dict(network="square:4x4", steps=40, log_every=10, checkpoint_every=0)
 
@@ -233,3 +233,24 @@ def test_bad_config_creates_nothing(tmp_path):
     with pytest.raises(UserError):
         train(_cfg(p=0.0), out)
     assert not out.exists()
+
+
+def test_train_many_equals_separate_runs(tmp_path):
+    configs = [
+        _cfg(network="jammed143", tasks=2, p=p, seed=s, steps=30)
+        for p, s in ((1.0, 0), (0.3, 0), (0.6, 7))
+    ]
+    batch = train_many(configs, [tmp_path / str(i) for i in range(3)])
+    for i, cfg in enumerate(configs):
+        alone = train(cfg, tmp_path / f"alone{i}")
+        assert np.array_equal(alone.state.resistance_ohm, batch[i].state.resistance_ohm)
+        pd.testing.assert_frame_equal(alone.history, batch[i].history, check_exact=True)
+        for name in ("history.csv", "final_state.json"):
+            assert (tmp_path / str(i) / name).read_bytes() == (
+                tmp_path / f"alone{i}" / name
+            ).read_bytes()
+
+
+def test_train_many_refuses_runs_that_differ_in_structure():
+    with pytest.raises(UserError, match="runs differ in eta"):
+        train_many([_cfg(), _cfg(eta=0.5)])
