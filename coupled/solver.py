@@ -209,8 +209,8 @@ def kcl_residual_a(network: Network, node_v: np.ndarray, resistance_ohm: np.ndar
 # has the sparsity pattern of the graph, so one symbolic elimination serves all of them. The
 # schedule eliminates, round after round, an independent set of low-degree nodes: nodes of one
 # round do not touch each other, so a round is a handful of vectorised numpy operations over all
-# tasks at once (gather, multiply, scatter-add through a small sparse matrix). Tasks are the last,
-# contiguous axis of every work array, and every task's arithmetic is the same sequence of
+# tasks at once (gather, multiply, sorted segment sums). Tasks are the last, contiguous axis of
+# every work array (long inner loops), and every task's arithmetic is the same sequence of
 # operations whatever the batch, so a task gives bit-identical results alone or in any batch.
 
 
@@ -224,12 +224,11 @@ class _Round:
     pair_first: np.ndarray  # (s,) link index of u in the pair update A_uw -= l_uv A_vw
     pair_second_entry: np.ndarray  # (s,) entry index of (v, w); pairs sorted by target
     pair_targets: np.ndarray  # (t,) unique target entries (u, w)
-    pair_starts: np.ndarray  # (t,) first pair of each target (for np.add.reduceat)
-    rhs_order: np.ndarray  # (q,) links sorted by neighbour node
+    pair_sum: sp.csr_matrix  # (t, s) sums the pair products of each target
+    rhs_sources: np.ndarray  # (q,) pivot node of each link
     rhs_targets: np.ndarray  # (m,) unique neighbour nodes
-    rhs_starts: np.ndarray  # (m,) first sorted link of each neighbour
-    back_pivots: np.ndarray  # (r',) positions of pivots that have links
-    back_starts: np.ndarray  # (r',) first link of each of those pivots
+    rhs_sum: sp.csr_matrix  # (m, q) sums the link contributions of each neighbour
+    back_sum: sp.csr_matrix  # (r, q) sums the link contributions of each pivot
 
 
 @dataclass(frozen=True, eq=False)
@@ -357,34 +356,37 @@ def plan_elimination(network: Network, slack: int = 1, dense_tail: int = 20) -> 
     )
 
 
-def _groups(keys: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stable order sorting ``keys``, the unique keys and where each key's run starts."""
+def _summer(keys: list[int] | np.ndarray, n_keys: int | None = None):
+    """Unique keys and the 0/1 matrix that sums the rows belonging to each (sparse, C speed)."""
     keys = np.asarray(keys, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    unique, starts = np.unique(keys[order], return_index=True)
-    return order, unique, starts
+    if n_keys is None:
+        unique, index = np.unique(keys, return_inverse=True)
+    else:
+        unique, index = np.arange(n_keys), keys
+    matrix = sp.csr_matrix(
+        (np.ones(keys.size), (index, np.arange(keys.size))), shape=(unique.size, keys.size)
+    )
+    return unique, matrix
 
 
 def _round(chosen, nb_node, nb_pivot, nb_entry, first, second, target) -> _Round:
     as_int = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
-    pair_order, pair_targets, pair_starts = _groups(target)
-    rhs_order, rhs_targets, rhs_starts = _groups(nb_node)
-    back_pivots, back_starts = np.unique(as_int(nb_pivot), return_index=True)
+    pair_targets, pair_sum = _summer(target)
+    rhs_targets, rhs_sum = _summer(nb_node)
     return _Round(
         pivots=as_int(chosen),
         pivot_entry=as_int(chosen),
         nb_node=as_int(nb_node),
         nb_pivot=as_int(nb_pivot),
         nb_entry=as_int(nb_entry),
-        pair_first=as_int(first)[pair_order],
-        pair_second_entry=as_int(second)[pair_order],
+        pair_first=as_int(first),
+        pair_second_entry=as_int(second),
         pair_targets=pair_targets,
-        pair_starts=pair_starts,
-        rhs_order=rhs_order,
+        pair_sum=pair_sum,
+        rhs_sources=as_int(chosen)[as_int(nb_pivot)] if nb_node else as_int([]),
         rhs_targets=rhs_targets,
-        rhs_starts=rhs_starts,
-        back_pivots=back_pivots,
-        back_starts=back_starts,
+        rhs_sum=rhs_sum,
+        back_sum=_summer(nb_pivot, len(chosen))[1],
     )
 
 
@@ -415,35 +417,35 @@ def planned_solve(plan: EliminationPlan, entries: np.ndarray, rhs: np.ndarray) -
     entries
         System entries, shape (n_entries, K); not modified.
     rhs
-        Right-hand sides, shape (N, K, C): imposed voltages at driven nodes, net injected current
+        Right-hand sides, shape (N, C, K): imposed voltages at driven nodes, net injected current
         (minus the coupling to driven neighbours) at the others.
 
     Returns
     -------
     numpy.ndarray
-        Node voltages, shape (N, K, C).
+        Node voltages, shape (N, C, K).
     """
     a = entries.copy()
     b = np.array(rhs, dtype=float, copy=True)
+    c, k = b.shape[1], b.shape[2]
     for r in plan.rounds:
         pivot = a[r.pivot_entry]  # (r, K)
         link = a[r.nb_entry] / pivot[r.nb_pivot]  # l_uv, (q, K)
         if r.pair_first.size:
             products = link[r.pair_first] * a[r.pair_second_entry]
-            a[r.pair_targets] -= np.add.reduceat(products, r.pair_starts, axis=0)
+            a[r.pair_targets] -= r.pair_sum @ products
         if r.nb_node.size:
-            order = r.rhs_order
-            contrib = link[order][:, :, None] * b[r.pivots[r.nb_pivot[order]]]
-            b[r.rhs_targets] -= np.add.reduceat(contrib, r.rhs_starts, axis=0)
+            contrib = link[:, None, :] * b[r.rhs_sources]  # (q, C, K)
+            b[r.rhs_targets] -= (r.rhs_sum @ contrib.reshape(len(contrib), -1)).reshape(-1, c, k)
     x = np.empty_like(b)
     tail = plan.tail_nodes
     if tail.size:
         system = np.moveaxis(a[plan.tail_entries], 2, 0)  # (K, m, m)
-        x[tail] = np.moveaxis(np.linalg.solve(system, np.moveaxis(b[tail], 1, 0)), 0, 1)
+        x[tail] = np.moveaxis(np.linalg.solve(system, np.moveaxis(b[tail], 2, 0)), 0, 2)
     for r in reversed(plan.rounds):
         value = b[r.pivots]
         if r.nb_node.size:
-            contrib = a[r.nb_entry][:, :, None] * x[r.nb_node]
-            value[r.back_pivots] -= np.add.reduceat(contrib, r.back_starts, axis=0)
-        x[r.pivots] = value / a[r.pivot_entry][:, :, None]
+            contrib = a[r.nb_entry][:, None, :] * x[r.nb_node]
+            value -= (r.back_sum @ contrib.reshape(len(contrib), -1)).reshape(-1, c, k)
+        x[r.pivots] = value / a[r.pivot_entry][:, None, :]
     return x

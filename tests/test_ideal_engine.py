@@ -46,8 +46,8 @@ def test_planned_solve_equals_dense_solve(spec, slack, tail):
     want = _dense_reference(net, g, mask, values)
     driven_v = np.where(mask[:, None, :], values, 0.0)
     coupling = np.einsum("kij,kxj->kxi", laplacians(net, g), driven_v)
-    rhs = np.where(mask[:, None, :], driven_v, -coupling).transpose(2, 0, 1)
-    got = planned_solve(plan, planned_system(plan, g, mask), rhs).transpose(1, 2, 0)
+    rhs = np.where(mask[:, None, :], driven_v, -coupling).transpose(2, 1, 0)
+    got = planned_solve(plan, planned_system(plan, g, mask), rhs).transpose(2, 1, 0)
     assert np.allclose(got, want, rtol=0, atol=1e-11)
 
 
@@ -58,10 +58,10 @@ def test_planned_solve_task_alone_is_bitwise_the_same():
     g = 1.0 / rng.uniform(1e3, 1e4, (9, net.n_edges))
     mask = np.zeros((9, net.n_nodes), bool)
     mask[:, :3] = True
-    rhs = rng.normal(size=(net.n_nodes, 9, 4))
+    rhs = rng.normal(size=(net.n_nodes, 4, 9))
     batch = planned_solve(plan, planned_system(plan, g, mask), rhs)
-    alone = planned_solve(plan, planned_system(plan, g[4:5], mask[4:5]), rhs[:, 4:5].copy())
-    assert np.array_equal(alone[:, 0], batch[:, 4])
+    alone = planned_solve(plan, planned_system(plan, g[4:5], mask[4:5]), rhs[:, :, 4:5].copy())
+    assert np.array_equal(alone[:, :, 0], batch[:, :, 4])
 
 
 def _prepared(config, network="square:4x5"):

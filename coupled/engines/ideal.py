@@ -76,11 +76,11 @@ class IdealEngine(Engine):
         for t, task in enumerate(tasks):
             driven[list(task.grounds), t] = True
         self.driven = driven
-        unit = np.zeros((n, k_tasks, k + o))
+        unit = np.zeros((n, k + o, k_tasks))
         for j in range(k):
-            unit[self.inputs[j], cols, j] = 1.0
+            unit[self.inputs[j], j, cols] = 1.0
         for j in range(o):
-            unit[self.outputs[j], cols, k + j] = 1.0
+            unit[self.outputs[j], k + j, cols] = 1.0
         self.unit = unit
         incidence = network.incidence()  # (E, N)
         self.input_columns = incidence[:, self.inputs]  # (E, k, K)
@@ -104,11 +104,9 @@ class IdealEngine(Engine):
             plan.n_nodes, k, k_tasks
         )
         rhs = self.unit.copy()
-        rhs[:, :, :k] = np.where(
-            self.driven[:, :, None], self.unit[:, :, :k], -np.moveaxis(lap_cols, 1, 2)
-        )
-        x = planned_solve(plan, entries, rhs)  # (N, K, k + O)
-        x = np.ascontiguousarray(np.moveaxis(x, 2, 0))  # (k + O, N, K)
+        rhs[:, :k] = np.where(self.driven[:, None, :], self.unit[:, :k], -lap_cols)
+        x = planned_solve(plan, entries, rhs)  # (N, k + O, K)
+        x = np.ascontiguousarray(np.moveaxis(x, 1, 0))  # (k + O, N, K)
         edges = plan.edges
         drops = x[:, edges[:, 0]] - x[:, edges[:, 1]]  # (k + O, E, K)
         cols = np.arange(k_tasks)
