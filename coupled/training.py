@@ -509,22 +509,14 @@ def _run(config, network, tasks, engine, out, saved, progress, stop_at, started)
     else:
         recorder.log(state)
     record = config.record_events != "none"
-    bar = _progress_bar(config.steps, state.step, progress)
-    try:
-        for step in range(state.step + 1, config.steps + 1):
-            state = engine.step(state, source.draws(step))
-            if record:
-                recorder.record(state)
-            if step % config.log_every == 0 or step == config.steps:
-                recorder.log(state)
-            if out is not None and config.checkpoint_every and step % config.checkpoint_every == 0:
-                if step < config.steps:
-                    _save(out, config, state, source, recorder)
-            bar.update(1)
-            if stop_at is not None and step >= stop_at:
-                break
-    finally:
-        bar.close()
+
+    def checkpoint(state: TrainState) -> None:
+        every = config.checkpoint_every
+        if out is not None and every and state.step % every == 0 and state.step < config.steps:
+            _save(out, config, state, source, recorder)
+
+    state = _loop(engine, state, source.draws, recorder, config, record=record, after=checkpoint,
+                  progress=progress, stop_at=stop_at)  # fmt: skip
     history = recorder.history_frame()
     events = pd.DataFrame(recorder.event_arrays()) if record else None
     result = TrainResult(
@@ -534,6 +526,35 @@ def _run(config, network, tasks, engine, out, saved, progress, stop_at, started)
     if out is not None and state.step == config.steps:
         _write_results(out, result, engine.name)
     return result
+
+
+def _loop(engine, state, draws_for, recorder, config, *, record=False, after=None, progress=None,
+          stop_at=None) -> TrainState:  # fmt: skip
+    """Steps ``state.step + 1 .. config.steps``: engine step, events, history rows, ``after``."""
+    bar = _progress_bar(config.steps, state.step, progress)
+    try:
+        for step in range(state.step + 1, config.steps + 1):
+            state = engine.step(state, draws_for(step))
+            if record:
+                recorder.record(state)
+            if step % config.log_every == 0 or step == config.steps:
+                recorder.log(state)
+            if after is not None:
+                after(state)
+            bar.update(1)
+            if stop_at is not None and step >= stop_at:
+                break
+    finally:
+        bar.close()
+    return state
+
+
+def _joined_draws(sources: list[_DrawSource], step: int) -> StepDraws:
+    """The draws of several runs' sources, stacked along the task axis."""
+    parts = [s.draws(step) for s in sources]
+    fields = ("edge_mask", "example_mask", "example_index", "sigma_v")
+    joined = {f: np.concatenate([getattr(d, f) for d in parts]) for f in fields}
+    return StepDraws(step=step, **joined)
 
 
 def _save(out: Path, config: TrainConfig, state: TrainState, source, recorder) -> None:
@@ -657,22 +678,10 @@ def train_many(
     )
     recorder = _Recorder(configs[0], tasks, engine, None, slots)
     recorder.log(state)
-    steps, log_every = configs[0].steps, configs[0].log_every
-    bar = _progress_bar(steps, 0, progress)
     try:
-        for step in range(1, steps + 1):
-            parts = [s.draws(step) for s in sources]
-            draws = StepDraws(
-                step=step,
-                **{f: np.concatenate([getattr(d, f) for d in parts])
-                   for f in ("edge_mask", "example_mask", "example_index", "sigma_v")},
-            )  # fmt: skip
-            state = engine.step(state, draws)
-            if step % log_every == 0 or step == steps:
-                recorder.log(state)
-            bar.update(1)
+        state = _loop(engine, state, lambda step: _joined_draws(sources, step), recorder,
+                      configs[0], progress=progress)  # fmt: skip
     finally:
-        bar.close()
         engine.close()
     history = recorder.history_frame()
     history["_slot"] = np.tile(np.arange(len(tasks)), len(history) // len(tasks))
