@@ -154,8 +154,11 @@ def _drain(queue: deque, options: ExecutorOptions, ctx, on_done: OnDone) -> list
         in_flight: dict = {}
         while queue or in_flight:
             while queue and len(in_flight) < workers:
-                task = queue.popleft()
-                in_flight[pool.submit(compute_point, task)] = task
+                try:
+                    future = pool.submit(compute_point, queue[0])
+                except BrokenProcessPool:  # broke since the last wait: the point never started
+                    return _settle(in_flight, on_done)
+                in_flight[future] = queue.popleft()
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 task = in_flight.pop(future)
