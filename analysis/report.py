@@ -1,0 +1,262 @@
+"""The report page: one self-contained HTML file with every figure embedded as base64 PNG.
+
+:func:`render_report` turns a :class:`coupled.report_data.ReportData` into ``report.html``: the
+claims table, the calibration (a few points of p against the bias, the correlation of update
+events at p = 0.5 with n and the null 1/sqrt(n), the effective comparator bias range), the
+training runs of ``coupled demo`` (error against step, update-event raster, share of edges
+updated per step against p), every reproduced figure (the PNGs the pieces wrote) and the
+provenance (config, seed, version, which pieces were reused or run). The page loads nothing from
+elsewhere. matplotlib is imported lazily with the Agg backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from coupled import __version__
+from coupled.report_data import FIGURES, ReportData, training_summary
+
+TITLES = {
+    "fig1": "Fig. 1: scaled test error against steps x p (continuous rule, 143 edges)",
+    "fig2a": "Fig. 2a: distance from the synchronous full-batch solution (16 edges)",
+    "fig2b": "Fig. 2b: the same with fixed counts of edges and examples",
+    "fig4c": "Fig. 4c: final error of allosteric tasks against p (discrete rule, 16 edges)",
+    "fig4d": "Fig. 4d: final error against the number of outputs O (discrete rule, 143 edges)",
+    "fig4e": "Fig. 4e: final error of 2-in-2-out regression against p (discrete, 143 edges)",
+}
+RASTER_STEPS = 200
+"""Steps shown in the update-event raster."""
+
+_STYLE = """
+body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #bbb;padding:3px 7px;
+text-align:left;vertical-align:top;font-size:.9em}th{background:#eee}
+td.yes{background:#d7f5d7}td.no{background:#f8d4d4}td.nm{background:#eee;color:#666}
+img{max-width:100%;border:1px solid #ddd;margin:.3em 0}.meta{color:#555;font-size:.9em}
+pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:.8em}
+"""
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def png_data_uri(png: bytes | str | Path) -> str:
+    """``data:image/png;base64,...`` of PNG bytes or of a PNG file."""
+    raw = Path(png).read_bytes() if isinstance(png, str | Path) else png
+    return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
+
+
+def _figure_png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def _img(png: bytes | str | Path, alt: str) -> str:
+    return f'<img src="{png_data_uri(png)}" alt="{html.escape(alt)}">'
+
+
+def _table(frame: pd.DataFrame, verdict: str | None = None) -> str:
+    """An HTML table of ``frame`` (values escaped); ``verdict`` column cells get a colour."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for col, value in row.items():
+            text = f"{value:.4g}" if isinstance(value, float) else str(value)
+            cls = ""
+            if col == verdict:
+                cls = {"yes": ' class="yes"', "no": ' class="no"'}.get(text, ' class="nm"')
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _details(summary: str, data: dict) -> str:
+    text = html.escape(json.dumps(data, indent=2, default=str))
+    return f"<details><summary>{html.escape(summary)}</summary><pre>{text}</pre></details>"
+
+
+# --- training runs -----------------------------------------------------------------------------
+
+
+def plot_training_curves(runs: dict) -> bytes:
+    """Scaled test error (mean over tasks) against step and against steps x p, one line per run."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, run in runs.items():
+        mean = run["history"].groupby("step")[["scaled_error", "steps_x_p"]].mean()
+        label = f"{name} ({run['run'].get('engine', '?')})"
+        axes[0].plot(mean.index, mean["scaled_error"], label=label)
+        axes[1].plot(mean["steps_x_p"], mean["scaled_error"], label=label)
+    for ax, xlabel in zip(axes, ("training step", "steps x p"), strict=True):
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("scaled error  error / error(t = 0)")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Training of the board")
+    return _figure_png(fig)
+
+
+def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
+    """Which edges updated at each step (first task of each run with events), and the share."""
+    plt = _pyplot()
+    with_events = {k: v for k, v in runs.items() if v["events"] is not None and len(v["events"])}
+    fig, axes = plt.subplots(
+        len(with_events), 2, figsize=(10, 2.6 * len(with_events)), squeeze=False,
+        gridspec_kw={"width_ratios": [3, 2]},
+    )  # fmt: skip
+    for row, (name, run) in enumerate(with_events.items()):
+        ev = run["events"]
+        ev = ev[(ev["task"] == ev["task"].min()) & (ev["step"] <= max_steps)]
+        grid = ev.pivot(index="edge", columns="step", values="enabled").astype(float)
+        p = float(run["run"].get("config", {}).get("p", np.nan))
+        axes[row, 0].imshow(grid.to_numpy(), aspect="auto", cmap="Greys", interpolation="nearest",
+                            extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5,
+                                    grid.index.max() + 0.5, grid.index.min() - 0.5))  # fmt: skip
+        axes[row, 0].set_ylabel(f"{name}\nedge")
+        share = grid.mean(axis=0)
+        axes[row, 1].plot(share.index, share.to_numpy(), lw=0.8, label="share of edges updated")
+        axes[row, 1].axhline(p, color="C3", label=f"requested p = {p:g}")
+        axes[row, 1].set_ylim(-0.05, 1.05)
+        axes[row, 1].legend(fontsize=7, loc="lower right")
+    axes[-1, 0].set_xlabel("training step (black: edge updated)")
+    axes[-1, 1].set_xlabel("training step")
+    fig.suptitle("Update events (LEDs of the board)")
+    return _figure_png(fig)
+
+
+def plot_share_against_p(summary: pd.DataFrame) -> bytes:
+    """Mean share of edges updated per step against the requested p, with binomial spread."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="share = p")
+    ax.errorbar(summary["p"], summary["mean_share"], yerr=summary["std_share"], fmt="o",
+                capsize=3, label="measured (+-1 sd over steps)")  # fmt: skip
+    ax.errorbar(summary["p"] + 0.02, summary["p"], yerr=summary["binomial_std"], fmt="none",
+                ecolor="C3", capsize=3, label="independent edges: sqrt(p(1-p)/E)")  # fmt: skip
+    ax.set_xlabel("requested p")
+    ax.set_ylabel("share of edges updated per step")
+    ax.set_xlim(0, 1.05)
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=7)
+    return _figure_png(fig)
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+
+def _claims_section(data: ReportData) -> str:
+    claims = data.claims if data.claims is not None else pd.DataFrame()
+    return "<h2>The paper's claims</h2>" + _table(claims, verdict="agrees")
+
+
+def _calibration_section(cal: dict) -> str:
+    if not cal:
+        return "<h2>Calibration</h2><p>No calibration in this folder.</p>"
+    table = cal["p_table"].sort_values("bias_v")
+    rows = np.unique(np.linspace(0, len(table) - 1, min(7, len(table))).round().astype(int))
+    cols = [c for c in ("bias_v", "p", "p_std", "p_formula", "n_triggers") if c in table]
+    parts = ["<h2>Calibration of the board</h2>",
+             f"<p class=meta>{html.escape(str(cal['path']))}</p>",
+             "<h3>p against the global bias</h3>", _table(table.iloc[rows][cols])]  # fmt: skip
+    corr = cal.get("correlation", {})
+    if corr:
+        n = int(corr["n_triggers"])
+        parts.append(
+            "<h3>Correlation of update events at p = 0.5</h3><p>"
+            f"bias {corr['bias_v']:.4f} V, measured p {corr['p']:.3f}; mean |r| "
+            f"{corr['mean_abs_pearson']:.4f}, median {corr['median_abs_pearson']:.4f}, max "
+            f"{corr['max_abs_pearson']:.3f} over {corr['n_pairs']} pairs of edges; n = {n} "
+            f"triggers, null 1/sqrt(n) = {1 / np.sqrt(n):.4f} (mean |r| of independent trains "
+            f"{corr['null_mean_abs_pearson']:.4f}); paper: about {corr.get('paper_pearson', 0.01)}"
+            f". Events: {html.escape(str(corr.get('events', '')))}.</p>"
+        )
+    bias = cal.get("effective_bias", {})
+    if bias.get("positive_clamped_drop", {}).get("n"):
+        pos, every = bias["positive_clamped_drop"], bias["all_branches"]
+        parts.append(
+            "<h3>Effective comparator bias</h3><p>"
+            f"Where the clamped drop is positive: sigma from {pos['min_v'] * 1e3:.1f} to "
+            f"{pos['max_v'] * 1e3:.1f} mV (mean {pos['mean_v'] * 1e3:.1f} mV, "
+            f"{100 * pos['share_in_paper_range']:.0f} % inside the paper's "
+            f"{html.escape(bias['paper_law'])}, n = {pos['n']}); over all four sign branches "
+            f"from {every['min_v'] * 1e3:.1f} to {every['max_v'] * 1e3:.1f} mV.</p>"
+        )
+    parts += [_img(p, p.name) for p in cal["images"]]
+    return "\n".join(parts)
+
+
+def _training_section(runs: dict) -> str:
+    if not runs:
+        return ("<h2>Training on the board</h2><p>No training runs in this folder "
+                "(<code>coupled demo</code> writes them to <code>training/</code>).</p>")
+    summary = training_summary(runs)
+    parts = ["<h2>Training on the board</h2>", _table(summary),
+             _img(plot_training_curves(runs), "training curves")]  # fmt: skip
+    if "mean_share" in summary and summary["mean_share"].notna().any():
+        parts.append(_img(plot_event_raster(runs), "update-event raster"))
+        parts.append(_img(plot_share_against_p(summary.dropna(subset=["mean_share"])),
+                          "share of edges updated against p"))  # fmt: skip
+    return "\n".join(parts)
+
+
+def _figures_section(figures: dict) -> str:
+    parts = ["<h2>Reproduced figures</h2>"]
+    for name in FIGURES:
+        fig = figures.get(name)
+        parts.append(f"<h3>{html.escape(TITLES[name])}</h3>")
+        if not fig:
+            parts.append("<p>Not available in this folder.</p>")
+            continue
+        table = fig["table"]
+        parts.append(f"<p class=meta>{html.escape(str(fig['path']))}: {len(table)} rows, columns "
+                     f"{html.escape(', '.join(map(str, table.columns)))}</p>")  # fmt: skip
+        parts += [_img(p, p.name) for p in fig["images"]]
+        for stem, meta in fig["json"].items():
+            parts.append(_details(f"{stem}.json", meta))
+    return "\n".join(parts)
+
+
+def _provenance_section(data: ReportData) -> str:
+    pieces = pd.DataFrame([vars(p) for p in data.pieces])
+    return ("<h2>Provenance</h2>" + (_table(pieces) if len(pieces) else "")
+            + _details("report config", data.config.to_dict()))  # fmt: skip
+
+
+def render_report(data: ReportData, path: str | Path) -> Path:
+    """Write the self-contained page for ``data`` to ``path`` (atomically); returns the path."""
+    from coupled.io import write_text
+
+    mode = "quick" if data.config.quick else "full"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = "\n".join([
+        "<h1>Desynchronous coupled learning: calibration and the paper's results</h1>",
+        f"<p class=meta>coupled {html.escape(__version__)}; seed {data.config.seed}; {mode} "
+        f"pieces; generated {stamp}; {data.wall_time_s:.1f} s to gather. Paper: Wycoff et al., "
+        "J. Chem. Phys. 156, 144903 (2022).</p>",
+        _claims_section(data),
+        _calibration_section(data.calibration),
+        _training_section(data.training),
+        _figures_section(data.figures),
+        _provenance_section(data),
+    ])  # fmt: skip
+    page = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>coupled report"
+            f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n")  # fmt: skip
+    return write_text(path, page)
