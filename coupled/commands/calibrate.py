@@ -129,25 +129,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"calibrate: {text}", file=sys.stderr)
 
     started = time.perf_counter()
-    result = cal.run_calibration(config, network.n_edges, log=log)
     meta = {"config": config.to_dict(), "seed": config.seed, "version": __version__}
     stamp = {"network": network.name, "seed": config.seed, "tolerance": config.tolerance,
              "trigger_period_s": config.trigger_period_s, "version": __version__}  # fmt: skip
-    write_table(out / "oscillators.csv", result.oscillator_table.assign(**stamp))
-    write_table(out / "duty_vs_bias.csv", result.duty_table.assign(**stamp))
-    write_table(out / "p_vs_bias.csv", result.p_table.assign(**stamp))
-    write_json(out / "calibration.json", result.calibration.to_dict())
-    write_json(out / "correlation.json", result.correlation)
-    write_table(out / "correlation_matrix.csv", _matrix_frame(result.matrix).assign(**stamp))
-    costs = dict(result.costs_s)
+    costs: dict[str, float] = {}
     bias_summary = None
-    if not args.no_effective_bias:
+    if not args.no_effective_bias:  # first: seconds, while the transients take minutes
         log("effective comparator bias: dc sweep of every edge's comparators and XOR")
         t0 = time.perf_counter()
         table, bias_summary = _effective_bias(network, config)
         costs["effective_bias_s"] = time.perf_counter() - t0
         write_table(out / "effective_bias.csv", table.assign(**stamp))
         write_json(out / "effective_bias.json", {**bias_summary, **meta})
+    result = cal.run_calibration(config, network.n_edges, log=log)
+    costs.update(result.costs_s)
+    write_table(out / "oscillators.csv", result.oscillator_table.assign(**stamp))
+    write_table(out / "duty_vs_bias.csv", result.duty_table.assign(**stamp))
+    write_table(out / "p_vs_bias.csv", result.p_table.assign(**stamp))
+    write_json(out / "calibration.json", result.calibration.to_dict())
+    write_json(out / "correlation.json", result.correlation)
+    write_table(out / "correlation_matrix.csv", _matrix_frame(result.matrix).assign(**stamp))
     if not args.no_plots:
         from analysis import calibration as figures
 
