@@ -127,7 +127,8 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
         ev = ev[(ev["task"] == ev["task"].min()) & (ev["step"] <= max_steps)]
         grid = ev.pivot(index="edge", columns="step", values="enabled").astype(float)
         p = float(run["run"].get("config", {}).get("p", np.nan))
-        axes[row, 0].imshow(grid.to_numpy(), aspect="auto", cmap="Greys", interpolation="nearest",
+        axes[row, 0].imshow(grid.to_numpy(), aspect="auto", cmap="Greys", vmin=0, vmax=1,
+                            interpolation="nearest",
                             extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5,
                                     grid.index.max() + 0.5, grid.index.min() - 0.5))  # fmt: skip
         axes[row, 0].set_ylabel(f"{name}\nedge")

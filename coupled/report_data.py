@@ -310,7 +310,8 @@ def load_training_runs(path: Path) -> dict:
             "run": _read_json(folder / "run.json"),
             "events": events,
         }
-    return runs
+    order = sorted(runs, key=lambda k: (-float(runs[k]["run"].get("config", {}).get("p", 0)), k))
+    return {k: runs[k] for k in order}
 
 
 def gather(

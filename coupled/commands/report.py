@@ -43,10 +43,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_report_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared with ``coupled demo``: --quick, --seed, --calibration-events, --workers."""
-    parser.add_argument("--quick", action="store_true",
-                        help="run reduced versions of the missing pieces (seconds each)")
+def add_report_options(parser: argparse.ArgumentParser, *, quick: bool = True) -> None:
+    """Options shared with ``coupled demo``: [--quick], --seed, --calibration-events, --workers."""
+    if quick:
+        parser.add_argument("--quick", action="store_true",
+                            help="run reduced versions of the missing pieces (seconds each)")
     parser.add_argument("--seed", type=options.nonnegative_int, default=0,
                         help="seed of the board's parts and of the figures' tasks (default 0)")
     parser.add_argument("--calibration-events", choices=("transient", "phase"),
@@ -73,17 +74,18 @@ def check_out(path: str | Path) -> Path:
     return out
 
 
-def write_report(config, out: Path, log=None) -> Path:
-    """Gather or run every piece in ``out`` and write the page, claims CSV and JSON there.
+def write_report(config, out: Path, log=None, pieces: tuple[str, ...] | None = None) -> Path:
+    """Gather or run the pieces in ``out`` and write the page, claims CSV and JSON there.
 
-    Returns the path of ``report.html``.
+    ``pieces`` (default all of :data:`coupled.report_data.PIECES`) are reused or run; pieces
+    already in ``out`` are shown either way. Returns the path of ``report.html``.
     """
     from analysis.report import render_report
     from coupled.io import prepare_out_dir, write_json, write_table
-    from coupled.report_data import gather, report_record
+    from coupled.report_data import PIECES, gather, report_record
 
     prepare_out_dir(out, resume=True)
-    data = gather(config, out, log=log)
+    data = gather(config, out, pieces=PIECES if pieces is None else pieces, log=log)
     stamp = {"seed": config.seed, "quick": config.quick, "version": __version__}
     write_table(out / "report_claims.csv", data.claims.assign(**stamp))
     write_json(out / "report.json", report_record(data))
