@@ -179,11 +179,9 @@ def store_point(points_dir: Path, outcome: PointOutcome, point: SweepPoint) -> P
         "files": sorted(outcome.files),
     }
     write_json(partial / POINT_FILE, meta)
-    _fsync_dir(partial)
     if final.exists():  # an incomplete folder left by something else: replace it
         shutil.rmtree(final)
     os.rename(partial, final)
-    _fsync_dir(points_dir)
     return final
 
 
@@ -266,14 +264,6 @@ def _option_columns(config: TrainConfig) -> dict:
 def _remove_partials(points_dir: Path) -> None:
     for path in points_dir.glob(f"{_PARTIAL}*"):
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -1,0 +1,107 @@
+"""Wall time of a small sweep on each executor, and what the sweep machinery costs per point.
+
+Usage::
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_sweep.py [--steps 2000] [--workers 2]
+
+Runs, in this one process and in this order:
+
+1. baseline: the 12 points' ``train()`` calls in a plain loop (no sweep machinery);
+2. the same 12 points as a sweep: serial, process pool (``--workers``), local Dask cluster
+   (``--workers``);
+3. the same three executors on 12 one-step points and on 1 one-step point, which isolates the
+   fixed cost (pool or cluster start-up and shut-down) and the cost per point (task hand-off,
+   writing the point folder, building the table).
+
+Prints wall times and ratios against the baseline measured in the same run. The grid is 4 update
+probabilities x 3 seeds of the discrete rule on the 16-edge network (ideal engine, 2 tasks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from coupled.sweep import run_sweep  # noqa: E402
+from coupled.sweep_exec import check_executor  # noqa: E402
+from coupled.sweep_spec import SweepPlan, load_spec, plan_sweep  # noqa: E402
+from coupled.training import train  # noqa: E402
+
+SPEC = """
+[base]
+network = "experiment16"
+rule = "discrete"
+steps = {steps}
+tasks = 2
+log_every = 100
+checkpoint_every = 0
+
+[grid]
+p = {p}
+seed = [1, 2, 3]
+"""
+
+
+def plan(folder: Path, steps: int, n_points: int) -> SweepPlan:
+    """The first ``n_points`` points of the 4 x 3 grid, ``steps`` steps each."""
+    path = folder / f"spec_{steps}.toml"
+    path.write_text(SPEC.format(steps=steps, p=[0.25, 0.5, 0.75, 1.0]))
+    full = plan_sweep(load_spec(path))
+    return SweepPlan(spec=full.spec, points=full.points[:n_points])
+
+
+def timed_sweep(the_plan, out: Path, kind: str, workers: int) -> tuple[float, float]:
+    """(wall time, summed in-worker training time) of one sweep."""
+    executor = check_executor(kind, None if kind == "serial" else workers)
+    started = time.perf_counter()
+    result = run_sweep(the_plan, out, executor=executor, progress=False)
+    wall = time.perf_counter() - started
+    assert result.n_failed == 0 and result.n_computed == len(the_plan.points)
+    train_s = float(result.table.drop_duplicates("point")["wall_time_s"].sum())
+    return wall, train_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=2000, help="steps per real point")
+    parser.add_argument("--workers", type=int, default=2, help="processes / Dask workers")
+    args = parser.parse_args()
+    kinds = ("serial", "process", "dask")
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        folder = Path(tmp)
+        real = plan(folder, args.steps, 12)
+        started = time.perf_counter()
+        for point in real.points:
+            train(point.config, progress=False)
+        baseline = time.perf_counter() - started
+        load = os.getloadavg()[0]
+        print(f"load average {load:.2f}, {os.cpu_count()} CPUs; {len(real.points)} points x "
+              f"{args.steps} steps, {args.workers} workers")  # fmt: skip
+        print(f"baseline: train() in a loop        {baseline:7.2f} s   ratio 1.00")
+        for kind in kinds:
+            wall, train_s = timed_sweep(real, folder / f"real-{kind}", kind, args.workers)
+            print(f"sweep {kind:<8} 12 real points     {wall:7.2f} s   ratio "
+                  f"{wall / baseline:4.2f}  (speed-up {baseline / wall:4.2f}x; training inside "
+                  f"the workers {train_s:6.2f} s)")  # fmt: skip
+        tiny12, tiny1 = plan(folder, 1, 12), plan(folder, 1, 1)
+        started = time.perf_counter()
+        for point in tiny12.points:
+            train(point.config, progress=False)
+        tiny_train = (time.perf_counter() - started) / len(tiny12.points)
+        print(f"baseline: one one-step train() call {1e3 * tiny_train:7.1f} ms")
+        for kind in kinds:
+            wall12, _ = timed_sweep(tiny12, folder / f"t12-{kind}", kind, args.workers)
+            wall1, _ = timed_sweep(tiny1, folder / f"t1-{kind}", kind, args.workers)
+            lanes = 1 if kind == "serial" else args.workers
+            per_point = (wall12 - wall1) / 11 * lanes
+            print(f"sweep {kind:<8} fixed cost {wall1:6.2f} s (1 one-step point); per point "
+                  f"{1e3 * per_point:7.1f} ms of worker time (12 vs 1 one-step point)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
