@@ -30,6 +30,7 @@ from pathlib import Path
 
 from coupled import __version__, options
 from coupled.commands.report import add_report_options, check_out, report_config
+from coupled.errors import UserError
 
 DEFAULT_ENGINE = "circuit"
 DEFAULT_STEPS = 300
@@ -40,7 +41,13 @@ CALIBRATION_OPTIONS = ("calibration", "calibration_path")
 
 def p_list(text: str) -> tuple[float, ...]:
     """Comma-separated update probabilities, each in (0, 1] (argparse type)."""
-    values = tuple(options.probability(item) for item in text.split(",") if item.strip())
+    values = []
+    for item in (part.strip() for part in text.split(",")):
+        try:
+            values.append(options.probability(item))
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"{item!r} {exc}") from None
+    values = tuple(values)
     if not values:
         raise argparse.ArgumentTypeError(f"{text!r}: give at least one probability")
     if len(set(values)) != len(values):
@@ -109,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if args.engine != DEFAULT_ENGINE:
         print(f"demo: engine {args.engine!r} instead of the circuit-level {DEFAULT_ENGINE!r}",
               file=sys.stderr)  # fmt: skip
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise UserError(f"--out {out}: folder exists and is not empty; use --overwrite to "
+                        "replace it")  # fmt: skip
     prepare_out_dir(out, overwrite=args.overwrite)
 
     def log(text: str) -> None:
