@@ -2,7 +2,8 @@
 
 Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_oscillator.py [--edges E] [--triggers N]``
 
-Baseline (measured in the same run): one ngspice transient per edge of its oscillator and
+Baseline (measured in the same run; each in fresh worker processes, including one process
+start): one ngspice transient per edge of its oscillator and
 enable comparator, sampled at the triggers (what ``coupled calibrate`` does). Compared with one
 transient of all E oscillators together (every oscillator's flips then set the time step of the
 whole circuit) and with the analytic phase model. Prints seconds and ratios; timing is never
@@ -22,7 +23,7 @@ from circuits.oscillator import (
     library_files,
     oscillator_instance,
 )
-from coupled.calibration import MAX_STEP_PER_PERIOD, _tran, simulate_events
+from coupled.calibration import MAX_STEP_PER_PERIOD, _run_all, simulate_events
 
 
 def board_wide_netlist(params, bias_v: float, trigger_period_s: float) -> str:
@@ -57,11 +58,12 @@ def main() -> None:
     base = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    data = _tran(
+    task = (
         board_wide_netlist(params, 2.5, period), period, n * period,
         float(params.period_s.min()) / MAX_STEP_PER_PERIOD,
-        ["time"] + [f"v(en{e})" for e in range(params.n_edges)],
+        ["time"] + [f"v(en{e})" for e in range(params.n_edges)], True,
     )  # fmt: skip
+    data = _run_all([task], 1, isolated=True)[0]
     wide = time.perf_counter() - t0
     rows = np.searchsorted(data["time"], period * np.arange(1, n + 1) - 1e-12)
     wide_events = np.stack([data[f"v(en{e})"][rows] > 2.5 for e in range(params.n_edges)], 1)

@@ -16,14 +16,16 @@ Events come from circuit simulation: one ``uic`` transient per edge of its oscil
 comparator (the oscillators of a board are independent circuits on ideal supplies, so separate
 transients are exact; each keeps its own time step of period / 200, and they run in parallel
 processes), with the trigger edges as breakpoints and ``.options interp`` so that only the
-trigger instants are stored. Cost: about 2.5 ms of ngspice per edge and trigger at the default
-50 us trigger period on an idle core (``benchmarks/bench_oscillator.py``), so 10^4 triggers on 16
-edges take about 7 minutes. ``events="phase"`` uses the analytic phase model instead
-(microseconds; validated against the transient in ``tests/test_oscillator.py``); every result
-file says which produced it. Over hundreds of periods the exact phase of a simulated oscillator
-depends on the integration error (about 0.1 % of a period per period), so event trains from
-different time grids or from the phase model agree only statistically: p and the correlations,
-not the individual bits, are the reproducible results.
+trigger instants are stored. They run in worker processes of their own: ngspice 39 keeps
+``interp`` on for the rest of a process, so the caller's session is never touched. Cost: about
+2.5 ms of ngspice per edge and trigger at the default 50 us trigger period on an idle core
+(``benchmarks/bench_oscillator.py``), so 10^4 triggers on 16 edges take about 7 minutes.
+``events="phase"`` uses the analytic phase model instead (microseconds; validated against the
+transient in ``tests/test_oscillator.py``); every result file says which produced it. Over
+hundreds of periods the exact phase of a simulated oscillator depends on the integration error
+(about 0.1 % of a period per period), so event trains from different time grids or from the phase
+model agree only statistically: p and the correlations, not the individual bits, are the
+reproducible results.
 
 The effective comparator bias of the direction cells is measured by a dc sweep of each edge's
 comparator and XOR cell (:func:`effective_comparator_bias`).
@@ -280,28 +282,43 @@ def _check_count(name: str, value: int, low: int = 1) -> int:
     return int(value)
 
 
-def _tran(netlist: str, step_s: float, stop_s: float, max_step_s: float, names: list[str]):
+def _tran(
+    netlist: str,
+    step_s: float,
+    stop_s: float,
+    max_step_s: float,
+    names: list[str],
+    allow_interp: bool = False,
+) -> dict[str, np.ndarray]:
     from coupled.spice import get_session
 
     session = get_session()
-    session.load(netlist, name="calibration")
+    session.load(netlist, name="calibration", allow_interp=allow_interp)
     try:
         return session.tran(step_s, stop_s, max_step_s=max_step_s, uic=True, names=names)
     finally:
         session.remove("calibration")
 
 
-def _run_all(tasks: list[tuple], workers: int) -> list[dict]:
-    if workers <= 1 or len(tasks) <= 1:
+def _run_all(tasks: list[tuple], workers: int, *, isolated: bool = False) -> list[dict]:
+    """Run transients; ``isolated`` runs them in worker processes of their own (even for one
+    worker), as netlists with ``.options interp`` need: ngspice 39 keeps ``interp`` on for
+    every later transient of a process. The pool ends with the call."""
+    if not isolated and (workers <= 1 or len(tasks) <= 1):
         return [_tran(*task) for task in tasks]
     context = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    size = max(1, min(workers, len(tasks)))
+    with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
         return list(pool.map(_tran_star, tasks))
 
 
 def _tran_star(task: tuple) -> dict:
+    import warnings
+
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    return _tran(*task)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*sets 'interp'", category=RuntimeWarning)
+        return _tran(*task)
 
 
 def trigger_times_s(trigger_period_s: float, n_triggers: int) -> np.ndarray:
@@ -362,9 +379,10 @@ def simulate_events(
             sample_at_triggers=True,
         )
         max_step = float(params.period_s[edge]) / MAX_STEP_PER_PERIOD
-        tasks.append((netlist, trigger_period_s, n * trigger_period_s, max_step, names))
+        stop_s = (n + 1) * trigger_period_s  # one spare period: interp may drop the last point
+        tasks.append((netlist, trigger_period_s, stop_s, max_step, names, True))
     events = np.zeros((bias.size, n, params.n_edges), dtype=bool)
-    for edge, data in enumerate(_run_all(tasks, workers)):
+    for edge, data in enumerate(_run_all(tasks, workers, isolated=True)):
         rows = _rows_at(data["time"], times, edge)
         for k in range(bias.size):
             events[k, :, edge] = data[f"v(en{k})"][rows] > 0.5 * supply_v
