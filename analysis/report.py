@@ -174,8 +174,12 @@ def _calibration_section(cal: dict) -> str:
     table = cal["p_table"].sort_values("bias_v")
     rows = np.unique(np.linspace(0, len(table) - 1, min(7, len(table))).round().astype(int))
     cols = [c for c in ("bias_v", "p", "p_std", "p_formula", "n_triggers") if c in table]
+    cfg = cal.get("run", {}).get("config", {})
+    board = (f"board {cfg.get('network', '?')}, part tolerance +-{cfg.get('tolerance', 0):g}, "
+             f"seed {cfg.get('seed', '?')}, trigger period {cfg.get('trigger_period_s', 0):g} s, "
+             f"events: {cfg.get('events', '?')}")  # fmt: skip
     parts = ["<h2>Calibration of the board</h2>",
-             f"<p class=meta>{html.escape(str(cal['path']))}</p>",
+             f"<p class=meta>{html.escape(board)}; {html.escape(str(cal['path']))}</p>",
              "<h3>p against the global bias</h3>", _table(table.iloc[rows][cols])]  # fmt: skip
     corr = cal.get("correlation", {})
     if corr:
@@ -211,6 +215,7 @@ def _training_section(runs: dict) -> str:
     summary = training_summary(runs)
     parts = ["<h2>Training on the board</h2>", _table(summary),
              _img(plot_training_curves(runs), "training curves")]  # fmt: skip
+    parts += [_details(f"{name}: run.json", run["run"]) for name, run in runs.items()]
     if "mean_share" in summary and summary["mean_share"].notna().any():
         parts.append(_img(plot_event_raster(runs), "update-event raster"))
         parts.append(_img(plot_share_against_p(summary.dropna(subset=["mean_share"])),

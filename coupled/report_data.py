@@ -574,13 +574,17 @@ def evaluate_claims(data: ReportData) -> pd.DataFrame:
         (partial(claim_fig4, figure="fig4e"), figs.get("fig4e")),
         (claim_fig4d, figs.get("fig4d")),
     ]
+    absent = {p.name: p.reason for p in data.pieces if p.action == "missing"}
     rows = []
     for make, piece in checks:
         try:
-            rows.append(make(piece or {}))
+            row = make(piece or {})
         except (UserError, KeyError, ValueError, IndexError) as exc:
-            why = f"{NOT_MEASURED} ({type(exc).__name__}: {exc})"
-            rows.append({**make({}), "measured_value": why})
+            row = {**make({}), "measured_value": f"{NOT_MEASURED} ({type(exc).__name__}: {exc})"}
+        if row["measured_value"] == NOT_MEASURED:
+            why = absent.get(row["figure"], "no results in this folder")
+            row["measured_value"] = f"{NOT_MEASURED} ({why})"
+        rows.append(row)
     return pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))
 
 
