@@ -14,7 +14,11 @@ Contract used by the board generator (``circuits/board.py``):
 * :func:`oscillator_instance` and :func:`enable_instance` - one SPICE instance line each
   (``XOSC_<edge>``, ``XCMPEN_<edge>``); the oscillator starts at its phase only in a ``uic``
   transient (its capacitor initial conditions encode the phase);
-* :func:`library_files` - the ``.lib`` files to ``.include``.
+* :func:`library_files` - the ``.lib`` files to ``.include`` (or inline);
+* :func:`oscillator_bench` - a stand-alone netlist of one edge's oscillator and enables.
+
+Transients need a maximum time step of about period / 200 (ngspice does not see a flip coming;
+with period / 25 the simulated period is a few per cent off, with period / 200 about 0.1 %).
 
 Phase model. Between thresholds the capacitor follows exact RC exponentials, so the waveform is an
 analytic, periodic function of time. With ``x = (v - vss) / (vdd - vss)`` and ``tau = R C``::
