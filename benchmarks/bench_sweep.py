@@ -6,15 +6,17 @@ Usage::
 
 Runs, in this one process and in this order:
 
-1. baseline: the 12 points' ``train()`` calls in a plain loop (no sweep machinery);
-2. the same 12 points as a sweep: serial, process pool (``--workers``), local Dask cluster
-   (``--workers``);
-3. the same three executors on 12 one-step points and on 1 one-step point, which isolates the
-   fixed cost (pool or cluster start-up and shut-down) and the cost per point (task hand-off,
-   writing the point folder, building the table).
+1. serial, process pool and local Dask (``--workers``) on 48 one-step points and on 1 one-step
+   point, which isolates each executor's fixed cost (pool or cluster start-up and shut-down) and
+   its cost per point (task hand-off, writing the run in the worker and the point folder,
+   building the table); first, so the process pool's forkserver starts cold; baseline: a
+   one-step ``train()`` call;
+2. 12 real points (4 update probabilities x 3 seeds, discrete rule, 16-edge network, ideal
+   engine, 2 tasks, ``--steps`` steps) as a plain loop of ``train()`` calls (the baseline, ratio
+   1) and as a sweep on each executor.
 
-Prints wall times and ratios against the baseline measured in the same run. The grid is 4 update
-probabilities x 3 seeds of the discrete rule on the 16-edge network (ideal engine, 2 tasks).
+Prints wall times and ratios against the baseline measured in the same run, and the load
+average (the machine may be shared: parallel speed-ups need idle cores).
 """
 
 from __future__ import annotations
@@ -43,14 +45,15 @@ checkpoint_every = 0
 
 [grid]
 p = {p}
-seed = [1, 2, 3]
+seed = {seeds}
 """
 
 
 def plan(folder: Path, steps: int, n_points: int) -> SweepPlan:
-    """The first ``n_points`` points of the 4 x 3 grid, ``steps`` steps each."""
-    path = folder / f"spec_{steps}.toml"
-    path.write_text(SPEC.format(steps=steps, p=[0.25, 0.5, 0.75, 1.0]))
+    """The first ``n_points`` points of a grid of 4 p x 12 seeds, ``steps`` steps each."""
+    path = folder / f"spec_{steps}_{n_points}.toml"
+    seeds = list(range(1, 4)) if n_points <= 12 else list(range(1, 13))
+    path.write_text(SPEC.format(steps=steps, p=[0.25, 0.5, 0.75, 1.0], seeds=seeds))
     full = plan_sweep(load_spec(path))
     return SweepPlan(spec=full.spec, points=full.points[:n_points])
 
@@ -72,36 +75,37 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="processes / Dask workers")
     args = parser.parse_args()
     kinds = ("serial", "process", "dask")
+    many = 48
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         folder = Path(tmp)
+        print(f"load average {os.getloadavg()[0]:.2f} at the start, {os.cpu_count()} CPUs, "
+              f"{args.workers} workers")  # fmt: skip
+        # fixed and per-point costs first, so the process pool's forkserver starts cold
+        tiny_many, tiny1 = plan(folder, 1, many), plan(folder, 1, 1)
+        started = time.perf_counter()
+        for point in tiny_many.points:
+            train(point.config, progress=False)
+        tiny_train = (time.perf_counter() - started) / many
+        print(f"baseline: one one-step train() call {1e3 * tiny_train:7.1f} ms")
+        for kind in kinds:
+            wall1, _ = timed_sweep(tiny1, folder / f"t1-{kind}", kind, args.workers)
+            wall_many, _ = timed_sweep(tiny_many, folder / f"tmany-{kind}", kind, args.workers)
+            lanes = 1 if kind == "serial" else args.workers
+            per_point = (wall_many - wall1) / (many - 1) * lanes
+            print(f"sweep {kind:<8} fixed cost {wall1:6.2f} s (1 one-step point); per point "
+                  f"{1e3 * per_point:6.1f} ms of worker time ({many} vs 1 points)")  # fmt: skip
         real = plan(folder, args.steps, 12)
         started = time.perf_counter()
         for point in real.points:
             train(point.config, progress=False)
         baseline = time.perf_counter() - started
-        load = os.getloadavg()[0]
-        print(f"load average {load:.2f}, {os.cpu_count()} CPUs; {len(real.points)} points x "
-              f"{args.steps} steps, {args.workers} workers")  # fmt: skip
-        print(f"baseline: train() in a loop        {baseline:7.2f} s   ratio 1.00")
+        print(f"baseline: 12 x {args.steps}-step train() in a loop {baseline:7.2f} s   ratio 1.00")
         for kind in kinds:
             wall, train_s = timed_sweep(real, folder / f"real-{kind}", kind, args.workers)
-            print(f"sweep {kind:<8} 12 real points     {wall:7.2f} s   ratio "
+            print(f"sweep {kind:<8} 12 real points       {wall:7.2f} s   ratio "
                   f"{wall / baseline:4.2f}  (speed-up {baseline / wall:4.2f}x; training inside "
                   f"the workers {train_s:6.2f} s)")  # fmt: skip
-        tiny12, tiny1 = plan(folder, 1, 12), plan(folder, 1, 1)
-        started = time.perf_counter()
-        for point in tiny12.points:
-            train(point.config, progress=False)
-        tiny_train = (time.perf_counter() - started) / len(tiny12.points)
-        print(f"baseline: one one-step train() call {1e3 * tiny_train:7.1f} ms")
-        for kind in kinds:
-            wall12, _ = timed_sweep(tiny12, folder / f"t12-{kind}", kind, args.workers)
-            wall1, _ = timed_sweep(tiny1, folder / f"t1-{kind}", kind, args.workers)
-            lanes = 1 if kind == "serial" else args.workers
-            per_point = (wall12 - wall1) / 11 * lanes
-            print(f"sweep {kind:<8} fixed cost {wall1:6.2f} s (1 one-step point); per point "
-                  f"{1e3 * per_point:7.1f} ms of worker time (12 vs 1 one-step point)")  # fmt: skip
-
+        print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 if __name__ == "__main__":
     main()

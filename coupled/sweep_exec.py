@@ -51,7 +51,8 @@ OnDone = Callable[[PointOutcome], None]
 class ExecutorOptions:
     """How to run the points: executor name, worker count, Dask scheduler, recycling.
 
-    ``workers`` is the number of processes (``process``, local ``dask``); ``scheduler`` the
+    ``workers`` is the number of processes (``process``, local ``dask``; 0 with a remote
+    scheduler, whose cluster has its own); ``scheduler`` the
     address of a running Dask scheduler (``dask`` only, instead of a local cluster);
     ``max_runs_per_worker`` replaces a pool process after that many runs (``process`` only).
     """
@@ -110,7 +111,7 @@ def check_executor(
             "workers are recycled by Dask: dask worker --lifetime ... --lifetime-restart)"
         )
     if workers is None:
-        workers = 1 if kind == "serial" else available_cpus()
+        workers = 0 if scheduler else 1 if kind == "serial" else available_cpus()
     return ExecutorOptions(kind, workers, scheduler, max_runs_per_worker)
 
 

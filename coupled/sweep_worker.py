@@ -18,11 +18,12 @@ attempt dies and the retry succeeds). Never set it outside tests.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -134,8 +135,6 @@ def _train(task: PointTask, worker: str, started: float) -> PointOutcome:
 
 
 def _engine_name(files: dict[str, bytes], default: str) -> str:
-    import json
-
     try:
         return str(json.loads(files["run.json"])["engine"])
     except (KeyError, ValueError):
@@ -143,8 +142,6 @@ def _engine_name(files: dict[str, bytes], default: str) -> str:
 
 
 def _with_time(outcome: PointOutcome, wall_time_s: float) -> PointOutcome:
-    from dataclasses import replace
-
     return replace(outcome, wall_time_s=wall_time_s)
 
 
