@@ -116,6 +116,9 @@ def run_sweep(
         raise UserError("--resume and --overwrite exclude each other")
     if executor.scheduler:
         probe_scheduler(executor.scheduler)
+    if (Path(out_dir) / _LOCK).is_file():
+        with _locked(Path(out_dir)):  # refuses (UserError) while another sweep runs there
+            pass
     out = prepare_out_dir(out_dir, overwrite=overwrite, resume=resume)
     with _locked(out):
         points_dir = out / POINTS_DIR

@@ -197,6 +197,21 @@ def test_changed_spec_never_reuses_points(reference, tmp_path):
     assert point_hash(on_file) != first  # the network's content, not its path
 
 
+def test_a_second_sweep_in_a_busy_folder_is_refused(reference, tmp_path):
+    import fcntl
+
+    plan, _ = reference
+    out = tmp_path / "out"
+    run_sweep(plan, out)
+    with open(out / ".sweep.lock") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running sweep holds it
+        for options in ({"resume": True}, {"overwrite": True}):
+            with pytest.raises(UserError, match="another sweep is running in this folder"):
+                run_sweep(plan, out, **options)
+    assert (out / "results.parquet").exists()
+    assert run_sweep(plan, out, resume=True).n_reused == 4
+
+
 # -- failures -----------------------------------------------------------------------------------
 
 
