@@ -46,7 +46,7 @@ def p_list(text: str) -> tuple[float, ...]:
         try:
             values.append(options.probability(item))
         except argparse.ArgumentTypeError as exc:
-            raise argparse.ArgumentTypeError(f"{item!r} {exc}") from None
+            raise argparse.ArgumentTypeError(str(exc)) from None  # names the item
     values = tuple(values)
     if not values:
         raise argparse.ArgumentTypeError(f"{text!r}: give at least one probability")
