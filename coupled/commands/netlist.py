@@ -29,7 +29,7 @@ from circuits import board as boards
 from circuits import nudge
 from coupled import options, tasks
 from coupled.errors import UserError
-from coupled.io import write_text
+from coupled.io import check_out_file, write_text
 from coupled.networks import BUILTIN_NETWORKS, Network, load_network
 
 SUFFIXES = (".cir", ".sp", ".spi", ".spice", ".net", ".ckt")
@@ -157,7 +157,7 @@ def _check_out(path_text: str) -> Path:
         raise UserError(f"--out {path_text}: is a folder; give a file such as board.cir")
     if path.suffix.lower() not in SUFFIXES:
         raise UserError(f"--out {path_text}: the suffix must be one of {', '.join(SUFFIXES)}")
-    return path
+    return check_out_file(path)
 
 
 def _roles(network: Network, args: argparse.Namespace, rng: np.random.Generator) -> tuple:
