@@ -5,6 +5,16 @@ Each subcommand lives in its own module in :mod:`coupled.commands` and exposes
 namespace and returning an exit status). This module only discovers and dispatches them, and turns
 ``UserError`` and ``SpiceError`` into a one-line message with exit status 2 (``--debug`` shows the
 traceback instead).
+
+Failed commands leave no output behind: when a command that takes ``--out`` raises
+``UserError`` or ``SpiceError`` and its ``--out`` did not exist before, whatever the command
+created there (and the missing folders above it) is removed again, so ``--out`` does not exist
+afterwards; an ``--out`` that existed is left to the command's own checks (refused unless
+``--resume``/``--overwrite``). Commands still validate everything before creating ``--out``;
+this is the safety net for failures found later (e.g. ngspice missing). An interrupted command
+(Ctrl-C) keeps its folder, so it can be resumed.
+
+Negative numbers in any notation (``-1e3``, ``-.5``, ``-inf``) are option values, not options.
 """
 
 from __future__ import annotations
@@ -13,17 +23,27 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Sequence
 
 from coupled import __version__
 from coupled.errors import SpiceError, UserError
+from coupled.io import missing_anchor, remove_created
 
 EXIT_BAD_INPUT = 2
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line (no usage block), exit status 2."""
+    """An ``ArgumentParser`` whose errors are one line (no usage block), exit status 2, and
+    which reads ``-1e3`` or ``-inf`` as a value (argparse alone takes them for options)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # noqa: D102 - argparse API
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
@@ -63,16 +83,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
+    out = getattr(args, "out", None)
+    anchor = missing_anchor(out) if isinstance(out, str | os.PathLike) else None
     try:
         return int(args.func(args) or 0)
     except (UserError, SpiceError) as exc:
+        remove_created(out, anchor)
         if args.debug:
             raise
-        print(f"coupled {args.command}: error: {exc}", file=sys.stderr)
+        print(f"coupled {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"coupled {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (line breaks become ``"; "``)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return "; ".join(lines) or type(exc).__name__
 
 
 def run() -> None:
