@@ -199,12 +199,18 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
+MAX_WHOLE = 2**63 - 1
+"""Largest whole-number option: results tables store them as 64-bit integers."""
+
+
 def _whole(name: str, value: Any, low: int) -> None:
     option = "--" + name.replace("_", "-")
     if not _is_int(value):
         raise UserError(f"{option} {value!r}: must be a whole number >= {low}")
     if value < low:
         raise UserError(f"{option} {value}: must be at least {low}")
+    if value > MAX_WHOLE:
+        raise UserError(f"{option} {value}: must be at most {MAX_WHOLE} (2**63 - 1)")
 
 
 # -- results ------------------------------------------------------------------------------------
