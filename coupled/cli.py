@@ -86,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = getattr(args, "out", None)
     anchor = missing_anchor(out) if isinstance(out, str | os.PathLike) else None
     try:
+        if isinstance(out, str) and not out.strip():
+            raise UserError(f"--out {out!r}: empty; give a path")
         return int(args.func(args) or 0)
     except (UserError, SpiceError) as exc:
         remove_created(out, anchor)
