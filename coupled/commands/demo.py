@@ -113,13 +113,13 @@ def run(args: argparse.Namespace) -> int:
     config = report_config(args)
     out = check_out(args.out)
     configs = train_configs(args, out / CALIBRATION / "calibration.json")
-    if args.engine != DEFAULT_ENGINE:
-        print(f"demo: engine {args.engine!r} instead of the circuit-level {DEFAULT_ENGINE!r}",
-              file=sys.stderr)  # fmt: skip
     if out.is_dir() and any(out.iterdir()) and not args.overwrite:
         raise UserError(f"--out {out}: folder exists and is not empty; use --overwrite to "
                         "replace it")  # fmt: skip
     prepare_out_dir(out, overwrite=args.overwrite)
+    if args.engine != DEFAULT_ENGINE:
+        print(f"demo: engine {args.engine!r} instead of the circuit-level {DEFAULT_ENGINE!r}",
+              file=sys.stderr)  # fmt: skip
 
     def log(text: str) -> None:
         print(f"demo: {text}", file=sys.stderr)
