@@ -234,6 +234,10 @@ def _figures_section(figures: dict) -> str:
         table = fig["table"]
         parts.append(f"<p class=meta>{html.escape(str(fig['path']))}: {len(table)} rows, columns "
                      f"{html.escape(', '.join(map(str, table.columns)))}</p>")  # fmt: skip
+        summary = fig["json"].get(name, {}).get("summary", [])
+        if summary:
+            items = "".join(f"<li>{html.escape(str(line))}</li>" for line in summary)
+            parts.append(f"<ul class=meta>{items}</ul>")
         parts += [_img(p, p.name) for p in fig["images"]]
         for stem, meta in fig["json"].items():
             parts.append(_details(f"{stem}.json", meta))

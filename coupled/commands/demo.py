@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--figures", action=argparse.BooleanOptionalAction, default=True,
                         help="run the quick reproduced figures for the report (default; "
                         "--no-figures: calibration and training only)")  # fmt: skip
-    add_report_options(parser, quick=False)
+    add_report_options(parser, quick=False, workers=2)
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.set_defaults(func=run)

@@ -43,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_report_options(parser: argparse.ArgumentParser, *, quick: bool = True) -> None:
+def add_report_options(
+    parser: argparse.ArgumentParser, *, quick: bool = True, workers: int = 1
+) -> None:
     """Options shared with ``coupled demo``: [--quick], --seed, --calibration-events, --workers."""
     if quick:
         parser.add_argument("--quick", action="store_true",
@@ -54,8 +56,8 @@ def add_report_options(parser: argparse.ArgumentParser, *, quick: bool = True) -
                         default="transient",
                         help="calibration by ngspice transients of the oscillators (default) or "
                         "by their analytic phase model (fast)")
-    parser.add_argument("--workers", type=options.positive_int, default=1,
-                        help="processes a piece may use (default 1)")  # fmt: skip
+    parser.add_argument("--workers", type=options.positive_int, default=workers,
+                        help=f"processes a piece may use (default {workers})")  # fmt: skip
 
 
 def report_config(args: argparse.Namespace):
