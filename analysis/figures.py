@@ -1,0 +1,170 @@
+"""Figures of ``coupled reproduce``: the paper's Fig. 1, 2a/2b and 4c/4d/4e from their tables.
+
+Each function takes the :class:`coupled.reproduce.FigureResult` of its figure, the PNG path and
+the meta data (config, seed, version) to embed in the PNG's ``Description``; it draws only what
+the tables hold (no computation beyond means and fitted lines already in the result).
+matplotlib is imported inside the functions with the Agg backend, so importing this module is
+cheap and needs no display.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from coupled.reproduce import FigureResult
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | Path, meta: dict | None) -> Path:
+    from coupled.io import atomic_write
+
+    description = json.dumps(meta or {}, default=str)
+    path = Path(path)
+    atomic_write(
+        path,
+        lambda p: fig.savefig(p, format="png", dpi=120, metadata={"Description": description}),
+    )
+    _pyplot().close(fig)
+    return path
+
+
+def _colours(n: int):
+    plt = _pyplot()
+    return plt.get_cmap("viridis")(np.linspace(0.0, 0.9, max(n, 1)))
+
+
+def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Scaled test error against steps x p (task mean, 10-90 % band), final-error ranges.
+
+    Parameters
+    ----------
+    result
+        Output of :func:`coupled.reproduce.fig1.compute`.
+    path
+        PNG to write (atomically).
+    meta
+        Config, seed and version to embed.
+    """
+    plt = _pyplot()
+    table, summary = result.tables["fig1.csv"], result.tables["fig1_summary.csv"]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
+    data = table[table["step"] > 0]
+    ps = sorted(data["p"].unique())
+    for colour, p in zip(_colours(len(ps)), ps, strict=True):
+        g = data[data["p"] == p].groupby("steps_x_p")["scaled_error"]
+        x = g.mean().index.to_numpy()
+        ax.fill_between(x, g.quantile(0.1), g.quantile(0.9), color=colour, alpha=0.12, lw=0)
+        ax.plot(x, g.mean(), color=colour, lw=1.3, label=f"p = {p:g}")
+        row = summary[summary["p"] == p].iloc[0]
+        ax.errorbar(
+            [row["final_steps_x_p"]], [row["final_mean"]],
+            yerr=[[row["final_mean"] - row["final_min"]], [row["final_max"] - row["final_mean"]]],
+            color=colour, capsize=3, lw=1,
+        )  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("training steps x p")
+    ax.set_ylabel("scaled test error  error / error(t = 0)")
+    ax.set_title(f"Fig. 1: {int(summary['tasks'].iloc[0])} regression tasks, 143 edges")
+    ax.legend(fontsize=7, ncol=2)
+    ax2.errorbar(
+        summary["p"], summary["final_mean"],
+        yerr=[summary["final_mean"] - summary["final_min"],
+              summary["final_max"] - summary["final_mean"]],
+        fmt="o", capsize=3, color="k",
+    )  # fmt: skip
+    ax2.set_yscale("log")
+    ax2.set_xlabel("update probability p")
+    ax2.set_ylabel("final scaled test error (mean, range)")
+    ax2.set_title(f"after {int(summary['final_step'].max())} steps")
+    fig.tight_layout()
+    return _save(fig, path, meta)
+
+
+def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Mean distance from the p = b = 1 solution against 1 - x with fitted power laws, and the
+    same divided by each series' prefactor (the collapse).
+    """
+    plt = _pyplot()
+    table = result.tables[f"{result.name}.csv"]
+    fits = result.documents[f"{result.name}_fit.json"]["fits"]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    labels = {"p": "desynchronised (b = 1)", "b": "mini-batch (p = 1)", "p=b": "p = b"}
+    markers = {"p": "o", "b": "s", "p=b": "^"}
+    for colour, (series, fit) in zip(_colours(len(fits)), fits.items(), strict=True):
+        rows = table[table["series"] == series]
+        g = rows.groupby("one_minus")["distance_ohm"]
+        x, mean = g.mean().index.to_numpy(), g.mean().to_numpy()
+        sem = (g.std(ddof=1) / np.sqrt(g.size())).to_numpy()
+        line = np.geomspace(x.min(), x.max(), 50)
+        a, alpha = fit["prefactor_ohm"], fit["exponent"]
+        ax.errorbar(x, mean, yerr=sem, fmt=markers.get(series, "o"), color=colour, capsize=2,
+                    label=f"{labels.get(series, series)}: exponent {alpha:.2f}")  # fmt: skip
+        ax.plot(line, a * line**alpha, color=colour, lw=1)
+        ax2.plot(x, mean / a, markers.get(series, "o"), color=colour, label=series)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("1 - p   or   1 - b")
+    ax.set_ylabel("distance |R - R(p=b=1)| (ohm)")
+    ax.set_title(f"Fig. {result.name[3:]}: 16 edges, {table['task'].nunique()} tasks")
+    ax.legend(fontsize=7)
+    grid = np.geomspace(table["one_minus"].min(), table["one_minus"].max(), 50)
+    mean_alpha = np.nanmean([f["exponent"] for f in fits.values()])
+    ax2.plot(grid, grid**mean_alpha, "k--", lw=0.8, label=f"(1 - x)^{mean_alpha:.2f}")
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("1 - x")
+    ax2.set_ylabel("distance / fitted prefactor")
+    ax2.set_title("effective rates matched (collapse)")
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, path, meta)
+
+
+def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Final scaled error against p (4c, 4e: tasks as dots, mean +- standard error, median) or
+    against the number of outputs O, one curve per p (4d).
+    """
+    plt = _pyplot()
+    table = result.tables[f"{result.name}.csv"]
+    summary = result.tables[f"{result.name}_summary.csv"]
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    if "outputs" in summary:
+        ps = sorted(summary["p"].unique())
+        for colour, p in zip(_colours(len(ps)), ps, strict=True):
+            s = summary[summary["p"] == p]
+            ax.errorbar(s["outputs"], s["mean"], yerr=s["sem"], fmt="o-", color=colour,
+                        capsize=3, label=f"p = {p:g}")  # fmt: skip
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted(summary["outputs"].unique()))
+        ax.get_xaxis().set_major_formatter(_pyplot().matplotlib.ticker.ScalarFormatter())
+        ax.set_xlabel("number of outputs O (O inputs, O/2 grounds)")
+    else:
+        jitter = np.random.default_rng(0).uniform(-0.012, 0.012, len(table))
+        ax.plot(table["p"] + jitter, table["final_scaled_error"], ".", color="0.7", ms=4,
+                label="tasks")  # fmt: skip
+        ax.errorbar(summary["p"], summary["mean"], yerr=summary["sem"], fmt="o-", color="k",
+                    capsize=3, label="mean +- s.e.")  # fmt: skip
+        ax.plot(summary["p"], summary["median"], "s--", color="tab:blue", ms=4, lw=0.8,
+                label="median")  # fmt: skip
+        ax.set_xlabel("update probability p")
+    ax.set_yscale("log")
+    kind = "test error" if "regression" in str(result.params.get("task")) else "error"
+    ax.set_ylabel(f"final scaled {kind}")
+    ax.set_title(f"Fig. {result.name[3:]}: {result.params.get('network')}, discrete rule")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, path, meta)
