@@ -14,6 +14,11 @@ afterwards; an ``--out`` that existed is left to the command's own checks (refus
 this is the safety net for failures found later (e.g. ngspice missing). An interrupted command
 (Ctrl-C) keeps its folder, so it can be resumed.
 
+A worker process that dies under a command (killed, crashed in native code such as ngspice, out
+of memory: ``BrokenProcessPool``) is reported on one line with exit status 1 and the fresh
+``--out`` is removed the same way; commands that can recover from it (``coupled sweep`` retries
+the point) never let it reach this module.
+
 Negative numbers in any notation (``-1e3``, ``-.5``, ``-inf``) are option values, not options.
 """
 
@@ -26,12 +31,14 @@ import pkgutil
 import re
 import sys
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 
 from coupled import __version__
 from coupled.errors import SpiceError, UserError
 from coupled.io import missing_anchor, remove_created
 
 EXIT_BAD_INPUT = 2
+EXIT_WORKER_DIED = 1
 _NEGATIVE_NUMBER = re.compile(
     r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
 )
@@ -95,6 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"coupled {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenProcessPool as exc:
+        remove_created(out, anchor)
+        if args.debug:
+            raise
+        print(
+            f"coupled {args.command}: error: a worker process died (killed, crashed or out of "
+            f"memory): {one_line(exc)}",
+            file=sys.stderr,
+        )
+        return EXIT_WORKER_DIED
     except KeyboardInterrupt:
         print(f"coupled {args.command}: interrupted", file=sys.stderr)
         return 130
