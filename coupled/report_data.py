@@ -66,12 +66,18 @@ FIGURE_ENGINE = "ideal"
 """Engine of the reproduced figures (exact and fast; the circuit engine trains the demo)."""
 
 COLLAPSE_FACTOR = 2.0
+"""Fig. 1 collapses if the mean errors of all p at equal steps x p agree within this factor."""
 FIT_R2_MIN = 0.8
+"""Fig. 2: smallest R^2 of a log-log fit that counts as a power law."""
 EXPONENT_TOLERANCE = 0.15
+"""Fig. 2: largest difference of the exponents in 1 - p and 1 - b that counts as the same."""
 PEARSON_ORDER = 0.03
+"""Largest mean |r| between edges' update events that counts as "of order 0.01"."""
 P_SPAN_LOW, P_SPAN_HIGH = 0.1, 0.9
+"""p against the bias must reach at most the first and at least the second value."""
 CLAIM_COLUMNS = ("claim", "figure", "paper_value", "measured_value", "agrees", "criterion")
 NOT_MEASURED = "not measured"
+"""``agrees`` (and ``measured_value``) of a claim without data."""
 
 
 # --- configuration -----------------------------------------------------------------------------
@@ -157,7 +163,8 @@ class ReportConfig:
 
 @dataclass(frozen=True)
 class PieceStatus:
-    """What happened to one piece: ``action`` is ``reused``, ``ran`` or ``missing``."""
+    """What happened to one piece: ``action`` is ``reused``, ``ran``, ``failed`` (``reason``
+    holds the error) or ``missing`` (its command is not installed)."""
 
     name: str
     path: str
@@ -256,8 +263,15 @@ def command_available(name: str) -> bool:
 def ensure_piece(
     name: str, out: Path, config: ReportConfig, log: Callable[[str], None]
 ) -> PieceStatus:
-    """Reuse piece ``name`` in ``out/name`` if its config matches, else run it there."""
+    """Reuse piece ``name`` in ``out/name`` if its config matches, else run it there.
+
+    A piece that fails is returned with ``action="failed"`` and the error as ``reason`` (the
+    other pieces and the page are still made).
+    """
     path = out / name
+    if path.exists() and not path.is_dir():
+        log(f"{name}: {path} is not a folder; left alone")
+        return PieceStatus(name, str(path), "failed", f"{path} exists and is not a folder")
     if name == CALIBRATION:
         why = calibration_matches(path, config)
         command, job = "calibrate", (_run_cli, config.calibration_argv(path))
@@ -275,7 +289,13 @@ def ensure_piece(
     if path.exists():
         shutil.rmtree(path)
     started = time.perf_counter()
-    run_isolated(*job)
+    try:
+        run_isolated(*job)
+    except Exception as exc:  # noqa: BLE001 - a failed piece is reported, the others still run
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        log(f"{name}: failed: {text}")
+        return PieceStatus(name, str(path), "failed", f"{type(exc).__name__}: {text}",
+                           time.perf_counter() - started)  # fmt: skip
     wall = time.perf_counter() - started
     log(f"{name}: done in {wall:.1f} s")
     return PieceStatus(name, str(path), "ran", why, wall)
@@ -616,7 +636,7 @@ def evaluate_claims(data: ReportData) -> pd.DataFrame:
         (partial(claim_fig4, figure="fig4e"), figs.get("fig4e")),
         (claim_fig4d, figs.get("fig4d")),
     ]
-    absent = {p.name: p.reason for p in data.pieces if p.action == "missing"}
+    absent = {p.name: p.reason for p in data.pieces if p.action in ("missing", "failed")}
     rows = []
     for make, piece in checks:
         try:

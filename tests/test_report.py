@@ -188,6 +188,25 @@ def test_report_runs_missing_pieces_and_reuses_existing(tmp_path, capsys):
     assert {p["action"] for p in record["pieces"]} == {"reused"}
 
 
+def test_a_failed_piece_is_reported_and_the_rest_still_made(tmp_path, capsys):
+    out = tmp_path / "rep"
+    write_fixture_pieces(out)
+    for path in (out / "fig4c").iterdir():
+        path.unlink()
+    (out / "fig4c").rmdir()
+    (out / "fig4c").write_text("not a folder")
+    assert main(["report", *QUICK, "--out", str(out)]) == 1
+    assert capsys.readouterr().out.strip() == str(out / "report.html")
+    assert (out / "fig4c").read_text() == "not a folder"
+    record = json.loads((out / "report.json").read_text())
+    actions = {p["name"]: p["action"] for p in record["pieces"]}
+    assert actions["fig4c"] == "failed" and actions["calibration"] == "ran"
+    claims = pd.read_csv(out / "report_claims.csv").set_index("figure")
+    assert claims.loc["fig4c", "agrees"] == rd.NOT_MEASURED
+    assert "exists and is not a folder" in claims.loc["fig4c", "measured_value"]
+    assert claims.loc["fig4e", "agrees"] == "no"  # the other pieces are still evaluated
+
+
 def test_piece_config_mismatch_is_detected(tmp_path):
     write_fixture_pieces(tmp_path, seed=3, quick=False)
     config = rd.ReportConfig(quick=True, seed=0)

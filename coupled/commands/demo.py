@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         costs[f"train_p_{cfg.p:g}_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     pieces = PIECES if args.figures else (CALIBRATION,)
-    page = write_report(config, out, lambda text: log(f"report: {text}"), pieces=pieces)
+    page, failed = write_report(config, out, lambda text: log(f"report: {text}"), pieces=pieces)
     costs["report_s"] = time.perf_counter() - t0
     costs["total_s"] = time.perf_counter() - started
     write_json(out / "demo.json", {
@@ -145,6 +145,6 @@ def run(args: argparse.Namespace) -> int:
                    "report": config.to_dict(), "runs": [c.to_dict() for c in configs]},
         "seed": args.seed, "version": __version__, "wall_time_s": costs,
     })  # fmt: skip
-    log(f"done in {costs['total_s']:.1f} s")
+    log(f"done in {costs['total_s']:.1f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
     print(page)
-    return 0
+    return 1 if failed else 0

@@ -15,7 +15,9 @@ runs in ``DIR/training``), reuses those whose recorded config matches, runs the 
 ``report.json``
     config, seed, version, what was reused or run, the claims, summaries.
 
-Existing content of DIR is kept (that is how pieces are reused). Prints the page's path.
+Existing content of DIR is kept (that is how pieces are reused). Prints the page's path. A
+piece that fails is shown on the page with its error and the other pieces still run; the exit
+status is then 1.
 """
 
 from __future__ import annotations
@@ -76,11 +78,14 @@ def check_out(path: str | Path) -> Path:
     return out
 
 
-def write_report(config, out: Path, log=None, pieces: tuple[str, ...] | None = None) -> Path:
+def write_report(
+    config, out: Path, log=None, pieces: tuple[str, ...] | None = None
+) -> tuple[Path, tuple[str, ...]]:
     """Gather or run the pieces in ``out`` and write the page, claims CSV and JSON there.
 
     ``pieces`` (default all of :data:`coupled.report_data.PIECES`) are reused or run; pieces
-    already in ``out`` are shown either way. Returns the path of ``report.html``.
+    already in ``out`` are shown either way. Returns the path of ``report.html`` and the names
+    of the pieces that failed (their errors are on the page).
     """
     from analysis.report import render_report
     from coupled.io import prepare_out_dir, write_json, write_table
@@ -91,7 +96,8 @@ def write_report(config, out: Path, log=None, pieces: tuple[str, ...] | None = N
     stamp = {"seed": config.seed, "quick": config.quick, "version": __version__}
     write_table(out / "report_claims.csv", data.claims.assign(**stamp))
     write_json(out / "report.json", report_record(data))
-    return render_report(data, out / "report.html")
+    failed = tuple(p.name for p in data.pieces if p.action == "failed")
+    return render_report(data, out / "report.html"), failed
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,6 +108,6 @@ def run(args: argparse.Namespace) -> int:
     def log(text: str) -> None:
         print(f"report: {text}", file=sys.stderr)
 
-    page = write_report(config, out, log)
+    page, failed = write_report(config, out, log)
     print(page)
-    return 0
+    return 1 if failed else 0
