@@ -15,9 +15,10 @@ this is the safety net for failures found later (e.g. ngspice missing). An inter
 (Ctrl-C) keeps its folder, so it can be resumed.
 
 A worker process that dies under a command (killed, crashed in native code such as ngspice, out
-of memory: ``BrokenProcessPool``) is reported on one line with exit status 1 and the fresh
-``--out`` is removed the same way; commands that can recover from it (``coupled sweep`` retries
-the point) never let it reach this module.
+of memory: ``BrokenProcessPool``) and an allocation that cannot be satisfied (``MemoryError``,
+e.g. ``rgg:1000000:0.1`` or millions of tasks) are reported on one line with exit status 1, and
+the fresh ``--out`` is removed the same way; commands that can recover from a dead worker
+(``coupled sweep`` retries the point) never let it reach this module.
 
 Negative numbers in any notation (``-1e3``, ``-.5``, ``-inf``) are option values, not options.
 """
@@ -38,7 +39,7 @@ from coupled.errors import SpiceError, UserError
 from coupled.io import missing_anchor, remove_created
 
 EXIT_BAD_INPUT = 2
-EXIT_WORKER_DIED = 1
+EXIT_RESOURCES = 1
 _NEGATIVE_NUMBER = re.compile(
     r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
 )
@@ -102,16 +103,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"coupled {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenProcessPool as exc:
+    except (BrokenProcessPool, MemoryError) as exc:
         remove_created(out, anchor)
         if args.debug:
             raise
-        print(
-            f"coupled {args.command}: error: a worker process died (killed, crashed or out of "
-            f"memory): {one_line(exc)}",
-            file=sys.stderr,
+        what = (
+            "a worker process died (killed, crashed or out of memory)"
+            if isinstance(exc, BrokenProcessPool)
+            else "out of memory (use a smaller network, fewer tasks or fewer examples)"
         )
-        return EXIT_WORKER_DIED
+        print(f"coupled {args.command}: error: {what}: {one_line(exc)}", file=sys.stderr)
+        return EXIT_RESOURCES
     except KeyboardInterrupt:
         print(f"coupled {args.command}: interrupted", file=sys.stderr)
         return 130
