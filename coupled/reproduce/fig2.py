@@ -199,9 +199,13 @@ def compute(name: str, prm: Fig2Params, setup: Setup) -> FigureResult:
         rows.append(
             pd.DataFrame(
                 {
-                    "series": series, "p": p, "b": b, "one_minus": x,
+                    "series": series,
+                    "p": p,
+                    "b": b,
+                    "one_minus": x,
                     "p_effective": effective(p, prm.mode, n_edges),
-                    "b_effective": effective(b, prm.mode, prm.train_size), "gamma": cfg.gamma,
+                    "b_effective": effective(b, prm.mode, prm.train_size),
+                    "gamma": cfg.gamma,
                     "task": cfg.first_task + np.arange(cfg.tasks),
                     "distance_ohm": np.linalg.norm(r - reference, axis=1),
                     "final_scaled_error": err,

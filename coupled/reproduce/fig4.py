@@ -227,9 +227,7 @@ def compute(name: str, prm: Fig4Params, setup: Setup) -> FigureResult:
     """Train every condition and tabulate the panel."""
     conditions = _conditions(prm)
     configs = [config(prm, setup, p, o) for o, p in conditions]
-    parts = run_conditions(
-        _final, [(c, prm.tail_fraction) for c in configs], setup, label=name
-    )
+    parts = run_conditions(_final, [(c, prm.tail_fraction) for c in configs], setup, label=name)
     table = pd.concat(parts, ignore_index=True)
     by_outputs = name == "fig4d"
     if not by_outputs:
