@@ -99,7 +99,8 @@ class Network:
         if not np.issubdtype(edges.dtype, np.integer):
             if not np.all(np.isfinite(edges.astype(float))) or np.any(edges != np.round(edges)):
                 raise UserError(f"network {self.name}: edge node indices must be whole numbers")
-        bad = np.flatnonzero((edges < 0).any(axis=1) | (edges >= n).any(axis=1))
+        top = min(n, np.iinfo(np.int64).max)  # numpy cannot compare with larger ints
+        bad = np.flatnonzero((edges < 0).any(axis=1) | (edges >= top).any(axis=1))
         if bad.size:
             a, b = (str(int(v)) if abs(v) < 1e15 else f"{v:g}" for v in edges[bad[0]].tolist())
             raise UserError(
@@ -147,7 +148,7 @@ class Network:
         if self.positions is not None:
             try:
                 positions = np.asarray(self.positions, dtype=float)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise UserError(
                     f"network {self.name}: positions must be {n} finite [x, y] pairs"
                 ) from None
@@ -162,7 +163,7 @@ class Network:
             if (
                 isinstance(box, bool)
                 or not isinstance(box, int | float | np.integer | np.floating)
-                or not 0 < box < np.inf
+                or not 0 < box <= float(np.finfo(float).max)  # exact for huge ints too
             ):
                 raise UserError(
                     f"network {self.name}: box_size {box!r} must be a positive finite number "
@@ -444,14 +445,14 @@ def read_json(path: str | Path) -> Network:
     edges = data["edges"]
     try:
         edges_array = np.array(edges, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise UserError(f"network file {path}: edges must be a list of [a, b] node pairs") from None
     if edges_array.ndim != 2 or edges_array.shape[-1] != 2:
         raise UserError(f"network file {path}: edges must be a list of [a, b] node pairs")
     resistance = data.get("resistance_ohm", DEFAULT_RESISTANCE_OHM)
     try:
         resistance_array = np.array(resistance, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise UserError(f"network file {path}: resistance_ohm must be numbers in ohm") from None
     if resistance_array.ndim == 0:
         resistance_array = np.full(len(edges_array), float(resistance_array))
