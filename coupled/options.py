@@ -83,11 +83,14 @@ def check_range(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise UserError(f"{name} {value!r}: not a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number beyond the float range
+        number = math.inf if value > 0 else -math.inf
     problem = _problem(number, low, high, low_open, high_open)
     if problem is None:
         return number
-    shown = repr(number) if not math.isfinite(number) else f"{value}"
+    shown = f"{value}" if math.isfinite(number) or isinstance(value, int) else repr(number)
     raise UserError(f"{name} {shown}: {problem}")
 
 
