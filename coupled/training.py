@@ -301,8 +301,16 @@ def initial_state(config: TrainConfig, n_edges: int) -> tuple[TrainState, np.nda
 class _DrawSource:
     """Makes the StepDraws of every step from the per-task step generators, chunk by chunk."""
 
-    def __init__(self, config: TrainConfig, n_edges: int, n_train: int, fixed_sigma: np.ndarray):
+    def __init__(
+        self,
+        config: TrainConfig,
+        n_edges: int,
+        n_train: int,
+        fixed_sigma: np.ndarray,
+        track_states: bool = True,
+    ):
         self.cfg = config
+        self.track_states = track_states  # generator states per chunk, for checkpoints only
         self.n_edges, self.n_train = n_edges, n_train
         self.fixed_sigma = fixed_sigma
         first = config.first_task
@@ -327,30 +335,35 @@ class _DrawSource:
         return self.states() if done_steps % DRAW_CHUNK == 0 else self.chunk_states
 
     def _generate(self, start: int) -> None:
-        cfg, c, e = self.cfg, DRAW_CHUNK, self.n_edges
-        self.chunk_states = self.states()
-        edge_u, batch_u, index, sigma_u = [], [], [], []
-        for rng in self.rngs:
-            edge_u.append(rng.random((c, e)))
-            if cfg.rule == "continuous":
-                batch_u.append(rng.random((c, self.n_train)))
+        cfg, c, e, k = self.cfg, DRAW_CHUNK, self.n_edges, self.cfg.tasks
+        continuous = cfg.rule == "continuous"
+        if self.track_states:  # reading a generator's state costs about 20 us
+            self.chunk_states = self.states()
+        # Uniforms are generated in place, task-major (K, C, ...), and turned into bits before
+        # the move to step-major (C, K, ...): the same values as per-task arrays, less copying.
+        edge_u = np.empty((k, c, e))
+        batch_u = np.empty((k, c, self.n_train)) if continuous else None
+        sigma_u = np.empty((k, c, e)) if not continuous and cfg.sigma_mode == "step" else None
+        index = np.zeros((k, c), dtype=np.int64)
+        for t, rng in enumerate(self.rngs):
+            rng.random(out=edge_u[t])
+            if continuous:
+                rng.random(out=batch_u[t])
             else:
-                index.append(rng.integers(0, self.n_train, size=c))
-                if cfg.sigma_mode == "step":
-                    sigma_u.append(rng.random((c, e)))
-        k = cfg.tasks
-        chunk = {"edge": rules.update_mask(np.stack(edge_u, axis=1), cfg.p, cfg.p_mode)}
-        if cfg.rule == "continuous":
-            chunk["batch"] = rules.update_mask(
-                np.stack(batch_u, axis=1), cfg.batch_fraction, cfg.batch_mode
+                index[t] = rng.integers(0, self.n_train, size=c)
+                if sigma_u is not None:
+                    rng.random(out=sigma_u[t])
+        chunk = {"edge": _step_major(rules.update_mask(edge_u, cfg.p, cfg.p_mode))}
+        chunk["index"] = _step_major(index)
+        if continuous:
+            chunk["batch"] = _step_major(
+                rules.update_mask(batch_u, cfg.batch_fraction, cfg.batch_mode)
             )
-            chunk["index"] = np.zeros((c, k), dtype=np.int64)
-            chunk["sigma"] = np.zeros((c, k, e))
+            chunk["sigma"] = np.broadcast_to(0.0, (c, k, e))  # unused by the continuous rule
         else:
             chunk["batch"] = np.ones((c, k, self.n_train), dtype=bool)
-            chunk["index"] = np.stack(index, axis=1)
-            if cfg.sigma_mode == "step":
-                chunk["sigma"] = np.stack(sigma_u, axis=1) * cfg.sigma_v
+            if sigma_u is not None:
+                chunk["sigma"] = _step_major(sigma_u) * cfg.sigma_v
             else:
                 chunk["sigma"] = np.broadcast_to(self.fixed_sigma, (c, k, e))
         self.chunk, self.chunk_start = chunk, start
@@ -507,7 +520,9 @@ def _check_same_run(saved: dict, config: TrainConfig) -> None:
 
 def _run(config, network, tasks, engine, out, saved, progress, stop_at, started) -> TrainResult:
     state, fixed_sigma = initial_state(config, network.n_edges)
-    source = _DrawSource(config, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed_sigma)
+    n_train = tasks[0].train_inputs_v.shape[0]
+    saving = out is not None and config.checkpoint_every > 0
+    source = _DrawSource(config, network.n_edges, n_train, fixed_sigma, track_states=saving)
     recorder = _Recorder(config, tasks, engine, saved)
     if saved is not None:
         state = TrainState(step=saved.step, resistance_ohm=saved.resistance_ohm, taps=saved.taps)
@@ -559,8 +574,17 @@ def _joined_draws(sources: list[_DrawSource], step: int) -> StepDraws:
     """The draws of several runs' sources, stacked along the task axis."""
     parts = [s.draws(step) for s in sources]
     fields = ("edge_mask", "example_mask", "example_index", "sigma_v")
-    joined = {f: np.concatenate([getattr(d, f) for d in parts]) for f in fields}
+    joined = {f: np.concatenate([getattr(d, f) for d in parts]) for f in fields[:3]}
+    if sources[0].cfg.rule == "continuous":  # zeros, unused: no copy
+        joined["sigma_v"] = np.broadcast_to(0.0, joined["edge_mask"].shape)
+    else:
+        joined["sigma_v"] = np.concatenate([d.sigma_v for d in parts])
     return StepDraws(step=step, **joined)
+
+
+def _step_major(array: np.ndarray) -> np.ndarray:
+    """(K, C, ...) -> contiguous (C, K, ...)."""
+    return np.ascontiguousarray(np.swapaxes(array, 0, 1))
 
 
 def _save(out: Path, config: TrainConfig, state: TrainState, source, recorder) -> None:
@@ -670,7 +694,7 @@ def train_many(
     n_train = tasks[0].train_inputs_v.shape[0]
     starts = [initial_state(cfg, network.n_edges) for cfg in configs]
     sources = [
-        _DrawSource(c, network.n_edges, n_train, s[1])
+        _DrawSource(c, network.n_edges, n_train, s[1], track_states=False)
         for c, s in zip(configs, starts, strict=True)
     ]
     state = TrainState(
