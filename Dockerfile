@@ -1,13 +1,19 @@
 # syntax=docker/dockerfile:1
-# Debian bookworm pins ngspice 39 from Debian's archive.
+# The simulator with Debian's ngspice 39 (bookworm). Entry point: the `coupled` command; results
+# go to the volume /results. The same image runs Dask schedulers and workers
+# (`--entrypoint dask`), see docs/docker.md.
 FROM python:3.11-slim-bookworm
 
 ENV MPLBACKEND=Agg \
+    MPLCONFIGDIR=/tmp/matplotlib \
     OPENBLAS_NUM_THREADS=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    PIP_NO_CACHE_DIR=1
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /opt/coupled
+# Debian packages from the list `make setup` installs, through the same script.
 COPY scripts/system-packages.txt scripts/install-system-packages.sh scripts/
 RUN bash scripts/install-system-packages.sh --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
@@ -17,14 +23,20 @@ COPY coupled coupled
 COPY circuits circuits
 COPY analysis analysis
 COPY netlists netlists
+# Install (a wheel, not editable) and prove ngspice works: a 1k/1k divider across 1 V gives 0.5 V.
 RUN pip install --no-cache-dir . \
-    && python -c "from coupled.spice_solver import smoke_test; smoke_test()"
+    && rm -rf build ./*.egg-info \
+    && python -c "from coupled.spice_solver import smoke_test; smoke_test()" \
+    && coupled --version
 
 RUN useradd --create-home --uid 1000 coupled \
-    && mkdir -p /results && chown coupled /results
+    && mkdir -p /results \
+    && chown coupled:coupled /results
 USER 1000:1000
 WORKDIR /results
 VOLUME ["/results"]
+# Dask scheduler (8786) and its dashboard (8787), for `--entrypoint dask`.
+EXPOSE 8786 8787
 
 ENTRYPOINT ["coupled"]
 CMD ["--help"]
