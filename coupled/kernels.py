@@ -301,10 +301,10 @@ def _block_solve(plan, roles, r, base, work):
     driven, inputs, outputs, input_edge, input_node = roles
     g, drv, a, inv_d, tmp, b, transfer, inverse = work
     _assemble(edges, edge_entry, r, driven, base, g, drv, a)
-    _factorise(order, link_ptr, link_entry, pair_ptr, pair_left, pair_right, pair_target, a,
-               inv_d, tmp)  # fmt: skip
     _right_hand_sides(inputs, outputs, input_edge, input_node, base, g, b)
-    _substitute(order, link_ptr, link_node, link_entry, a, inv_d, b)
+    _factorise(order, link_ptr, link_node, link_entry, pair_ptr, pair_left, pair_right,
+               pair_target, a, inv_d, tmp, b)  # fmt: skip
+    _back_substitute(order, link_ptr, link_node, link_entry, a, inv_d, b)
     _small_states(b, outputs, base, inputs.shape[1], transfer, inverse)
 
 
@@ -334,20 +334,24 @@ def _assemble(edges, edge_entry, r, driven, base, g, drv, a):
 
 
 @njit(**_KERNEL)
-def _factorise(order, link_ptr, link_entry, pair_ptr, pair_left, pair_right, pair_target, a,
-               inv_d, tmp):  # fmt: skip
-    """Numeric L D L^T in place: D on the diagonal entries (1 / D in inv_d), L on the others."""
-    w = a.shape[1]
+def _factorise(order, link_ptr, link_node, link_entry, pair_ptr, pair_left, pair_right,
+               pair_target, a, inv_d, tmp, b):  # fmt: skip
+    """Numeric L D L^T in place (D on the diagonal entries, 1 / D in inv_d, L on the others)
+    and, pivot by pivot while L's column is hot, the forward substitution L y = b in b."""
+    w, n_cols = a.shape[1], b.shape[1]
     for s in range(order.size):
         v = order[s]
         l0 = link_ptr[s]
         for t in range(w):
             inv_d[v, t] = 1.0 / a[v, t]
         for j in range(l0, link_ptr[s + 1]):
-            ej = link_entry[j]
+            ej, u = link_entry[j], link_node[j]
             for t in range(w):
                 tmp[j - l0, t] = a[ej, t]
                 a[ej, t] = a[ej, t] * inv_d[v, t]
+            for c in range(n_cols):
+                for t in range(w):
+                    b[u, c, t] -= a[ej, t] * b[v, c, t]
         for i in range(pair_ptr[s], pair_ptr[s + 1]):
             tg, el, rr = pair_target[i], pair_left[i], pair_right[i]
             for t in range(w):
@@ -374,23 +378,14 @@ def _right_hand_sides(inputs, outputs, input_edge, input_node, base, g, b):
 
 
 @njit(**_KERNEL)
-def _substitute(order, link_ptr, link_node, link_entry, a, inv_d, b):
-    """Forward, diagonal and backward substitution with the factor in ``a``, in place in ``b``."""
+def _back_substitute(order, link_ptr, link_node, link_entry, a, inv_d, b):
+    """Diagonal and backward substitution, D^-1 then L^-T, in place in ``b``."""
     n_cols, w = b.shape[1], b.shape[2]
-    n = order.size
-    for s in range(n):
+    for s in range(order.size - 1, -1, -1):
         v = order[s]
-        for j in range(link_ptr[s], link_ptr[s + 1]):
-            u, ej = link_node[j], link_entry[j]
-            for c in range(n_cols):
-                for t in range(w):
-                    b[u, c, t] -= a[ej, t] * b[v, c, t]
-    for v in range(n):
         for c in range(n_cols):
             for t in range(w):
                 b[v, c, t] = b[v, c, t] * inv_d[v, t]
-    for s in range(n - 1, -1, -1):
-        v = order[s]
         for j in range(link_ptr[s], link_ptr[s + 1]):
             u, ej = link_node[j], link_entry[j]
             for c in range(n_cols):
