@@ -12,7 +12,8 @@ class UserError(ValueError):
 
 
 class SpiceError(RuntimeError):
-    """ngspice failed: missing library, a netlist it rejects, or an analysis that did not converge."""
+    """ngspice failed: a missing library, a netlist it rejects, an analysis that did not
+    converge."""
 
 
 class SpiceNotFoundError(SpiceError):
