@@ -98,6 +98,17 @@ def test_missing_library_in_python_and_the_exact_engine_still_works(tmp_path):
     assert done.returncode == 0 and "trained 1 task(s) for 3 steps" in done.stdout
 
 
+def test_spice_engine_without_library_refuses_before_writing(tmp_path):
+    argv = ["train", "--network", "square:3x3", "--steps", "2", "--engine", "spice", "--out", "run"]
+    done = _coupled(*argv, cwd=tmp_path, NGSPICE_LIBRARY_PATH="/nonexistent.so")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "coupled train: error: ngspice shared library not found "
+        f"(NGSPICE_LIBRARY_PATH=/nonexistent.so); {INSTALL_HINT}"
+    ]
+    assert not (tmp_path / "run").exists()
+
+
 def test_missing_library_found_late_leaves_no_output_folder(tmp_path):
     # calibrate checks its options, creates --out, then starts ngspice: the failure comes
     # after the folder exists, and the command line removes it again.
