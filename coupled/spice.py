@@ -649,6 +649,18 @@ class SpiceSession:
             self._check(out, f"script ({len(lines)} commands, first {first[:40]!r})", tolerate)
             return [t for s, t in out if s == "stdout"]
 
+    def set_breakpoint(self, time_s: float) -> None:
+        """Add a transient breakpoint (``ngSpice_SetBkpt``): a time point lands on ``time_s``.
+
+        Honoured while a transient is paused (unlike breakpoints given as commands); with a
+        ``stop when time >= ...`` condition set in a :meth:`script` it makes a pause land
+        exactly on ``time_s``. Nothing is kept per call.
+        """
+        when = float(spice_number(time_s, "breakpoint time_s"))
+        with self._lock:
+            if not self._lib.ngSpice_SetBkpt(when):
+                raise SpiceError(f"ngspice refused a breakpoint at {when!r} s")
+
     def op(self, names: Sequence[str] | None = None) -> dict[str, float]:
         """Run an operating-point analysis; node voltages ``"v(node)"`` and currents ``"i(el)"``.
 

@@ -103,7 +103,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--engine-option", action="append", default=[], metavar="KEY=VALUE",
-        help="engine-specific setting, repeatable (ideal: slack=3, dense_tail=24)",
+        help="engine-specific setting, repeatable (ideal: slack=3, dense_tail=24; circuit: "
+        "see docs/engines.md)",
+    )  # fmt: skip
+    circuit = parser.add_argument_group(
+        "circuit engine", "shorthands for --engine-option of --engine circuit"
+    )
+    circuit.add_argument(
+        "--tolerance", type=float, default=None, metavar="X",
+        help="relative spread of the board's parts, in [0, 0.5) (default 0.05)",
+    )  # fmt: skip
+    circuit.add_argument(
+        "--trigger-period-s", dest="trigger_period_s", type=float, default=None, metavar="T",
+        help="time between global triggers, seconds (default 5e-05)",
+    )  # fmt: skip
+    circuit.add_argument(
+        "--golden", action="store_true", default=None,
+        help="reference mode: oscillators free running through every trigger period (slow)",
+    )  # fmt: skip
+    circuit.add_argument(
+        "--calibration", metavar="FILE",
+        help="calibration.json of 'coupled calibrate' for this board (default: computed)",
     )  # fmt: skip
     parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
     parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
@@ -113,6 +133,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="progress bar on stderr (default: only on a terminal)",
     )  # fmt: skip
     parser.set_defaults(func=run)
+
+
+_CIRCUIT_SHORTHANDS = ("tolerance", "trigger_period_s", "golden", "calibration")
+"""Options of the circuit engine that have their own flags (they fill engine_options)."""
 
 
 def parse_engine_options(items: list[str]) -> dict:
@@ -135,6 +159,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--resume needs --out DIR (the folder of the run to continue)")
     values = {name: getattr(args, name) for name in _DEFAULTS}
     values["engine_options"] = parse_engine_options(args.engine_option)
+    for name in _CIRCUIT_SHORTHANDS:
+        if getattr(args, name, None) is not None:
+            values["engine_options"][name] = getattr(args, name)
     config = TrainConfig(**values)
     result = train(
         config, args.out, resume=args.resume, overwrite=args.overwrite, progress=args.progress

@@ -1,0 +1,390 @@
+"""The ``circuit`` engine: the whole learning board in ngspice, one trigger per training step.
+
+Contract. Each task trains on a copy of the board of :mod:`circuits.board` (twin digital pots,
+difference stages, two comparators and an XOR per edge, latches, per-edge relaxation
+oscillators and enable comparators, global bias and trigger), all copies in one ngspice
+circuit (:mod:`coupled.engines.circuit_board`). Per step the engine moves the pots to the
+state's taps, applies the example drawn by the loop (inputs and targets), lets the circuit run
+through one trigger, reads every edge's latched direction and enable and moves the taps of
+enabled edges one position (saturating at 0 and 127). The board decides: the loop's update
+draws (``edge_mask``) and comparator biases (``sigma_v``) are not used; p comes from the bias
+voltage and sigma from the comparators' offsets (see ``docs/engines.md``). The returned state
+carries the step's ``enabled`` and ``direction`` bits (``--record-events``). Only the discrete
+rule (Eq. 10-11) exists on the board.
+
+Time. Oscillators run in continuous physical time: step ``n`` samples the board at
+``t_n = n * trigger_period_s`` and no oscillator is ever restarted at a common phase.
+
+``golden=False`` (default, fast)
+    One paused transient; each step is a window of ``window_s`` of simulated time. At its
+    start every oscillator is preset to the state its phase model gives for ``t_n`` (its
+    capacitor voltage moving at its own slope, its comparator state), released, run in the
+    circuit up to the trigger instant at the window's end, where the engine pauses and reads
+    the latches. Between windows the phases advance analytically (the phase model fitted to
+    the simulated oscillators, :mod:`coupled.engines.circuit_phase`). Every
+    ``restart_every`` steps the transient restarts (its stored vectors are dropped; nothing
+    else carries over from a window to the next).
+``golden=True``
+    The reference: one transient in physical time, oscillators free running through every
+    trigger period (time step at most the shortest period / ``golden_steps_per_period``),
+    paused at each trigger instant to read the latches and alter taps and drives. Slow
+    (seconds per step); for validation.
+
+Bias. ``bias_for_p(p, calibration)`` with the ``calibration`` option (a ``calibration.json``
+of ``coupled calibrate`` for this board: same tolerance and seed) or, by default, a curve
+computed from the fitted phase model at this trigger period (cached per process). p = 1 puts
+the bias below every oscillator: always enabled.
+
+Options (``engine_options``): ``tolerance`` (part spread, default 0.05), ``board_seed`` (0),
+``trigger_period_s`` (50e-6), ``golden`` (False), ``calibration`` (None), ``window_s``
+(20e-9), ``restart_every`` (500), ``trigger_width_s`` (golden trigger pulse, 1e-6),
+``golden_steps_per_period`` (5000), ``phase_model`` (``"fitted"`` or ``"formula"``).
+
+Failures. A window that fails to converge is rerun once from a fresh transient (presets make
+that exact) with a time step of at most ``window_s / 20``; then :class:`SpiceError` names the
+step. A golden step that fails raises at once (its state cannot be rebuilt).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from circuits.board import BoardDesign, build_board, draw_board_parameters
+from circuits.oscillator import advance, initial_state
+from circuits.pot import PotModel
+from coupled import rules, solver
+from coupled.calibration import bias_for_p, load_calibration
+from coupled.engines.base import Engine, Measurement, StepDraws, TrainState
+from coupled.engines.circuit_board import FastTiming, GoldenTiming, engine_circuit
+from coupled.engines.circuit_phase import fitted_oscillators, phase_calibration
+from coupled.errors import SpiceError, UserError
+from coupled.options import check_range
+from coupled.spice import get_session
+
+if TYPE_CHECKING:
+    from coupled.networks import Network
+    from coupled.tasks import Task
+    from coupled.training import TrainConfig
+
+PHASE_MODELS = ("fitted", "formula")
+DIRECTION_THRESHOLD = 0.6
+"""A latched direction reads "up" above this fraction of the logic swing: a tie (comparator
+inputs exactly at threshold, as on edges between two driven nodes) leaves the XOR at mid-level
+and reads "down", as the rule's strict inequality does."""
+_PAUSE_TOLERATED = (r"^doanalyses:",)
+_CIRCUIT_NAME = "circuit-engine"
+
+
+class CircuitEngine(Engine):
+    """The learning board in ngspice (see the module docstring)."""
+
+    name = "circuit"
+    options: ClassVar[dict] = {
+        "tolerance": 0.05,
+        "board_seed": 0,
+        "trigger_period_s": 50e-6,
+        "golden": False,
+        "calibration": None,
+        "window_s": 20e-9,
+        "restart_every": 500,
+        "trigger_width_s": 1e-6,
+        "golden_steps_per_period": 5000,
+        "phase_model": "fitted",
+    }
+
+    @classmethod
+    def check_options(cls, options: dict) -> dict:
+        """Options with defaults filled in; ``UserError`` names a bad value."""
+        merged = super().check_options(options)
+        check_range("--engine-option tolerance", merged["tolerance"], 0.0, 0.5, high_open=True)
+        for name in ("trigger_period_s", "window_s", "trigger_width_s"):
+            check_range(f"--engine-option {name}", merged[name], 0.0, low_open=True)
+        for name, low in (("board_seed", 0), ("restart_every", 1),
+                          ("golden_steps_per_period", 10)):  # fmt: skip
+            value = merged[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise UserError(
+                    f"--engine-option {name}={value!r}: must be a whole number >= {low}"
+                )
+        if not isinstance(merged["golden"], bool):
+            raise UserError(f"--engine-option golden={merged['golden']!r}: must be true or false")
+        if merged["phase_model"] not in PHASE_MODELS:
+            raise UserError(
+                f"--engine-option phase_model={merged['phase_model']!r}: must be one of "
+                f"{', '.join(PHASE_MODELS)}"
+            )
+        if merged["trigger_width_s"] >= merged["trigger_period_s"]:
+            raise UserError(
+                f"--engine-option trigger_width_s={merged['trigger_width_s']!r}: must be shorter "
+                f"than trigger_period_s={merged['trigger_period_s']!r}"
+            )
+        calibration = merged["calibration"]
+        if calibration is not None and not isinstance(calibration, str | Path):
+            raise UserError(f"--engine-option calibration={calibration!r}: must be a file path")
+        return merged
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+        """Draw the board, fit its oscillators, set the bias for p; the circuit loads lazily."""
+        super().prepare(network, tasks, config)
+        opts = self.check_options(dict(config.engine_options))
+        if config.rule != "discrete":
+            raise UserError(
+                f"--engine circuit: the board realises the discrete rule (Eq. 10-11), not "
+                f"--rule {config.rule}; use --rule discrete or another engine"
+            )
+        self.opts = opts
+        pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
+        self.design = BoardDesign(pot=pot, mode="full")
+        self.parameters = draw_board_parameters(
+            network, opts["tolerance"], opts["board_seed"], comparator_offset_v=config.sigma_v,
+            pot_model=pot,
+        )  # fmt: skip
+        nominal = self.parameters.oscillators
+        swing = self.design.swing_v
+        if opts["phase_model"] == "fitted":
+            self.phase_oscillators = fitted_oscillators(nominal, swing)
+        else:
+            self.phase_oscillators = nominal
+        self.calibration = self._calibration(opts, nominal, swing)
+        self.bias_v = bias_for_p(float(config.p), self.calibration)
+        self.session = get_session()
+        self._circuit = None
+        self._offset_step = 0
+
+    def _calibration(self, opts: dict, nominal, swing: float):
+        path = opts["calibration"]
+        if path is None:
+            return phase_calibration(self.phase_oscillators, opts["trigger_period_s"], swing)
+        calibration = load_calibration(path)
+        recorded = calibration.oscillator_parameters()
+        if recorded is not None and recorded.to_dict() != nominal.to_dict():
+            raise UserError(
+                f"--engine-option calibration={str(path)!r}: made for other oscillators than "
+                f"this board's (tolerance {opts['tolerance']}, board_seed {opts['board_seed']}); "
+                "calibrate with the same --tolerance and --seed"
+            )
+        return calibration
+
+    def _boards(self, start_step: int):
+        """One board per task; in golden mode the oscillators start at ``start_step``'s time."""
+        parameters = self.parameters
+        if self.opts["golden"] and start_step:
+            from dataclasses import replace
+
+            moved = advance(parameters.oscillators, start_step * self.opts["trigger_period_s"])
+            parameters = replace(parameters, oscillators=moved)
+        return [
+            build_board(
+                self.network, parameters, self.design, inputs=task.inputs, outputs=task.outputs,
+                grounds=task.grounds, input_v=task.train_inputs_v[0],
+                target_v=task.train_targets_v[0], eta=self.config.eta,
+                taps=np.zeros(self.network.n_edges, dtype=np.int64), bias_v=self.bias_v,
+            )  # fmt: skip
+            for task in self.tasks
+        ]
+
+    def _load(self, start_step: int) -> None:
+        opts = self.opts
+        if opts["golden"]:
+            timing = GoldenTiming(opts["trigger_period_s"], opts["trigger_width_s"])
+        else:
+            timing = FastTiming(opts["window_s"])
+        self._circuit = engine_circuit(self._boards(start_step), timing)
+        self.session.load(self._circuit.netlist, name=_CIRCUIT_NAME)
+        self._offset_step = start_step
+        self._windows = 0  # windows since the transient started (0: not started)
+        self._loaded = {}  # element -> value the circuit holds
+
+    # -- a step ---------------------------------------------------------------------------------
+    def step(self, state: TrainState, draws: StepDraws) -> TrainState:
+        """Move the pots, apply the example, run one trigger, read the latches, move taps."""
+        n = int(draws.step)
+        if self._circuit is None:
+            self._load(n - 1)
+        taps = np.asarray(state.taps, dtype=np.int64)
+        values = self._tap_values(taps) | self._drive_values(draws.example_index)
+        if not self.opts["golden"]:
+            values |= self._preset_values(n)
+        commands = [f"alter {k} = {v!r}" for k, v in values.items() if self._loaded.get(k) != v]
+        data = self._advance(n, commands)
+        self._loaded.update(values)
+        enabled, direction = self._bits(data)
+        new_taps = rules.discrete_update(taps, direction, enabled)
+        cfg = self.config
+        return TrainState(
+            step=n, resistance_ohm=rules.taps_to_ohm(new_taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            taps=new_taps, enabled=enabled, direction=direction,
+        )  # fmt: skip
+
+    def _tap_values(self, taps: np.ndarray) -> dict[str, float]:
+        pot, p = self.design.pot, self.parameters
+        free = pot.wiper_resistance_ohm(taps, p.r_ab_free_ohm)
+        clamped = pot.wiper_resistance_ohm(taps, p.r_ab_clamped_ohm)
+        values: dict[str, float] = {}
+        for t, elements in enumerate(self._circuit.tap_elements):
+            for (f, c), rf, rc in zip(elements, free[t].tolist(), clamped[t].tolist(),
+                                      strict=True):  # fmt: skip
+                values[f] = rf
+                values[c] = rc
+        return values
+
+    def _drive_values(self, example_index: np.ndarray) -> dict[str, float]:
+        values: dict[str, float] = {}
+        for t, index in enumerate(np.asarray(example_index).tolist()):
+            x, y = self.train_inputs_v[t, index], self.train_targets_v[t, index]
+            values.update(zip(self._circuit.input_sources[t], x.tolist(), strict=True))
+            values.update(zip(self._circuit.target_sources[t], y.tolist(), strict=True))
+        return values
+
+    def _preset_values(self, step: int) -> dict[str, float]:
+        """Oscillator states at the step's trigger instant: voltage, comparator state, slope."""
+        osc, swing = self.phase_oscillators, self.design.swing_v
+        vc, q = initial_state(osc, swing, step * self.opts["trigger_period_s"])
+        slope = (q * swing - vc) / osc.tau_s  # d(v)/dt of the RC exponential, V/s
+        values: dict[str, float] = {}
+        for names in self._circuit.preset_sources:
+            for (pv, pq, ps), a, b, c in zip(names, vc.tolist(), q.tolist(), slope.tolist(),
+                                             strict=True):  # fmt: skip
+                values[pv], values[pq], values[ps] = a, b, c
+        return values
+
+    # -- the transient --------------------------------------------------------------------------
+    def _advance(self, step: int, commands: list[str]) -> dict[str, np.ndarray]:
+        """Run to the step's trigger instant (fast: a window; golden: a trigger period)."""
+        opts = self.opts
+        self.session.select(_CIRCUIT_NAME)
+        if opts["golden"]:
+            pause = (step - self._offset_step) * opts["trigger_period_s"]
+            start = self._windows == 0
+            self._windows = 1
+            period = float(self.parameters.oscillators.period_s.min())
+            max_step = period / opts["golden_steps_per_period"]
+            stop = (self.config.steps - self._offset_step + 2) * opts["trigger_period_s"]
+            try:
+                return self._run(commands, pause, start, max_step, stop)
+            except SpiceError as exc:
+                raise SpiceError(f"circuit engine (golden), step {step}: {exc}") from None
+        window = opts["window_s"]
+        if self._windows >= opts["restart_every"]:
+            self._windows = 0
+        stop = (opts["restart_every"] + 2) * window
+        try:
+            data = self._run(commands, (self._windows + 1) * window, self._windows == 0, window,
+                             stop)  # fmt: skip
+        except SpiceError as first:
+            # Fallback: a fresh transient with a finer time step, all values written again.
+            full = [f"alter {k} = {v!r}" for k, v in self._loaded.items()] + commands
+            try:
+                data = self._run(full, window, True, window / 20, stop)
+            except SpiceError as second:
+                raise SpiceError(
+                    f"circuit engine, step {step}: the window failed ({first}) and so did a "
+                    f"fresh transient with a 20x smaller time step ({second})"
+                ) from None
+            self._windows = 0
+        self._windows += 1
+        return data
+
+    def _run(self, commands, pause_s, start, max_step_s, stop_s) -> dict[str, np.ndarray]:
+        guard = pause_s - 16 * float(np.spacing(pause_s))
+        tail = [f"stop when time >= {guard!r}"]
+        if start:
+            tran = f"tran {max_step_s / 10!r} {stop_s!r} 0 {max_step_s!r} uic"
+            tail = ["destroy all", *tail, tran]
+        else:
+            tail.append("resume")
+        self.session.set_breakpoint(pause_s)
+        self.session.script([*commands, *tail], tolerate=_PAUSE_TOLERATED)
+        circuit = self._circuit
+        keys = [k for t in range(len(self.tasks)) for k in circuit.direction_keys[t]]
+        keys += [k for t in range(len(self.tasks)) for k in circuit.enable_keys[t]]
+        data = self.session.vectors(["time", *keys], tail=1)
+        reached = float(data["time"][-1])
+        if abs(reached - pause_s) > 1e-9 * pause_s:
+            raise SpiceError(f"the transient stopped at {reached!r} s instead of {pause_s!r} s")
+        return data
+
+    def _bits(self, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        d = self.design
+        up_above = d.vss_v + DIRECTION_THRESHOLD * d.swing_v
+        circuit = self._circuit
+        direction = np.array(
+            [[data[k][-1] > up_above for k in keys] for keys in circuit.direction_keys]
+        )
+        enabled = np.array(
+            [[data[k][-1] > d.threshold_v for k in keys] for keys in circuit.enable_keys]
+        )
+        return enabled, np.where(direction, 1, -1).astype(np.int8)
+
+    # -- exact states of the board's twins (history, tests) -------------------------------------
+    def twin_resistances(self, resistance_ohm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The board's free and clamped resistances (K, E) at the taps of ``resistance_ohm``.
+
+        ``resistance_ohm`` is the state's (nominal tap values); with part spread the board's
+        two pots of an edge differ from it and from each other.
+        """
+        cfg, pot, p = self.config, self.design.pot, self.parameters
+        step = (cfg.r_max_ohm - cfg.r_min_ohm) / (rules.N_TAPS - 1)
+        taps = np.clip(np.rint((np.asarray(resistance_ohm) - cfg.r_min_ohm) / step), 0,
+                       rules.N_TAPS - 1).astype(np.int64)  # fmt: skip
+        free = pot.resistance_ohm(taps, p.r_ab_free_ohm, p.r_series_free_ohm)
+        clamped = pot.resistance_ohm(taps, p.r_ab_clamped_ohm, p.r_series_clamped_ohm)
+        return free, clamped
+
+    def measure(self, resistance_ohm: np.ndarray, example_index: np.ndarray) -> Measurement:
+        """Exact free and clamped drops of the board's twins (numpy solver, analog nudge)."""
+        free_ohm, clamped_ohm = self.twin_resistances(resistance_ohm)
+        index = np.asarray(example_index, dtype=np.int64)
+        free_drops, clamped_drops, outputs = [], [], []
+        for t, task in enumerate(self.tasks):
+            x, y = self.train_inputs_v[t, index[t]], self.train_targets_v[t, index[t]]
+            free_v, clamped_v = _twin_states(self.network, task, free_ohm[t], clamped_ohm[t], x,
+                                             y, self.config.eta)  # fmt: skip
+            free_drops.append(solver.edge_drops(self.network, free_v))
+            clamped_drops.append(solver.edge_drops(self.network, clamped_v))
+            outputs.append(free_v[:, list(task.outputs)])
+        return Measurement(np.array(free_drops), np.array(clamped_drops), np.array(outputs))
+
+    def predict(self, resistance_ohm: np.ndarray, inputs_v: np.ndarray) -> np.ndarray:
+        """Free outputs (K, X, O) of the board's free twins (exact numpy solve)."""
+        free_ohm, _ = self.twin_resistances(resistance_ohm)
+        out = []
+        for t, task in enumerate(self.tasks):
+            free_v = _free_state(self.network, task, free_ohm[t], np.asarray(inputs_v[t]))
+            out.append(free_v[:, list(task.outputs)])
+        return np.array(out)
+
+    def close(self) -> None:
+        """Remove the board from the ngspice session."""
+        if getattr(self, "_circuit", None) is not None:
+            self.session.remove(_CIRCUIT_NAME)
+            self.session.script(["destroy all"])
+            self._circuit = None
+
+
+def _free_state(network, task, resistance_ohm, inputs_v) -> np.ndarray:
+    driven = list(task.inputs) + list(task.grounds)
+    volts = np.concatenate([inputs_v, np.zeros((inputs_v.shape[0], len(task.grounds)))], axis=1)
+    return solver.solve(network, driven_nodes=driven, driven_voltages_v=volts,
+                        resistance_ohm=resistance_ohm)  # fmt: skip
+
+
+def _twin_states(network, task, free_ohm, clamped_ohm, inputs_v, targets_v, eta):
+    free_v = _free_state(network, task, free_ohm, inputs_v)
+    clamp = rules.clamp(free_v[:, list(task.outputs)], targets_v, eta)
+    driven = list(task.inputs) + list(task.grounds) + list(task.outputs)
+    volts = np.concatenate(
+        [inputs_v, np.zeros((inputs_v.shape[0], len(task.grounds))), clamp], axis=1
+    )
+    clamped_v = solver.solve(network, driven_nodes=driven, driven_voltages_v=volts,
+                             resistance_ohm=clamped_ohm)  # fmt: skip
+    return free_v, clamped_v
+
+
+ENGINE = CircuitEngine
+
+__all__ = ["ENGINE", "CircuitEngine", "DIRECTION_THRESHOLD", "PHASE_MODELS"]
