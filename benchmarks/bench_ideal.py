@@ -2,25 +2,35 @@
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_ideal.py [--quick]``
 
+0. First-call cost of the compiled kernels (:mod:`coupled.kernels`): a short ``train()`` in a
+   fresh process with an empty numba cache (compilation), then again with that cache (loading).
 1. Baseline, measured in the same run: one task, one example per step, the dense Laplacian
    built from the incidence matrix and two dense ``numpy.linalg.solve`` (free and clamped
    states), then the continuous update.
 2. The ideal engine on the same network with 50 tasks batched, one example per step (the same
-   work as the baseline) and the default full batch of 16 examples; engine steps alone and the
-   whole ``train()`` loop (draws, logging included).
-3. A reduced Fig. 1 run (50 regression tasks x 10 values of p, continuous rule, fewer steps),
-   extrapolated to the full study (20 000 steps): ``train()`` per p, all 500 runs as one
-   ``train_many`` batch, and that batch split over two processes (both cores).
+   work as the baseline) and the default full batch of 16 examples: engine steps alone (draws
+   made beforehand), with the compiled solver and with the numpy ``planned`` solver it replaced;
+   then the whole loop (draws, history every 100 steps): ``train()`` with 50 tasks and
+   ``train_many`` with 500.
+3. A reduced Fig. 1 run (50 regression tasks x 10 values of p, continuous rule, history every
+   50 steps as in ``coupled reproduce fig1``) at two step counts, extrapolated to the full study
+   (20 000 steps) as fixed cost plus cost per step: ``train()`` per p, all 500 runs as one
+   ``train_many`` batch, and that batch split over two spawned processes (both cores; their CPU
+   time includes start-up, imports and loading the compiled kernels).
 
-Prints task-steps per second, microseconds per task-step and ratios to the baseline. Timings are
-the best of a few repeats in CPU time of the process (the machine is shared), except the
-two-process run (wall time); nothing is asserted.
+Prints microseconds per task-step and ratios to the baseline. Every row gives the CPU time of
+the process (best of a few repeats; the machine is shared, and with single-threaded BLAS and
+kernels CPU time is what the computation costs) and the wall time of the same repeat. Nothing is
+asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -30,7 +40,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from coupled.engines import get_engine  # noqa: E402
-from coupled.networks import load_network, random_geometric  # noqa: E402
+from coupled.networks import load_network  # noqa: E402
 from coupled.training import (  # noqa: E402
     TrainConfig,
     _DrawSource,
@@ -40,33 +50,39 @@ from coupled.training import (  # noqa: E402
     train_many,
 )
 
-
-def network_spec() -> str:
-    """jammed143 if shipped, else a random geometric graph of about 143 edges."""
-    try:
-        load_network("jammed143")
-        return "jammed143"
-    except Exception:  # noqa: BLE001 - any failure means the file is not there yet
-        net = random_geometric(64, 0.17, seed=3)
-        print(f"jammed143 missing; using rgg:64:0.17:3 ({net.n_edges} edges)")
-        return "rgg:64:0.17:3"
+SPEC = "jammed143"
+FIRST_CALL = """
+import time
+start = time.perf_counter()
+from coupled.training import TrainConfig, train
+train(TrainConfig(network="jammed143", tasks=2, steps=2, log_every=1, checkpoint_every=0))
+print(time.perf_counter() - start)
+"""
 
 
-def best_of(repeats: int, func) -> float:
-    """Smallest CPU time of this process over ``repeats`` calls (seconds).
+def first_call_seconds() -> tuple[float, float]:
+    """Wall time of a tiny ``train()`` in a fresh process: empty numba cache, then filled."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        runs = [
+            float(subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, check=True,
+                                 capture_output=True, text=True).stdout.split()[-1])
+            for _ in range(2)
+        ]  # fmt: skip
+    return runs[0], runs[1]
 
-    CPU time rather than wall time: the machine is shared, and with single-threaded BLAS the
-    process's CPU time is what the computation costs.
-    """
+
+def best_of(repeats: int, func) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of the repeat with the least CPU time."""
     times = []
     for _ in range(repeats):
-        start = time.process_time()
+        cpu, wall = time.process_time(), time.perf_counter()
         func()
-        times.append(time.process_time() - start)
+        times.append((time.process_time() - cpu, time.perf_counter() - wall))
     return min(times)
 
 
-def baseline_seconds_per_step(config: TrainConfig, steps: int, repeats: int) -> float:
+def baseline_seconds_per_step(config: TrainConfig, steps: int, repeats: int) -> tuple:
     """The straightforward loop: one task, one example, two dense solves per step."""
     net = load_network(config.network)
     task = make_tasks(config, net)[0]
@@ -102,10 +118,10 @@ def baseline_seconds_per_step(config: TrainConfig, steps: int, repeats: int) -> 
             r = np.clip(r + config.gamma * (drop_c**2 - drop_f**2) / r**2,
                         config.r_min_ohm, config.r_max_ohm)  # fmt: skip
 
-    return best_of(repeats, run) / steps
+    return tuple(t / steps for t in best_of(repeats, run))
 
 
-def engine_seconds_per_task_step(config: TrainConfig, steps: int, repeats: int) -> float:
+def engine_seconds_per_task_step(config: TrainConfig, steps: int, repeats: int) -> tuple:
     """Engine steps alone (draws made beforehand), per task-step."""
     net = load_network(config.network)
     tasks = make_tasks(config, net)
@@ -114,18 +130,34 @@ def engine_seconds_per_task_step(config: TrainConfig, steps: int, repeats: int) 
     state0, fixed = initial_state(config, net.n_edges)
     source = _DrawSource(config, net.n_edges, len(tasks[0].train_inputs_v), fixed)
     draws = [source.draws(s) for s in range(1, steps + 1)]
+    engine.step(state0, draws[0])  # compiled code loaded before timing
 
     def run():
         state = state0
         for dr in draws:
             state = engine.step(state, dr)
 
-    return best_of(repeats, run) / (steps * config.tasks)
+    return tuple(t / (steps * config.tasks) for t in best_of(repeats, run))
 
 
-def train_seconds_per_task_step(config: TrainConfig, repeats: int) -> float:
-    """The whole ``train()`` loop, per task-step."""
-    return best_of(repeats, lambda: train(config, progress=False)) / (config.steps * config.tasks)
+def fig1_config(p: float, steps: int, tasks: int = 50, log_every: int = 50) -> TrainConfig:
+    """One p of the Fig. 1 study: 50 continuous regression tasks."""
+    return TrainConfig(network=SPEC, tasks=tasks, steps=steps, p=p, log_every=log_every,
+                       checkpoint_every=0)  # fmt: skip
+
+
+def fig1_batch(p_values: tuple[float, ...], steps: int) -> tuple[int, float]:
+    """Several p of the Fig. 1 study as one engine batch; (pid, CPU time of the process)."""
+    train_many([fig1_config(p, steps) for p in p_values], progress=False)
+    return os.getpid(), time.process_time()
+
+
+def row(name: str, sec: tuple, base: tuple) -> None:
+    """One line: CPU and wall microseconds per task-step and the ratios to the baseline."""
+    cpu, wall = sec
+    print(f"{name}: {cpu * 1e6:.2f} us/task-step CPU = {1 / cpu:,.0f} task-steps/s, "
+          f"{base[0] / cpu:.1f}x the baseline (wall {wall * 1e6:.2f} us, "
+          f"{base[1] / wall:.1f}x)")  # fmt: skip
 
 
 def main() -> None:
@@ -133,58 +165,72 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     args = parser.parse_args()
-    steps, repeats = (200, 2) if args.quick else (1000, 3)
-    spec = network_spec()
-    one = TrainConfig(network=spec, tasks=50, batch_fraction=1 / 16, batch_mode="fixed",
+    steps, repeats = (256, 2) if args.quick else (1024, 3)
+    cold, warm = first_call_seconds()
+    print(f"first train() in a fresh process: {cold:.1f} s with an empty numba cache "
+          f"(compilation), {warm:.1f} s with the cache filled")  # fmt: skip
+    one = TrainConfig(network=SPEC, tasks=50, batch_fraction=1 / 16, batch_mode="fixed",
                       checkpoint_every=0).resolved()  # fmt: skip
-    full = TrainConfig(network=spec, tasks=50, checkpoint_every=0).resolved()
+    full = TrainConfig(network=SPEC, tasks=50, checkpoint_every=0).resolved()
+    planned = TrainConfig(**{**full.to_dict(), "engine_options": {"solver": "planned"}})
 
-    base = baseline_seconds_per_step(one, steps, repeats)
-    print(f"network {spec}; baseline loop (1 task, 1 example, 2 dense solves per step): "
-          f"{base * 1e6:.1f} us/step = {1 / base:,.0f} task-steps/s")  # fmt: skip
-    rows = [
-        ("ideal engine, 50 tasks, 1 example/step",
-         engine_seconds_per_task_step(one, steps, repeats)),
-        ("ideal engine, 50 tasks, batch of 16",
-         engine_seconds_per_task_step(full, steps, repeats)),
-        ("train(), 50 tasks, batch of 16",
-         train_seconds_per_task_step(TrainConfig(**{**full.to_dict(), "steps": steps}), repeats)),
-    ]  # fmt: skip
-    for name, sec in rows:
-        print(f"{name}: {sec * 1e6:.1f} us/task-step = {1 / sec:,.0f} task-steps/s, "
-              f"{base / sec:.1f}x the baseline")  # fmt: skip
-
-    fig_steps = 100 if args.quick else 400
+    base = baseline_seconds_per_step(one, steps // 4, repeats)
+    print(f"network {SPEC}; baseline loop (1 task, 1 example, 2 dense solves per step): "
+          f"{base[0] * 1e6:.1f} us/step CPU = {1 / base[0]:,.0f} task-steps/s "
+          f"(wall {base[1] * 1e6:.1f} us)")  # fmt: skip
+    row("ideal engine, 50 tasks, 1 example/step", engine_seconds_per_task_step(one, steps,
+        repeats), base)  # fmt: skip
+    row("ideal engine, 50 tasks, batch of 16", engine_seconds_per_task_step(full, steps,
+        repeats), base)  # fmt: skip
+    row("ideal engine, solver=planned (numpy), 50 tasks, batch of 16",
+        engine_seconds_per_task_step(planned, steps // 4, repeats), base)  # fmt: skip
     p_values = tuple(np.round(np.linspace(0.1, 1.0, 10), 2).tolist())
-    scale = 20000 / fig_steps
-    start = time.process_time()
-    for p in p_values:
-        train(fig1_config(spec, p, fig_steps), progress=False)
-    serial = time.process_time() - start
-    start = time.process_time()
-    fig1_batch(spec, p_values, fig_steps)
-    batched = time.process_time() - start
+    by_p = [TrainConfig(**{**full.to_dict(), "p": p}) for p in p_values]
+    for name, runs in (("train(), 50 tasks, batch of 16", [full]),
+                       ("train_many, 10 runs x 50 tasks, batch of 16", by_p)):  # fmt: skip
+        def run(s, runs=runs):
+            configs = [TrainConfig(**{**c.to_dict(), "steps": s}) for c in runs]
+            if len(configs) == 1:
+                return best_of(repeats, lambda: train(configs[0], progress=False))
+            return best_of(repeats, lambda: train_many(configs, progress=False))
+
+        fixed, per_step = two_point(run, steps)
+        row(f"{name} (history every 100 steps; plus {fixed[0]:.2f} s CPU set-up)",
+            tuple(t / (50 * len(runs)) for t in per_step), base)  # fmt: skip
+
+    fig_steps = 256 if args.quick else 1024
+    print(f"Fig. 1 (50 tasks x 10 p, history every 50 steps) measured at {fig_steps // 4} and "
+          f"{fig_steps} steps; full study (20000 steps) = fixed cost + 20000 x cost per step:")
+    studies = (
+        ("train() per p, one process", lambda s: best_of(1, lambda: [
+            train(fig1_config(p, s), progress=False) for p in p_values])),
+        ("train_many, all 500 task runs in one batch", lambda s: best_of(
+            1, lambda: fig1_batch(p_values, s))),
+        ("train_many, two processes of 250 task runs", two_processes),
+    )  # fmt: skip
+    for name, measure in studies:
+        fixed, per_step = two_point(measure, fig_steps)
+        total = [f + 20000 * c for f, c in zip(fixed, per_step, strict=True)]
+        label = "CPU of both processes" if "two" in name else "CPU"
+        print(f"  {name}: full study {label} {total[0] / 60:.1f} min, wall {total[1] / 60:.1f} min "
+              f"(fixed {label} {fixed[0]:.1f} s, wall {fixed[1]:.1f} s)")
+    print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+def two_point(measure, steps: int) -> tuple[tuple, tuple]:
+    """(fixed, per step) (CPU, wall) seconds from ``measure(steps // 4)`` and ``measure(steps)``."""
+    small, large = measure(steps // 4), measure(steps)
+    per_step = tuple((hi - lo) / (steps - steps // 4) for lo, hi in zip(small, large, strict=True))
+    return tuple(hi - steps * c for hi, c in zip(large, per_step, strict=True)), per_step
+
+
+def two_processes(steps: int) -> tuple[float, float]:
+    """(CPU of both workers, wall) of the Fig. 1 batch split over two spawned processes."""
+    p_values = tuple(np.round(np.linspace(0.1, 1.0, 10), 2).tolist())
     start = time.perf_counter()
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        list(pool.map(fig1_batch, [spec] * 2, [p_values[0::2], p_values[1::2]], [fig_steps] * 2))
-    two = time.perf_counter() - start
-    print(f"reduced Fig. 1 (50 tasks x 10 p x {fig_steps} steps), extrapolated x{scale:.0f} to "
-          f"20000 steps:")  # fmt: skip
-    for name, sec in (("train() per p, one process (CPU time)", serial),
-                      ("train_many, all 500 task runs in one batch (CPU time)", batched),
-                      ("train_many, two processes of 250 (wall time)", two)):  # fmt: skip
-        print(f"  {name}: {sec:.1f} s -> full study {sec * scale:.0f} s = "
-              f"{sec * scale / 60:.1f} min")  # fmt: skip
-
-
-def fig1_config(spec: str, p: float, steps: int) -> TrainConfig:
-    """One p of the Fig. 1 study: 50 continuous regression tasks."""
-    return TrainConfig(network=spec, tasks=50, steps=steps, p=p, checkpoint_every=0)
-
-
-def fig1_batch(spec: str, p_values: tuple[float, ...], steps: int) -> None:
-    """Several p of the Fig. 1 study as one engine batch."""
-    train_many([fig1_config(spec, p, steps) for p in p_values], progress=False)
+        cpus = dict(pool.map(fig1_batch, [p_values[0::2], p_values[1::2]], [steps] * 2))
+    return sum(cpus.values()), time.perf_counter() - start
 
 
 if __name__ == "__main__":
