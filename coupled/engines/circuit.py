@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from circuits.board import BoardDesign, build_board, draw_board_parameters
+from circuits.latch import LatchModel
 from circuits.oscillator import advance, initial_state
 from circuits.pot import PotModel
 from coupled import rules, solver
@@ -74,6 +75,10 @@ DIRECTION_THRESHOLD = 0.6
 """A latched direction reads "up" above this fraction of the logic swing: a tie (comparator
 inputs exactly at threshold, as on edges between two driven nodes) leaves the XOR at mid-level
 and reads "down", as the rule's strict inequality does."""
+ENGINE_LATCH = LatchModel(hold_capacitance_f=1e-15)
+"""The board's latches with a 1 fF hold (tracking time constant 1 ps instead of 1 ns): a latch
+settles within one time step of any window, so a tie (its input exactly at mid-level) reads
+mid-level, not the remains of its previous state."""
 _PAUSE_TOLERATED = (r"^doanalyses:",)
 _CIRCUIT_NAME = "circuit-engine"
 
@@ -138,7 +143,7 @@ class CircuitEngine(Engine):
             )
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        self.design = BoardDesign(pot=pot, mode="full")
+        self.design = BoardDesign(pot=pot, latch=ENGINE_LATCH, mode="full")
         self.parameters = draw_board_parameters(
             network, opts["tolerance"], opts["board_seed"], comparator_offset_v=config.sigma_v,
             pot_model=pot,
