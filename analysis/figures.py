@@ -130,6 +130,12 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax2.set_ylabel("distance / fitted prefactor")
     ax2.set_title("effective rates matched (collapse)")
     ax2.legend(fontsize=7)
+    ticker = plt.matplotlib.ticker
+    xs = sorted(table["one_minus"].unique())
+    for a in (ax, ax2):
+        a.xaxis.set_minor_formatter(ticker.NullFormatter())
+        a.set_xticks(xs, [f"{x:.3g}" for x in xs], fontsize=7)
+    ax2.yaxis.set_minor_formatter(ticker.NullFormatter())
     fig.tight_layout()
     return _save(fig, path, meta)
 
