@@ -11,8 +11,8 @@ In DIR, in this order (``make demo`` runs ``coupled demo --out results/demo --ov
 2. ``training/p_<p>/``: one training run per p (default 1, 0.5, 0.2) of the board's allosteric
    task (experiment16; inputs I1 I2, outputs O1 O2; discrete rule, 128 taps; ``--engine``,
    default ``circuit``), with every step's update events (``update_events.parquet``); the
-   circuit engine sets the bias for p from ``calibration/calibration.json`` when it takes a
-   calibration option;
+   circuit engine trains the calibrated board (same seed, tolerance and trigger period) and
+   sets the bias for p from ``calibration/calibration.json``;
 3. ``report.html`` (+ ``report_claims.csv``, ``report.json``): ``coupled report --quick`` on
    DIR, with the training curves and the update-event raster of step 2 (``--no-figures``:
    without running the reproduced figures);
@@ -35,8 +35,6 @@ from coupled.errors import UserError
 DEFAULT_ENGINE = "circuit"
 DEFAULT_STEPS = 300
 DEFAULT_P = (1.0, 0.5, 0.2)
-CALIBRATION_OPTIONS = ("calibration", "calibration_path")
-"""Engine option names under which an engine accepts the path of ``calibration.json``."""
 
 
 def p_list(text: str) -> tuple[float, ...]:
@@ -81,13 +79,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def train_configs(args: argparse.Namespace, calibration_json: Path) -> list:
-    """The checked :class:`~coupled.training.TrainConfig` of every run (``UserError`` if bad)."""
+def train_configs(args: argparse.Namespace, config, calibration_json: Path) -> list:
+    """The checked :class:`~coupled.training.TrainConfig` of every run (``UserError`` if bad).
+
+    An engine that models the board (``circuit``) gets the calibrated board: the options
+    ``calibration`` (path of ``calibration.json``), ``board_seed``, ``tolerance`` and
+    ``trigger_period_s`` of the calibration piece, where it accepts them.
+    """
     from coupled.engines import engine_class
     from coupled.training import TrainConfig
 
     accepted = engine_class(args.engine).options
-    engine_options = {k: str(calibration_json) for k in CALIBRATION_OPTIONS if k in accepted}
+    cal = config.calibration_config()
+    board = {"calibration": str(calibration_json), "board_seed": cal.seed,
+             "tolerance": cal.tolerance, "trigger_period_s": cal.trigger_period_s}  # fmt: skip
+    engine_options = {k: v for k, v in board.items() if k in accepted}
     configs = [
         TrainConfig(
             network="experiment16", task="allostery", inputs=2, outputs=2, grounds=0,
@@ -112,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     args.quick = True
     config = report_config(args)
     out = check_out(args.out)
-    configs = train_configs(args, out / CALIBRATION / "calibration.json")
+    configs = train_configs(args, config, out / CALIBRATION / "calibration.json")
     if out.is_dir() and any(out.iterdir()) and not args.overwrite:
         raise UserError(f"--out {out}: folder exists and is not empty; use --overwrite to "
                         "replace it")  # fmt: skip
