@@ -47,6 +47,7 @@ step. A golden step that fails raises at once (its state cannot be rebuilt).
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -80,7 +81,7 @@ ENGINE_LATCH = LatchModel(hold_capacitance_f=1e-15)
 settles within one time step of any window, so a tie (its input exactly at mid-level) reads
 mid-level, not the remains of its previous state."""
 _PAUSE_TOLERATED = (r"^doanalyses:",)
-_CIRCUIT_NAME = "circuit-engine"
+_IDS = itertools.count()
 
 
 class CircuitEngine(Engine):
@@ -157,6 +158,7 @@ class CircuitEngine(Engine):
         self.calibration = self._calibration(opts, nominal, swing)
         self.bias_v = bias_for_p(float(config.p), self.calibration)
         self.session = get_session()
+        self.circuit_name = f"circuit-engine-{next(_IDS)}"
         self._circuit = None
         self._offset_step = 0
 
@@ -199,7 +201,7 @@ class CircuitEngine(Engine):
         else:
             timing = FastTiming(opts["window_s"])
         self._circuit = engine_circuit(self._boards(start_step), timing)
-        self.session.load(self._circuit.netlist, name=_CIRCUIT_NAME)
+        self.session.load(self._circuit.netlist, name=self.circuit_name)
         self._offset_step = start_step
         self._windows = 0  # windows since the transient started (0: not started)
         self._loaded = {}  # element -> value the circuit holds
@@ -210,6 +212,13 @@ class CircuitEngine(Engine):
         n = int(draws.step)
         if self._circuit is None:
             self._load(n - 1)
+        elif self.circuit_name not in self.session.circuits:
+            if self.opts["golden"]:
+                raise SpiceError(
+                    f"circuit engine (golden), step {n}: the board's circuit was removed from "
+                    "the ngspice session; a free-running transient cannot be rebuilt"
+                )
+            self._load(n - 1)  # presets and a full write of the values restore the state
         taps = np.asarray(state.taps, dtype=np.int64)
         values = self._tap_values(taps) | self._drive_values(draws.example_index)
         if not self.opts["golden"]:
@@ -261,7 +270,7 @@ class CircuitEngine(Engine):
     def _advance(self, step: int, commands: list[str]) -> dict[str, np.ndarray]:
         """Run to the step's trigger instant (fast: a window; golden: a trigger period)."""
         opts = self.opts
-        self.session.select(_CIRCUIT_NAME)
+        self.session.select(self.circuit_name)
         if opts["golden"]:
             pause = (step - self._offset_step) * opts["trigger_period_s"]
             start = self._windows == 0
@@ -295,6 +304,8 @@ class CircuitEngine(Engine):
         return data
 
     def _run(self, commands, pause_s, start, max_step_s, stop_s) -> dict[str, np.ndarray]:
+        # `time >= guard` cannot be stepped over; a new `tran` turns it into a breakpoint, a
+        # paused one needs an explicit breakpoint to land on the pause (see coupled.spice).
         guard = pause_s - 16 * float(np.spacing(pause_s))
         tail = [f"stop when time >= {guard!r}"]
         if start:
@@ -302,7 +313,7 @@ class CircuitEngine(Engine):
             tail = ["destroy all", *tail, tran]
         else:
             tail.append("resume")
-        self.session.set_breakpoint(pause_s)
+            self.session.set_breakpoint(pause_s)
         self.session.script([*commands, *tail], tolerate=_PAUSE_TOLERATED)
         circuit = self._circuit
         keys = [k for t in range(len(self.tasks)) for k in circuit.direction_keys[t]]
@@ -366,7 +377,7 @@ class CircuitEngine(Engine):
     def close(self) -> None:
         """Remove the board from the ngspice session."""
         if getattr(self, "_circuit", None) is not None:
-            self.session.remove(_CIRCUIT_NAME)
+            self.session.remove(self.circuit_name)
             self.session.script(["destroy all"])
             self._circuit = None
 
