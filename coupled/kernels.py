@@ -45,7 +45,7 @@ _KERNEL = {"cache": True, "error_model": "numpy"}
 def lanes(n_tasks: int, max_lanes: int | None = None) -> int:
     """Block width for ``n_tasks`` tasks: equal blocks of at most ``max_lanes``, a multiple of 4."""
     most = MAX_LANES if max_lanes is None else max_lanes
-    blocks = -(-n_tasks // most)
+    blocks = max(1, -(-n_tasks // most))
     return max(4, min(most, 4 * -(-n_tasks // (4 * blocks))))
 
 
@@ -278,8 +278,9 @@ def continuous_step(
 
 # -- compiled parts -----------------------------------------------------------------------------
 # Work arrays of a block of W lanes, tasks last: g (E, W) conductances, drv (N, W) driven bits,
-# a (n_entries, W) system then factor, b (N, C, W) right-hand sides then solutions (C = k + O),
-# transfer (O, k, W), inverse (O, O, W) the inverse Schur complement.
+# a (n_entries, W) system then factor, inv_d (N, W) 1 / D, tmp (most links, W) a pivot's column
+# before scaling, b (N, C, W) right-hand sides then solutions (C = k + O), transfer (O, k, W) and
+# inverse (O, O, W) the inverse Schur complement. The padding lanes repeat the last task.
 
 
 @njit(**_KERNEL)
