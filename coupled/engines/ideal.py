@@ -15,15 +15,19 @@ Two interchangeable solvers (``engine_options``):
 ``solver="compiled"`` (default)
     :mod:`coupled.kernels`: per task a sparse ``L D L^T`` in a fixed minimum-degree order,
     compiled with numba, tasks vectorised in blocks. A continuous step (solve, batch statistics,
-    contrast, update) is one kernel call. About 2.5 us per task-step on ``jammed143``.
+    contrast, update) is one kernel call: about 2.3 us of CPU per task-step on ``jammed143``
+    with 50 tasks (``benchmarks/bench_ideal.py``). :meth:`IdealEngine.measure` and
+    :meth:`IdealEngine.predict` (the discrete rule, the error history) take the kernel's node
+    responses and finish in numpy.
 ``solver="planned"``
     The numpy elimination of :func:`coupled.solver.plan_elimination` (rounds of independent
     low-degree nodes vectorised over tasks, a dense LAPACK tail); ``slack`` (int, default 3) is
     the degree slack of its schedule, ``dense_tail`` (int, default 24) the number of last nodes
-    solved as one dense system. About 20 us per task-step; kept as an independent cross-check.
+    solved as one dense system. About 22 us per task-step; kept as an independent cross-check.
 
 Either way every operation acts element-wise over tasks, so a task gives the same bits alone or
-in any batch. The two solvers agree to rounding (about 1e-13 relative), not bit for bit.
+in any batch. The two solvers agree to rounding (measured: drops and contrasts within 1e-14
+relative on ``jammed143``), not bit for bit.
 """
 
 from __future__ import annotations
