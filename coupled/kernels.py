@@ -40,6 +40,7 @@ MAX_LANES = 64
 while a block's work arrays (a few hundred KiB at 64 nodes) stay in the L2 cache."""
 
 _KERNEL = {"cache": True, "error_model": "numpy"}
+_HELPER = {"error_model": "numpy"}  # compiled into the kernels' cached code
 
 
 def lanes(n_tasks: int, max_lanes: int | None = None) -> int:
@@ -227,7 +228,8 @@ def node_response(plan: FactorPlan, tasks: TaskArrays, resistance_ohm: np.ndarra
     """
     r = _f64(resistance_ohm)
     out = np.empty((r.shape[0], plan.n_nodes, tasks.inputs.shape[1] + tasks.outputs.shape[1]))
-    _response_kernel(plan.arrays, tasks.roles, r, lanes(r.shape[0]), out)
+    w = lanes(r.shape[0])
+    _response_kernel(plan.arrays, tasks.roles, r, _work(plan, tasks, w), out)
     return out
 
 
@@ -268,12 +270,23 @@ def continuous_step(
     r = _f64(resistance_ohm)
     contrast, new_r = np.empty_like(r), np.empty_like(r)
     direction = np.empty(r.shape, dtype=np.int8)
+    work = _work(plan, tasks, lanes(r.shape[0]))
     _continuous_kernel(plan.arrays, tasks.roles, r, tasks.train_inputs_v,
                        tasks.train_targets_v, np.ascontiguousarray(example_mask, dtype=bool),
                        np.ascontiguousarray(edge_mask, dtype=bool), float(eta), float(gamma),
-                       float(r_min_ohm), float(r_max_ohm), lanes(r.shape[0]), contrast, new_r,
+                       float(r_min_ohm), float(r_max_ohm), work, contrast, new_r,
                        direction)  # fmt: skip
     return contrast, new_r, direction
+
+
+def _work(plan: FactorPlan, tasks: TaskArrays, w: int) -> tuple:
+    """The work arrays of one block (see the comment above the compiled parts)."""
+    n, n_edges = plan.n_nodes, plan.n_edges
+    k, n_out = tasks.inputs.shape[1], tasks.outputs.shape[1]
+    return (np.empty((n_edges, w)), np.empty((n, w), dtype=np.bool_),
+            np.empty((plan.n_entries, w)), np.empty((n, w)), np.empty((plan.arrays[11], w)),
+            np.empty((n, k + n_out, w)), np.empty((n_out, k, w)),
+            np.empty((n_out, n_out, w)))  # fmt: skip
 
 
 # -- compiled parts -----------------------------------------------------------------------------
@@ -283,18 +296,7 @@ def continuous_step(
 # inverse (O, O, W) the inverse Schur complement. The padding lanes repeat the last task.
 
 
-@njit(**_KERNEL)
-def _work(plan, roles, w):
-    edges, n_entries, max_links = plan[0], plan[10], plan[11]
-    driven, inputs, outputs = roles[0], roles[1], roles[2]
-    n, n_edges = driven.shape[1], edges.shape[0]
-    k, n_out = inputs.shape[1], outputs.shape[1]
-    return (np.empty((n_edges, w)), np.empty((n, w), dtype=np.bool_), np.empty((n_entries, w)),
-            np.empty((n, w)), np.empty((max_links, w)), np.empty((n, k + n_out, w)),
-            np.empty((n_out, k, w)), np.empty((n_out, n_out, w)))  # fmt: skip
-
-
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _block_solve(plan, roles, r, base, work):
     """Assemble, factorise and solve the tasks ``base .. base + W - 1`` into ``work``."""
     edges, edge_entry, order, link_ptr, link_node, link_entry = plan[:6]
@@ -309,7 +311,7 @@ def _block_solve(plan, roles, r, base, work):
     _small_states(b, outputs, base, inputs.shape[1], transfer, inverse)
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _assemble(edges, edge_entry, r, driven, base, g, drv, a):
     """Conductances, driven bits and the Dirichlet system of the block."""
     n_tasks, n_edges = r.shape
@@ -334,7 +336,7 @@ def _assemble(edges, edge_entry, r, driven, base, g, drv, a):
             a[v, t] = 1.0 if drv[v, t] else a[v, t]
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _factorise(order, link_ptr, link_node, link_entry, pair_ptr, pair_left, pair_right,
                pair_target, a, inv_d, tmp, b):  # fmt: skip
     """Numeric L D L^T in place (D on the diagonal entries, 1 / D in inv_d, L on the others)
@@ -359,7 +361,7 @@ def _factorise(order, link_ptr, link_node, link_entry, pair_ptr, pair_left, pair
                 a[tg, t] -= a[el, t] * tmp[rr, t]
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _right_hand_sides(inputs, outputs, input_edge, input_node, base, g, b):
     """Column j < k: input j at 1 V; column k + o: 1 A into output o."""
     w = b.shape[2]
@@ -378,7 +380,7 @@ def _right_hand_sides(inputs, outputs, input_edge, input_node, base, g, b):
             b[outputs[task, o], k + o, t] = 1.0
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _back_substitute(order, link_ptr, link_node, link_entry, a, inv_d, b):
     """Diagonal and backward substitution, D^-1 then L^-T, in place in ``b``."""
     n_cols, w = b.shape[1], b.shape[2]
@@ -394,7 +396,7 @@ def _back_substitute(order, link_ptr, link_node, link_entry, a, inv_d, b):
                     b[v, c, t] -= a[ej, t] * b[u, c, t]
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _small_states(b, outputs, base, k, transfer, inverse):
     """The free transfer (O, k, W) and the inverse Schur complement (O, O, W)."""
     n_out, w = outputs.shape[1], b.shape[2]
@@ -423,7 +425,7 @@ def _small_states(b, outputs, base, k, transfer, inverse):
                         inverse[row, c, t] -= factor * inverse[p, c, t]
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _clamp_currents(transfer, inverse, x, y, eta, free, current):
     """Free outputs (O, W) and clamp currents (O, W) for inputs x (k, W) and targets y (O, W)."""
     n_out, k, w = transfer.shape
@@ -442,9 +444,9 @@ def _clamp_currents(transfer, inverse, x, y, eta, free, current):
 
 
 @njit(**_KERNEL)
-def _response_kernel(plan, roles, r, w, out):
-    work = _work(plan, roles, w)
+def _response_kernel(plan, roles, r, work, out):
     b = work[5]
+    w = b.shape[2]
     n_tasks = r.shape[0]
     for base in range(0, n_tasks, w):
         _block_solve(plan, roles, r, base, work)
@@ -456,9 +458,9 @@ def _response_kernel(plan, roles, r, w, out):
 
 @njit(**_KERNEL)
 def _continuous_kernel(plan, roles, r, train_x, train_y, example_mask, edge_mask, eta, gamma,
-                       r_min, r_max, w, contrast, new_r, direction):  # fmt: skip
-    work = _work(plan, roles, w)
+                       r_min, r_max, work, contrast, new_r, direction):  # fmt: skip
     transfer, inverse = work[6], work[7]
+    w = transfer.shape[2]
     n_tasks, n_edges = r.shape
     n_out, k = transfer.shape[0], transfer.shape[1]
     m = np.empty((k, n_out, w))  # sum_j w_j x_j lambda_j^T
@@ -475,7 +477,7 @@ def _continuous_kernel(plan, roles, r, train_x, train_y, example_mask, edge_mask
                 direction)  # fmt: skip
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _batch_statistics(transfer, inverse, train_x, train_y, example_mask, eta, base, m, q):
     """m = sum_j w_j x_j lambda_j^T (k, O, W) and q = sum_j w_j lambda_j lambda_j^T (O, O, W)."""
     n_tasks, n_examples, k = train_x.shape
@@ -503,7 +505,7 @@ def _batch_statistics(transfer, inverse, train_x, train_y, example_mask, eta, ba
                     q[o, c, t] += current[o, t] * current[c, t] if inside[t] else 0.0
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _contrast_sums(b, edges, m, q, total):
     """total (E, W) = sum_o dP_o (2 sum_j dF_j m_jo + sum_c dP_c q_oc), lanes innermost."""
     k, n_out = m.shape[0], m.shape[1]
@@ -532,7 +534,7 @@ def _contrast_sums(b, edges, m, q, total):
                 total[e, t] += drop[k + o, t] * inner[t]
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _contrast_sums_22(b, edges, m, q, total):
     """:func:`_contrast_sums` for k = O = 2 in one loop, operation for operation the same."""
     n_edges, w = total.shape
@@ -550,7 +552,7 @@ def _contrast_sums_22(b, edges, m, q, total):
             total[e, t] = (0.0 + d0 * inner0) + d1 * inner1
 
 
-@njit(**_KERNEL)
+@njit(**_HELPER)
 def _update(r, g, total, edge_mask, gamma, r_min, r_max, base, contrast, new_r, direction):
     """Contrast ``total / R^2``, clipped new resistances and the sign of the change."""
     n_tasks, n_edges = r.shape
