@@ -217,6 +217,7 @@ def test_calibration_files_must_describe_this_board(tmp_path):
     "extra, match",
     [
         (["--rule", "continuous"], "discrete rule"),
+        (["--p-mode", "fixed"], "p-mode bernoulli"),
         (["--tolerance", "0.7"], "tolerance"),
         (["--engine-option", "window_s=-1"], "window_s"),
         (["--engine-option", "colour=red"], "unknown for engine circuit"),
