@@ -456,18 +456,21 @@ def collapse_ratio(table: pd.DataFrame, quantiles=(0.25, 0.5, 0.75, 1.0)) -> dic
 
 
 def power_law_fit(x: np.ndarray, y: np.ndarray) -> dict:
-    """Least-squares fit ``y = a x^k`` in log-log: ``exponent``, ``prefactor``, ``r2``, ``n``."""
+    """Fit ``y = A x^k`` in log-log (``coupled.reproduce.fig2.fit_power_law``) plus its R^2.
+
+    Returns ``exponent``, ``exponent_stderr``, ``prefactor``, ``points`` and ``r2`` (of the
+    fit in log-log; NaN with fewer than two usable points).
+    """
+    from coupled.reproduce.fig2 import fit_power_law
+
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    keep = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y)
-    lx, ly = np.log(x[keep]), np.log(y[keep])
-    if lx.size < 2 or np.ptp(lx) == 0:
-        return {"exponent": math.nan, "prefactor": math.nan, "r2": math.nan, "n": int(lx.size)}
-    slope, intercept = np.polyfit(lx, ly, 1)
-    residual = ly - (slope * lx + intercept)
-    total = np.sum((ly - ly.mean()) ** 2)
-    r2 = 1.0 - float(np.sum(residual**2) / total) if total > 0 else 1.0
-    return {"exponent": float(slope), "prefactor": float(math.exp(intercept)), "r2": r2,
-            "n": int(lx.size)}  # fmt: skip
+    fit = fit_power_law(x, y)
+    keep = (x > 0) & (y > 0)
+    ly = np.log(y[keep])
+    residual = ly - np.log(fit["prefactor"]) - fit["exponent"] * np.log(x[keep])
+    total = float(np.sum((ly - ly.mean()) ** 2)) if ly.size else 0.0
+    r2 = 1.0 - float(np.sum(residual**2)) / total if total > 0 else math.nan
+    return {**fit, "r2": r2}
 
 
 def fig2_exponents(table: pd.DataFrame) -> dict:
@@ -537,7 +540,7 @@ def claim_fig2(fig: dict, figure: str = "fig2a") -> dict:
     kp, kb = fits["p"]["exponent"], fits["b"]["exponent"]
     r2 = min(fits["p"]["r2"], fits["b"]["r2"])
     measured = (f"exponent {_fmt(kp)} in 1-p (R^2 {_fmt(fits['p']['r2'])}), {_fmt(kb)} in 1-b "
-                f"(R^2 {_fmt(fits['b']['r2'])}); {fits['p']['n']} points each")  # fmt: skip
+                f"(R^2 {_fmt(fits['b']['r2'])}); {fits['p']['points']} points each")  # fmt: skip
     ok = bool(r2 >= FIT_R2_MIN and abs(kp - kb) <= EXPONENT_TOLERANCE)
     return _claim(name, figure, paper, measured, ok if math.isfinite(r2) else None, crit)
 
