@@ -44,10 +44,11 @@ _HELPER = {"error_model": "numpy"}  # compiled into the kernels' cached code
 
 
 def lanes(n_tasks: int, max_lanes: int | None = None) -> int:
-    """Block width for ``n_tasks`` tasks: equal blocks of at most ``max_lanes``, a multiple of 4."""
+    """Block width for ``n_tasks`` tasks: equal blocks of at most ``max_lanes``, a multiple of 8
+    (the compiled loops handle 8 lanes per iteration; other widths leave a scalar remainder)."""
     most = MAX_LANES if max_lanes is None else max_lanes
     blocks = max(1, -(-n_tasks // most))
-    return max(4, min(most, 4 * -(-n_tasks // (4 * blocks))))
+    return max(8, min(most, 8 * -(-n_tasks // (8 * blocks))))
 
 
 @dataclass(frozen=True, eq=False)

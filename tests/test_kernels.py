@@ -148,7 +148,7 @@ def test_power_contrast_law():
 
 @pytest.mark.parametrize("spec,kind,outputs", [CASES[0], CASES[2]])
 def test_batch_equals_single_tasks_bit_for_bit(spec, kind, outputs):
-    # 150 tasks: three blocks of 52 lanes (the last one padded); single tasks use 4 lanes
+    # 150 tasks: three blocks of 56 lanes (the last one padded); single tasks use 8 lanes
     net, tasks, plan, r = _batch(spec, kind, outputs, tasks=150, seed=11)
     rng = np.random.default_rng(4)
     example_mask = rng.random((150, 16)) < 0.5
@@ -157,7 +157,7 @@ def test_batch_equals_single_tasks_bit_for_bit(spec, kind, outputs):
     batch = kernels.continuous_step(plan, kernels.TaskArrays.from_tasks(tasks, net), r,
                                     example_mask, edge_mask, *args)  # fmt: skip
     nodes = kernels.node_response(plan, kernels.TaskArrays.from_tasks(tasks, net), r)
-    for t in (0, 3, 51, 52, 103, 149):
+    for t in (0, 3, 55, 56, 111, 149):
         alone = kernels.continuous_step(plan, kernels.TaskArrays.from_tasks([tasks[t]], net),
                                         r[t:t + 1], example_mask[t:t + 1], edge_mask[t:t + 1],
                                         *args)  # fmt: skip
@@ -188,14 +188,14 @@ def test_fused_contrast_sums_equal_the_general_loop_bit_for_bit():
 
 
 def test_lanes_blocks():
-    assert kernels.lanes(1) == 4
-    assert kernels.lanes(50) == 52
+    assert kernels.lanes(1) == 8
+    assert kernels.lanes(50) == 56
     assert kernels.lanes(64) == 64
-    assert kernels.lanes(150) == 52  # three blocks
+    assert kernels.lanes(150) == 56  # three blocks
     assert kernels.lanes(500) == 64
     for k in range(1, 300, 7):
         w = kernels.lanes(k)
-        assert w % 4 == 0 and 4 <= w <= kernels.MAX_LANES
+        assert w % 8 == 0 and 8 <= w <= kernels.MAX_LANES
         assert -(-k // w) == -(-k // kernels.MAX_LANES)  # as few blocks as the widest lanes
 
 
