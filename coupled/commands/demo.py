@@ -30,7 +30,7 @@ from pathlib import Path
 
 from coupled import __version__, options
 from coupled.commands.report import add_report_options, check_out, report_config
-from coupled.errors import UserError
+from coupled.errors import SpiceError, UserError
 
 DEFAULT_ENGINE = "circuit"
 DEFAULT_STEPS = 300
@@ -132,8 +132,11 @@ def run(args: argparse.Namespace) -> int:
 
     costs: dict[str, float] = {}
     started = time.perf_counter()
-    ensure_piece(CALIBRATION, out, config, log)
+    calibration = ensure_piece(CALIBRATION, out, config, log)
     costs["calibration_s"] = time.perf_counter() - started
+    if calibration.action == "failed" and "calibration" in configs[0].engine_options:
+        raise SpiceError(f"calibration of the board failed, so it cannot be trained: "
+                         f"{calibration.reason}")  # fmt: skip
     for cfg in configs:
         t0 = time.perf_counter()
         log(f"training the board at p = {cfg.p:g} ({cfg.steps} steps, engine {cfg.engine})")
