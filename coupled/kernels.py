@@ -17,9 +17,12 @@ last task and the padding is discarded. Every lane performs the same sequence of
 (no fused multiply-add, no reassociation), so a task gives identical bits alone or in any batch,
 at any position. Single-threaded: nothing depends on a thread count.
 
-Shapes: K tasks, N nodes, E edges, X examples, k inputs, O outputs. Compiled by numba with
-``cache=True``: the first call in a fresh environment compiles (seconds, see
-``benchmarks/bench_ideal.py``); later processes load the cache.
+Shapes: K tasks, N nodes, E edges, X examples, k inputs, O outputs. The two entry points are
+compiled by numba with ``cache=True`` (in ``coupled/__pycache__``, or ``NUMBA_CACHE_DIR``): the
+first call after an install or an edit of this file compiles for about 8-10 s, later processes
+load the cache in well under a second (``benchmarks/bench_ideal.py`` measures both). Measured
+cost of :func:`continuous_step` on ``jammed143`` (64 nodes, 143 edges, 1883 multiply-subtract
+pairs per factorisation): about 2.0-2.4 us of CPU per task with 50-500 tasks per call.
 """
 
 from __future__ import annotations
