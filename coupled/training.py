@@ -339,33 +339,31 @@ class _DrawSource:
         continuous = cfg.rule == "continuous"
         if self.track_states:  # reading a generator's state costs about 20 us
             self.chunk_states = self.states()
-        # Uniforms are generated in place, task-major (K, C, ...), and turned into bits before
-        # the move to step-major (C, K, ...): the same values as per-task arrays, less copying.
-        edge_u = np.empty((k, c, e))
-        batch_u = np.empty((k, c, self.n_train)) if continuous else None
-        sigma_u = np.empty((k, c, e)) if not continuous and cfg.sigma_mode == "step" else None
-        index = np.zeros((k, c), dtype=np.int64)
-        for t, rng in enumerate(self.rngs):
-            rng.random(out=edge_u[t])
-            if continuous:
-                rng.random(out=batch_u[t])
-            else:
-                index[t] = rng.integers(0, self.n_train, size=c)
-                if sigma_u is not None:
-                    rng.random(out=sigma_u[t])
-        chunk = {"edge": _step_major(rules.update_mask(edge_u, cfg.p, cfg.p_mode))}
-        chunk["index"] = _step_major(index)
+        # Each task's uniforms go through one small reused buffer (it stays in cache) and become
+        # bits in the step-major (C, K, ...) chunk: the same values as per-task arrays.
+        edge = np.empty((c, k, e), dtype=bool)
+        edge_u = np.empty((c, e))
+        chunk = {"edge": edge, "index": np.zeros((c, k), dtype=np.int64)}
         if continuous:
-            chunk["batch"] = _step_major(
-                rules.update_mask(batch_u, cfg.batch_fraction, cfg.batch_mode)
-            )
+            batch, batch_u = np.empty((c, k, self.n_train), dtype=bool), np.empty((c, self.n_train))
+            chunk["batch"] = batch
             chunk["sigma"] = np.broadcast_to(0.0, (c, k, e))  # unused by the continuous rule
         else:
             chunk["batch"] = np.ones((c, k, self.n_train), dtype=bool)
-            if sigma_u is not None:
-                chunk["sigma"] = _step_major(sigma_u) * cfg.sigma_v
+            if cfg.sigma_mode == "step":
+                chunk["sigma"] = np.empty((c, k, e))
             else:
                 chunk["sigma"] = np.broadcast_to(self.fixed_sigma, (c, k, e))
+        for t, rng in enumerate(self.rngs):
+            rng.random(out=edge_u)
+            edge[:, t] = rules.update_mask(edge_u, cfg.p, cfg.p_mode)
+            if continuous:
+                rng.random(out=batch_u)
+                batch[:, t] = rules.update_mask(batch_u, cfg.batch_fraction, cfg.batch_mode)
+            else:
+                chunk["index"][:, t] = rng.integers(0, self.n_train, size=c)
+                if cfg.sigma_mode == "step":
+                    chunk["sigma"][:, t] = rng.random((c, e)) * cfg.sigma_v
         self.chunk, self.chunk_start = chunk, start
 
     def draws(self, step: int) -> StepDraws:
@@ -580,11 +578,6 @@ def _joined_draws(sources: list[_DrawSource], step: int) -> StepDraws:
     else:
         joined["sigma_v"] = np.concatenate([d.sigma_v for d in parts])
     return StepDraws(step=step, **joined)
-
-
-def _step_major(array: np.ndarray) -> np.ndarray:
-    """(K, C, ...) -> contiguous (C, K, ...)."""
-    return np.ascontiguousarray(np.swapaxes(array, 0, 1))
 
 
 def _save(out: Path, config: TrainConfig, state: TrainState, source, recorder) -> None:
