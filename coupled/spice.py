@@ -604,11 +604,14 @@ class SpiceSession:
         statement, and each statement costs ~6 us instead of ~10 us). Use it for per-step
         traffic of long runs: ``alter``, ``op``, ``dc``, ``tran``, ``resume``, ``destroy``.
 
-        Caveats (ngspice 39): the current circuit's stop conditions are forgotten when a
-        script ends, so a paused transient is best continued by a script that sets its
-        ``stop when`` and then ``resume`` s; analyses run here bypass this session's pause
-        bookkeeping (read them with :meth:`vectors`, free them with ``destroy all``); commands
-        that add, remove or switch circuits are refused.
+        Caveats (ngspice 39): when a script ends ngspice drops the current circuit's stop
+        conditions and ``save`` entries without freeing them (~100 bytes each) and re-creates
+        the entries of the circuit's ``.save`` lines, so a circuit with N ``.save`` names leaks
+        ~130 N bytes per script (measured): give such circuits ``save`` commands before each
+        transient instead of ``.save`` lines, and continue a paused transient with a script
+        that sets its ``stop when`` and then ``resume`` s. Analyses run here bypass this
+        session's pause bookkeeping (read them with :meth:`vectors`, free them with
+        ``destroy all``); commands that add, remove or switch circuits are refused.
 
         Parameters
         ----------

@@ -128,18 +128,19 @@ def test_seeded_runs_repeat_and_events_come_from_the_board(tmp_path):
 
 
 def test_memory_stays_flat_over_hundreds_of_steps():
-    """300 steps, three transient restarts: no statement kept by ngspice, RSS bounded."""
+    """600 steps, six transient restarts: ngspice keeps only the restarts' ``save`` commands and
+    RSS stays within 1 MiB (per-step traffic kept by ngspice would cost several kB a step)."""
     config = TrainConfig(**E16, p=0.5, tasks=1, engine_options={"restart_every": 100})
     engine, state, source = _engine(config)
     session = get_session()
     try:
-        for step in range(1, 31):
+        for step in range(1, 51):
             state = engine.step(state, source.draws(step))
         before, sent = _rss_mib(), session.commands_sent
-        for step in range(31, 331):
+        for step in range(51, 651):
             state = engine.step(state, source.draws(step))
-        assert session.commands_sent == sent
-        assert _rss_mib() - before < 3.0, _rss_mib() - before
+        assert session.commands_sent - sent <= 6 * 2  # 'save' commands, one or two a restart
+        assert _rss_mib() - before < 1.0, _rss_mib() - before
     finally:
         engine.close()
 

@@ -314,6 +314,7 @@ class CircuitEngine(Engine):
         guard = pause_s - 16 * float(np.spacing(pause_s))
         tail = [f"stop when time >= {guard!r}"]
         if start:
+            self._save_only_latches()
             tran = f"tran {max_step_s / 10!r} {stop_s!r} 0 {max_step_s!r} uic"
             tail = ["destroy all", *tail, tran]
         else:
@@ -328,6 +329,16 @@ class CircuitEngine(Engine):
         if abs(reached - pause_s) > 1e-9 * pause_s:
             raise SpiceError(f"the transient stopped at {reached!r} s instead of {pause_s!r} s")
         return data
+
+    def _save_only_latches(self) -> None:
+        """``save`` the latch outputs for the transient about to start (a few commands per
+        restart; a script forgets them, which is fine once the transient runs)."""
+        names = list(self._circuit.save_nodes)
+        while names:
+            chunk = []
+            while names and len(" ".join(["save", *chunk, names[0]])) < 1000:
+                chunk.append(names.pop(0))
+            self.session.command("save " + " ".join(chunk))
 
     def _bits(self, data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         d = self.design

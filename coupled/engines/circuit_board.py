@@ -25,7 +25,8 @@ Two timing schemes replace the board's one-pulse trigger:
     and low otherwise; the oscillators run freely through the whole run, no presets.
 
 The per-edge readout nodes are ``dir_<i>_t<t>`` (high: tap up) and ``enl_<i>_t<t>`` (high: the
-edge moves), saved with ``.save`` so long paused transients stay small.
+edge moves); ``save_nodes`` lists them for ``save`` commands issued before each transient starts
+(not ``.save`` lines: ngspice re-creates those after every script and leaks the old ones).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class EngineCircuit:
     Per task ``t`` (lists indexed by task): ``tap_elements[t][i]`` = (free, clamped) tap
     resistors of edge ``i``; ``input_sources[t]``, ``target_sources[t]`` in role order;
     ``direction_keys[t]``, ``enable_keys[t]`` = vector keys ``v(dir_<i>_t<t>)`` ...;
-    ``preset_sources[t][i]`` = (VPV, VPQ, EPS gain parameter) of edge ``i`` (fast scheme).
+    ``preset_sources[t][i]`` = (VPV, VPQ, EPS gain parameter) of edge ``i`` (fast scheme);
+    ``save_nodes``: the latch outputs, the only vectors a transient needs to keep.
     """
 
     netlist: str
@@ -81,6 +83,7 @@ class EngineCircuit:
     direction_keys: list[list[str]]
     enable_keys: list[list[str]]
     preset_sources: list[list[tuple[str, str, str]]]
+    save_nodes: tuple[str, ...] = ()
 
 
 def suffix(name: str, task: int) -> str:
@@ -217,10 +220,9 @@ def engine_circuit(
         dirs.append([f"v({n}_t{t})" for n in board.direction_nodes])
         enables.append([f"v({n}_t{t})" for n in board.enable_nodes])
         save += [f"{n}_t{t}" for n in board.direction_nodes + board.enable_nodes]
-    for k in range(0, len(save), 16):
-        lines.append(".save " + " ".join(save[k : k + 16]))
     lines.append(".end")
     return EngineCircuit(
         netlist="\n".join(lines) + "\n", tap_elements=taps, input_sources=inputs,
         target_sources=targets, direction_keys=dirs, enable_keys=enables, preset_sources=presets,
+        save_nodes=tuple(save),
     )  # fmt: skip
