@@ -7,32 +7,12 @@ cheap and needs no display. Each PNG carries the run's config, seed and version 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: str | Path, meta: dict | None) -> Path:
-    from coupled.io import atomic_write
-
-    description = json.dumps(meta or {}, default=str)
-    path = Path(path)
-    atomic_write(
-        path,
-        lambda p: fig.savefig(p, format="png", dpi=120, metadata={"Description": description}),
-    )
-    return path
+from analysis.plotting import pyplot, save_png
 
 
 def plot_p_against_bias(table: pd.DataFrame, path: str | Path, meta: dict | None = None) -> Path:
@@ -48,7 +28,7 @@ def plot_p_against_bias(table: pd.DataFrame, path: str | Path, meta: dict | None
     meta
         Config, seed and version to embed.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     bias, p, std = table["bias_v"], table["p"], table["p_std"]
     ax.fill_between(bias, p - std, p + std, alpha=0.25, label="spread across edges (1 sd)")
@@ -61,7 +41,7 @@ def plot_p_against_bias(table: pd.DataFrame, path: str | Path, meta: dict | None
     ax.set_ylim(-0.02, 1.02)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    _save(fig, path, meta)
+    save_png(fig, path, meta)
     plt.close(fig)
     return Path(path)
 
@@ -70,7 +50,7 @@ def plot_correlation_histogram(
     matrix: np.ndarray, summary: dict, path: str | Path, meta: dict | None = None
 ) -> Path:
     """Histogram of the pairwise Pearson correlations, with the null spread and the paper's 0.01."""
-    plt = _pyplot()
+    plt = pyplot()
     e = matrix.shape[0]
     values = matrix[np.triu_indices(e, k=1)]
     values = values[np.isfinite(values)]
@@ -92,7 +72,7 @@ def plot_correlation_histogram(
     ax.text(0.02, 0.95, "grey: null 1/sqrt(n); red: paper 0.01", transform=ax.transAxes,
             fontsize=7, va="top")  # fmt: skip
     fig.tight_layout()
-    _save(fig, path, meta)
+    save_png(fig, path, meta)
     plt.close(fig)
     return Path(path)
 
@@ -101,7 +81,7 @@ def plot_effective_bias(
     table: pd.DataFrame, path: str | Path, meta: dict | None = None, paper_high_v: float = 0.05
 ) -> Path:
     """Histogram of the measured effective comparator bias per branch against U[0, 0.05] V."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     sigma = table["sigma_v"].to_numpy()
     positive = table["sign_clamped"].to_numpy() > 0
@@ -116,6 +96,6 @@ def plot_effective_bias(
     ax.set_ylabel("edge branches")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    _save(fig, path, meta)
+    save_png(fig, path, meta)
     plt.close(fig)
     return Path(path)

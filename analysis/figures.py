@@ -9,40 +9,19 @@ cheap and needs no display.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from analysis.plotting import pyplot, save_png
+
 if TYPE_CHECKING:
     from coupled.reproduce import FigureResult
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: str | Path, meta: dict | None) -> Path:
-    from coupled.io import atomic_write
-
-    description = json.dumps(meta or {}, default=str)
-    path = Path(path)
-    atomic_write(
-        path,
-        lambda p: fig.savefig(p, format="png", dpi=120, metadata={"Description": description}),
-    )
-    _pyplot().close(fig)
-    return path
-
-
 def _colours(n: int):
-    plt = _pyplot()
+    plt = pyplot()
     return plt.get_cmap("viridis")(np.linspace(0.0, 0.9, max(n, 1)))
 
 
@@ -58,7 +37,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     meta
         Config, seed and version to embed.
     """
-    plt = _pyplot()
+    plt = pyplot()
     table, summary = result.tables["fig1.csv"], result.tables["fig1_summary.csv"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [2, 1]})
     data = table[table["step"] > 0]
@@ -91,14 +70,14 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax2.set_ylabel("final scaled test error (mean, range)")
     ax2.set_title(f"after {int(summary['final_step'].max())} steps")
     fig.tight_layout()
-    return _save(fig, path, meta)
+    return save_png(fig, path, meta)
 
 
 def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Mean distance from the p = b = 1 solution against 1 - x with fitted power laws, and the
     same divided by each series' prefactor (the collapse).
     """
-    plt = _pyplot()
+    plt = pyplot()
     table = result.tables[f"{result.name}.csv"]
     fits = result.documents[f"{result.name}_fit.json"]["fits"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
@@ -137,14 +116,14 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
         a.set_xticks(xs, [f"{x:.3g}" for x in xs], fontsize=7)
     ax2.yaxis.set_minor_formatter(ticker.NullFormatter())
     fig.tight_layout()
-    return _save(fig, path, meta)
+    return save_png(fig, path, meta)
 
 
 def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Final scaled error against p (4c, 4e: tasks as dots, mean +- standard error, median) or
     against the number of outputs O, one curve per p (4d).
     """
-    plt = _pyplot()
+    plt = pyplot()
     table = result.tables[f"{result.name}.csv"]
     summary = result.tables[f"{result.name}_summary.csv"]
     fig, ax = plt.subplots(figsize=(5.5, 4))
@@ -156,7 +135,7 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
                         capsize=3, label=f"p = {p:g}")  # fmt: skip
         ax.set_xscale("log", base=2)
         ax.set_xticks(sorted(summary["outputs"].unique()))
-        ax.get_xaxis().set_major_formatter(_pyplot().matplotlib.ticker.ScalarFormatter())
+        ax.get_xaxis().set_major_formatter(pyplot().matplotlib.ticker.ScalarFormatter())
         ax.set_xlabel("number of outputs O (O inputs, O/2 grounds)")
     else:
         jitter = np.random.default_rng(0).uniform(-0.012, 0.012, len(table))
@@ -173,4 +152,4 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax.set_title(f"Fig. {result.name[3:]}: {result.params.get('network')}, discrete rule")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path, meta)
+    return save_png(fig, path, meta)

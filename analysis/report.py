@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.plotting import pyplot
 from coupled import __version__
 from coupled.report_data import FIGURES, ReportData, training_summary
 
@@ -45,15 +46,6 @@ pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:.8em}
 """
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def png_data_uri(png: bytes | str | Path) -> str:
     """``data:image/png;base64,...`` of PNG bytes or of a PNG file."""
     raw = Path(png).read_bytes() if isinstance(png, str | Path) else png
@@ -63,7 +55,7 @@ def png_data_uri(png: bytes | str | Path) -> str:
 def _figure_png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return buffer.getvalue()
 
 
@@ -97,7 +89,7 @@ def _details(summary: str, data: dict) -> str:
 
 def plot_training_curves(runs: dict) -> bytes:
     """Scaled test error (mean over tasks) against step and against steps x p, one line per run."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for name, run in runs.items():
         mean = run["history"].groupby("step")[["scaled_error", "steps_x_p"]].mean()
@@ -116,7 +108,7 @@ def plot_training_curves(runs: dict) -> bytes:
 
 def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
     """Which edges updated at each step (first task of each run with events), and the share."""
-    plt = _pyplot()
+    plt = pyplot()
     with_events = {k: v for k, v in runs.items() if v["events"] is not None and len(v["events"])}
     fig, axes = plt.subplots(
         len(with_events), 2, figsize=(10, 2.6 * len(with_events)), squeeze=False,
@@ -145,7 +137,7 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
 
 def plot_share_against_p(summary: pd.DataFrame) -> bytes:
     """Mean share of edges updated per step against the requested p, with binomial spread."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.5, 4))
     ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="share = p")
     ax.errorbar(summary["p"], summary["mean_share"], yerr=summary["std_share"], fmt="o",

@@ -130,10 +130,14 @@ def solve(
     numpy.ndarray
         Node voltages in volts, shape (N,) or (X, N) in the network's node order.
     """
-    nodes, volts = _drive_arrays(network, drive, driven_nodes, driven_voltages_v)
+    nodes, volts = drive_arrays(network, drive, driven_nodes, driven_voltages_v)
     single = volts.ndim == 1
     volts = np.atleast_2d(volts)
-    r = network.resistance_ohm if resistance_ohm is None else _checked(network, resistance_ohm)
+    r = (
+        network.resistance_ohm
+        if resistance_ohm is None
+        else checked_resistance(network, resistance_ohm)
+    )
     mask = np.zeros(network.n_nodes, dtype=bool)
     mask[nodes] = True
     full = np.zeros((volts.shape[0], network.n_nodes))
@@ -142,10 +146,11 @@ def solve(
     return v[0] if single else v
 
 
-def _checked(network: Network, resistance_ohm: np.ndarray) -> np.ndarray:
+def checked_resistance(network: Network, resistance_ohm: np.ndarray) -> np.ndarray:
+    """``resistance_ohm`` as a float array of shape (E,), or ``UserError`` naming the bad value."""
     r = np.asarray(resistance_ohm, dtype=float)
     if r.shape != (network.n_edges,):
-        raise UserError(f"{r.size} resistances given for {network.n_edges} edges")
+        raise UserError(f"{r.size} resistances given for {network.n_edges} edges: one per edge")
     bad = np.flatnonzero(~np.isfinite(r) | (r <= 0))
     if bad.size:
         raise UserError(
@@ -154,12 +159,13 @@ def _checked(network: Network, resistance_ohm: np.ndarray) -> np.ndarray:
     return r
 
 
-def _drive_arrays(
+def drive_arrays(
     network: Network,
     drive: Mapping[int | str, float] | None,
     driven_nodes: Sequence[int] | None,
     driven_voltages_v: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Driven node indices and voltages from ``drive`` or ``driven_nodes`` + voltages, checked."""
     if drive is not None:
         nodes = np.array([network.node(k) for k in drive], dtype=int)
         volts = np.array([float(v) for v in drive.values()])

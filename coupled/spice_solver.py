@@ -49,7 +49,7 @@ import numpy as np
 
 from coupled.errors import SpiceError, UserError
 from coupled.networks import Network
-from coupled.solver import _drive_arrays
+from coupled.solver import checked_resistance, drive_arrays
 from coupled.spice import SpiceSession, get_session, spice_number
 
 SPICE_OPTIONS = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12"
@@ -89,7 +89,7 @@ class SpiceNetworkSolver:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         alter_limit: int = DEFAULT_ALTER_LIMIT,
     ) -> None:
-        nodes, _ = _drive_arrays(network, None, driven_nodes, np.zeros(len(driven_nodes)))
+        nodes, _ = drive_arrays(network, None, driven_nodes, np.zeros(len(driven_nodes)))
         if int(chunk_size) < 1:
             raise UserError(f"chunk_size {chunk_size!r}: must be a whole number >= 1")
         self.network = network
@@ -285,17 +285,7 @@ class SpiceNetworkSolver:
     def _resistance(self, resistance_ohm: np.ndarray | None) -> np.ndarray:
         if resistance_ohm is None:
             return np.asarray(self.network.resistance_ohm, dtype=float)
-        r = np.asarray(resistance_ohm, dtype=float)
-        if r.shape != (self.network.n_edges,):
-            raise UserError(
-                f"resistance_ohm of shape {r.shape}: need ({self.network.n_edges},), one per edge"
-            )
-        bad = np.flatnonzero(~np.isfinite(r) | (r <= 0))
-        if bad.size:
-            raise UserError(
-                f"resistance_ohm[{bad[0]}] = {r[bad[0]]}: must be a positive finite number of ohm"
-            )
-        return r
+        return checked_resistance(self.network, resistance_ohm)
 
 
 def spice_solve(
@@ -311,7 +301,7 @@ def spice_solve(
     Give either ``drive`` (node -> volts, nodes by index or name) or ``driven_nodes`` with
     ``driven_voltages_v`` of shape (D,) or (X, D). Returns shape (N,) or (X, N), volts.
     """
-    nodes, volts = _drive_arrays(network, drive, driven_nodes, driven_voltages_v)
+    nodes, volts = drive_arrays(network, drive, driven_nodes, driven_voltages_v)
     with SpiceNetworkSolver(network, nodes.tolist()) as solver:
         return solver.solve(volts, resistance_ohm)
 
