@@ -57,6 +57,23 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the package version and which ngspice the session layer finds."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            from coupled.spice import get_session
+
+            found = get_session().describe()
+        except SpiceError as exc:
+            found = f"ngspice not usable: {exc}"
+        print(f"coupled {__version__}\n{found}")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every subcommand found in :mod:`coupled.commands`."""
     parser = OneLineParser(
@@ -66,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
             "solvers, ngspice twin networks and the whole learning board at circuit level."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the version and the ngspice found, and exit"
+    )
     parser.add_argument(
         "--debug", action="store_true", help="show the full traceback on errors"
     )

@@ -620,10 +620,19 @@ def _write_results(out: Path, result: TrainResult, engine_name: str) -> None:
         {
             "config": cfg.to_dict(), "version": __version__, "engine": engine_name,
             "seed": cfg.seed, "wall_time_s": result.wall_time_s,
-            "steps": cfg.steps, "tasks": cfg.tasks,
+            "steps": cfg.steps, "tasks": cfg.tasks, "simulator": _simulator(engine_name),
         },
     )  # fmt: skip
     remove_checkpoint(out)
+
+
+def _simulator(engine_name: str) -> str:
+    """What solved the circuits: numpy for the ideal engine, else the ngspice that was found."""
+    if engine_name == "ideal":
+        return f"numpy {np.__version__}"
+    from coupled.spice import get_session
+
+    return get_session().describe()
 
 
 BATCHABLE_FIELDS = ("p", "p_mode", "batch_fraction", "batch_mode", "seed", "first_task", "tasks",
