@@ -1,20 +1,11 @@
-"""Training runs: configuration, the loop with its random draws, checkpoints and results.
+"""Training runs: the step loop, checkpoints and result files.
 
-``train(config, out_dir)`` trains ``config.tasks`` independent tasks at once on one engine.
-
-Randomness. Task ``t`` (``first_task <= t < first_task + tasks``) has its own streams,
-``SeedSequence(seed, spawn_key=(t,)).spawn(3)``: (0) the task (roles, teacher, examples), (1) the
-initial state (resistances or taps, fixed comparator biases), (2) the step draws. Step draws are
-made in chunks of ``DRAW_CHUNK`` steps per task, in this order: update uniforms (C, E), then for
-the continuous rule batch uniforms (C, X), for the discrete rule the example shown (C,) and, with
-``sigma_mode="step"``, the comparator uniforms (C, E). A task therefore gets identical draws
-alone, in any batch, with any engine, and after a resume.
-
-Per step: continuous rule, the batch holds each training example with probability
-``batch_fraction`` (``batch_mode="bernoulli"``, an empty batch changes nothing) or exactly
-``round(batch_fraction * X)`` examples (``"fixed"``); discrete rule, one training example drawn
-uniformly from the training set. Edges update with probability ``p`` (``p_mode="bernoulli"``) or
-exactly ``round(p * E)`` of them (``"fixed"``).
+``train(config, out_dir)`` trains ``config.tasks`` independent tasks at once on one engine;
+``train_many(configs, out_dirs)`` trains several runs that differ only in ``BATCHABLE_FIELDS`` as
+one engine batch, each result identical to its own ``train()``. The configuration and result
+types live in :mod:`coupled.train_config`, the random draws (streams, tasks, initial states, step
+draws and their reproducibility contract) in :mod:`coupled.draws`; both are re-exported here, so
+``from coupled.training import ...`` reaches every public name.
 
 Errors (the history): ``error`` is the test error, the mean over test examples of the summed
 squared output misses (V^2); ``scaled_error`` is error / error at step 0; ``train_error`` the same
@@ -29,354 +20,46 @@ direction), and while running ``checkpoint.npz`` (every ``checkpoint_every`` ste
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from coupled import __version__, rules
 from coupled.checkpoint import Checkpoint, load_checkpoint, remove_checkpoint, save_checkpoint
-from coupled.engines import StepDraws, TrainState, check_engine_name, get_engine
+from coupled.draws import (
+    DRAW_CHUNK,
+    _DrawSource,
+    _joined_draws,
+    initial_state,
+    make_tasks,
+    task_streams,
+)
+from coupled.engines import TrainState, get_engine
 from coupled.errors import UserError
 from coupled.io import prepare_out_dir, write_json, write_table
-from coupled.networks import Network, load_network
-from coupled.options import check_range
-from coupled.tasks import TASK_KINDS, Task, check_counts, default_counts, make_task, network_roles
+from coupled.tasks import Task
+from coupled.train_config import (
+    EVENT_COLUMNS,
+    EVENT_FORMATS,
+    HISTORY_COLUMNS,
+    MAX_WHOLE,
+    MODES,
+    ROLE_MODES,
+    RULES,
+    SIGMA_MODES,
+    TrainConfig,
+    TrainResult,
+    load_result,
+)
 
-DRAW_CHUNK = 64
-"""Steps of draws generated at once per task (part of the reproducibility contract)."""
-RULES = ("continuous", "discrete")
-MODES = ("bernoulli", "fixed")
-SIGMA_MODES = ("step", "fixed")
-ROLE_MODES = ("random", "network")
-EVENT_FORMATS = ("none", "csv", "parquet")
-HISTORY_COLUMNS = ("task", "step", "steps_x_p", "error", "scaled_error", "train_error")
-EVENT_COLUMNS = ("step", "task", "edge", "enabled", "direction")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a training run (field names follow the CLI long options).
-
-    ``inputs`` and ``grounds`` default (``None``) to the task kind's counts (regression: 2 inputs,
-    1 ground; allostery: O inputs, max(1, O // 2) grounds); :meth:`resolved` fills them in and is
-    what result files record. ``gamma`` is in ohm per ampere squared (continuous rule only),
-    ``sigma_v`` in volts (discrete rule only). See :mod:`coupled.training` for the semantics.
-    """
-
-    network: str = "jammed143"
-    task: str = "regression"
-    inputs: int | None = None
-    outputs: int = 2
-    grounds: int | None = None
-    roles: str = "random"
-    rule: str = "continuous"
-    engine: str = "ideal"
-    p: float = 1.0
-    p_mode: str = "bernoulli"
-    batch_fraction: float = 1.0
-    batch_mode: str = "bernoulli"
-    steps: int = 20000
-    tasks: int = 1
-    first_task: int = 0
-    seed: int = 0
-    eta: float = 1.0
-    gamma: float = 1.25e4
-    sigma_v: float = rules.DEFAULT_SIGMA_V
-    sigma_mode: str = "step"
-    r_min_ohm: float = rules.DEFAULT_R_MIN_OHM
-    r_max_ohm: float = rules.DEFAULT_R_MAX_OHM
-    input_min_v: float = 0.0
-    input_max_v: float = 200.0
-    train_size: int = 16
-    test_size: int = 64
-    log_every: int = 100
-    checkpoint_every: int = 1000
-    record_events: str = "none"
-    engine_options: dict = field(default_factory=dict)
-
-    # -- conversion ---------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        """Plain-JSON form."""
-        data = dataclasses.asdict(self)
-        data["engine_options"] = dict(self.engine_options)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TrainConfig:
-        """Build and validate a config; ``UserError`` names an unknown key or a bad value."""
-        if not isinstance(data, dict):
-            raise UserError(f"config must be a mapping of option names to values, got {data!r}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            allowed = ", ".join(sorted(known))
-            raise UserError(f"config key {unknown[0]!r}: unknown; allowed: {allowed}")
-        values = dict(data)
-        if isinstance(values.get("record_events"), bool):
-            values["record_events"] = "parquet" if values["record_events"] else "none"
-        config = cls(**values)
-        config.validate()
-        return config
-
-    def resolved(self) -> TrainConfig:
-        """A copy with ``inputs`` and ``grounds`` filled in from the task kind."""
-        inputs, grounds = default_counts(self.task, self.outputs if _is_int(self.outputs) else 1)
-        return dataclasses.replace(
-            self,
-            inputs=inputs if self.inputs is None else self.inputs,
-            grounds=grounds if self.grounds is None else self.grounds,
-        )
-
-    # -- validation ---------------------------------------------------------------------------
-    def validate(self) -> Network:
-        """Check every value before any work; returns the loaded network.
-
-        Raises
-        ------
-        UserError
-            Naming the first bad value and what is allowed.
-        """
-        _choice("task", self.task, TASK_KINDS)
-        _choice("rule", self.rule, RULES)
-        _choice("p-mode", self.p_mode, MODES)
-        _choice("batch-mode", self.batch_mode, MODES)
-        _choice("sigma-mode", self.sigma_mode, SIGMA_MODES)
-        _choice("roles", self.roles, ROLE_MODES)
-        _choice("record-events", self.record_events, EVENT_FORMATS)
-        if not isinstance(self.engine, str):
-            raise UserError(f"--engine {self.engine!r}: must be a name")
-        check_engine_name(self.engine)
-        check_range("--p", self.p, 0.0, 1.0, low_open=True)
-        check_range("--batch-fraction", self.batch_fraction, 0.0, 1.0, low_open=True)
-        check_range("--eta", self.eta, 0.0, 1.0, low_open=True)
-        check_range("--gamma", self.gamma, 0.0, low_open=True)
-        check_range("--sigma-v", self.sigma_v, 0.0)
-        check_range("--r-min-ohm", self.r_min_ohm, 0.0, low_open=True)
-        check_range("--r-max-ohm", self.r_max_ohm, float(self.r_min_ohm), low_open=True)
-        check_range("--input-min-v", self.input_min_v)
-        check_range("--input-max-v", self.input_max_v, float(self.input_min_v), low_open=True)
-        for name, low in (("steps", 1), ("tasks", 1), ("first_task", 0), ("seed", 0),
-                          ("outputs", 1), ("train_size", 1), ("test_size", 1),
-                          ("log_every", 1), ("checkpoint_every", 0)):  # fmt: skip
-            _whole(name, getattr(self, name), low)
-        for name in ("inputs", "grounds"):
-            if getattr(self, name) is not None:
-                _whole(name, getattr(self, name), 1 if name == "inputs" else 0)
-        if self.rule == "discrete" and self.batch_fraction != 1.0:
-            raise UserError(
-                f"--batch-fraction {self.batch_fraction}: the discrete rule shows one example per "
-                "step; batch fraction applies to the continuous rule only (leave it at 1)"
-            )
-        if not isinstance(self.engine_options, dict):
-            raise UserError(f"engine_options {self.engine_options!r}: must be a mapping")
-        from coupled.engines import engine_class
-
-        engine_class(self.engine).check_options(dict(self.engine_options))
-        if not isinstance(self.network, str):
-            raise UserError(f"--network {self.network!r}: must be a name or a path")
-        network = load_network(self.network)
-        cfg = self.resolved()
-        check_counts(network, cfg.inputs, cfg.outputs, cfg.grounds)
-        if cfg.roles == "network":
-            network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
-        return network
-
-
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise UserError(f"--{name} {value!r}: must be one of {', '.join(allowed)}")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-MAX_WHOLE = 2**63 - 1
-"""Largest whole-number option: results tables store them as 64-bit integers."""
-
-
-def _whole(name: str, value: Any, low: int) -> None:
-    option = "--" + name.replace("_", "-")
-    if not _is_int(value):
-        raise UserError(f"{option} {value!r}: must be a whole number >= {low}")
-    if value < low:
-        raise UserError(f"{option} {value}: must be at least {low}")
-    if value > MAX_WHOLE:
-        raise UserError(f"{option} {value}: must be at most {MAX_WHOLE} (2**63 - 1)")
-
-
-# -- results ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class TrainResult:
-    """Outcome of :func:`train`.
-
-    Attributes
-    ----------
-    config
-        The resolved configuration.
-    history
-        Tidy table with columns ``HISTORY_COLUMNS``.
-    state
-        Final :class:`~coupled.engines.TrainState` (resistances (K, E), taps for the discrete rule).
-    tasks
-        The K tasks, in batch order (task index ``config.first_task + i``).
-    events
-        The ``update_events`` table when recorded, else ``None``.
-    wall_time_s
-        Wall time of this call.
-    out_dir
-        Where results were written, or ``None``.
-    """
-
-    config: TrainConfig
-    history: pd.DataFrame
-    state: TrainState
-    tasks: list[Task]
-    events: pd.DataFrame | None
-    wall_time_s: float
-    out_dir: Path | None
-
-
-def task_streams(seed: int, task_index: int) -> list[np.random.Generator]:
-    """The (task, initial state, step) generators of task ``task_index`` of run ``seed``."""
-    root = np.random.SeedSequence(seed, spawn_key=(task_index,))
-    return [np.random.Generator(np.random.PCG64(s)) for s in root.spawn(3)]
-
-
-def make_tasks(config: TrainConfig, network: Network) -> list[Task]:
-    """The tasks of a run (task ``first_task + i`` from its own stream)."""
-    cfg = config.resolved()
-    roles = None
-    if cfg.roles == "network":
-        roles = network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
-    return [
-        make_task(
-            network, cfg.task, cfg.inputs, cfg.outputs, cfg.grounds,
-            task_streams(cfg.seed, cfg.first_task + i)[0],
-            train_size=cfg.train_size, test_size=cfg.test_size,
-            input_range_v=(cfg.input_min_v, cfg.input_max_v),
-            resistance_range_ohm=(cfg.r_min_ohm, cfg.r_max_ohm), roles=roles,
-        )  # fmt: skip
-        for i in range(cfg.tasks)
-    ]
-
-
-def initial_state(config: TrainConfig, n_edges: int) -> tuple[TrainState, np.ndarray]:
-    """Initial state of every task and its fixed comparator biases (zeros unless fixed mode).
-
-    Continuous rule: resistances uniform on [r_min_ohm, r_max_ohm]. Discrete rule: taps uniform
-    on 0..127. Fixed-mode biases are uniform on [0, sigma_v], drawn after the taps.
-    """
-    cfg = config
-    r, taps, sigma = [], [], []
-    for i in range(cfg.tasks):
-        rng = task_streams(cfg.seed, cfg.first_task + i)[1]
-        if cfg.rule == "continuous":
-            r.append(rng.uniform(cfg.r_min_ohm, cfg.r_max_ohm, size=n_edges))
-        else:
-            taps.append(rng.integers(0, rules.N_TAPS, size=n_edges))
-        fixed = cfg.rule == "discrete" and cfg.sigma_mode == "fixed"
-        sigma.append(rng.uniform(0.0, cfg.sigma_v, size=n_edges) if fixed else np.zeros(n_edges))
-    if cfg.rule == "continuous":
-        return TrainState(step=0, resistance_ohm=np.array(r)), np.array(sigma)
-    tap_array = np.array(taps, dtype=np.int64)
-    state = TrainState(
-        step=0,
-        resistance_ohm=rules.taps_to_ohm(tap_array, cfg.r_min_ohm, cfg.r_max_ohm),
-        taps=tap_array,
-    )
-    return state, np.array(sigma)
-
-
-class _DrawSource:
-    """Makes the StepDraws of every step from the per-task step generators, chunk by chunk."""
-
-    def __init__(
-        self,
-        config: TrainConfig,
-        n_edges: int,
-        n_train: int,
-        fixed_sigma: np.ndarray,
-        track_states: bool = True,
-    ):
-        self.cfg = config
-        self.track_states = track_states  # generator states per chunk, for checkpoints only
-        self.n_edges, self.n_train = n_edges, n_train
-        self.fixed_sigma = fixed_sigma
-        first = config.first_task
-        self.rngs = [task_streams(config.seed, first + i)[2] for i in range(config.tasks)]
-        self.chunk_states: list[dict] = self.states()
-        self.chunk_start = -1
-        self.chunk: dict[str, np.ndarray] = {}
-
-    def states(self) -> list[dict]:
-        return [rng.bit_generator.state for rng in self.rngs]
-
-    def restore(self, states: list[dict], done_steps: int) -> None:
-        """Continue after ``done_steps`` steps from generator states saved at the chunk start."""
-        for rng, state in zip(self.rngs, states, strict=True):
-            rng.bit_generator.state = state
-        self.chunk_states = [dict(s) for s in states]
-        if done_steps % DRAW_CHUNK:
-            self._generate(done_steps - done_steps % DRAW_CHUNK)
-
-    def resume_states(self, done_steps: int) -> list[dict]:
-        """Generator states to store in a checkpoint taken after ``done_steps`` steps."""
-        return self.states() if done_steps % DRAW_CHUNK == 0 else self.chunk_states
-
-    def _generate(self, start: int) -> None:
-        cfg, c, e, k = self.cfg, DRAW_CHUNK, self.n_edges, self.cfg.tasks
-        continuous = cfg.rule == "continuous"
-        if self.track_states:  # reading a generator's state costs about 20 us
-            self.chunk_states = self.states()
-        # Each task's uniforms go through one small reused buffer (it stays in cache) and become
-        # bits in the step-major (C, K, ...) chunk: the same values as per-task arrays.
-        edge = np.empty((c, k, e), dtype=bool)
-        edge_u = np.empty((c, e))
-        chunk = {"edge": edge, "index": np.zeros((c, k), dtype=np.int64)}
-        if continuous:
-            batch, batch_u = np.empty((c, k, self.n_train), dtype=bool), np.empty((c, self.n_train))
-            chunk["batch"] = batch
-            chunk["sigma"] = np.broadcast_to(0.0, (c, k, e))  # unused by the continuous rule
-        else:
-            chunk["batch"] = np.ones((c, k, self.n_train), dtype=bool)
-            if cfg.sigma_mode == "step":
-                chunk["sigma"] = np.empty((c, k, e))
-            else:
-                chunk["sigma"] = np.broadcast_to(self.fixed_sigma, (c, k, e))
-        for t, rng in enumerate(self.rngs):
-            rng.random(out=edge_u)
-            edge[:, t] = rules.update_mask(edge_u, cfg.p, cfg.p_mode)
-            if continuous:
-                rng.random(out=batch_u)
-                batch[:, t] = rules.update_mask(batch_u, cfg.batch_fraction, cfg.batch_mode)
-            else:
-                chunk["index"][:, t] = rng.integers(0, self.n_train, size=c)
-                if cfg.sigma_mode == "step":
-                    chunk["sigma"][:, t] = rng.random((c, e)) * cfg.sigma_v
-        self.chunk, self.chunk_start = chunk, start
-
-    def draws(self, step: int) -> StepDraws:
-        """Draws of ``step`` (1-based); steps must come in order."""
-        start = (step - 1) - (step - 1) % DRAW_CHUNK
-        if start != self.chunk_start:
-            self._generate(start)
-        i = step - 1 - start
-        ch = self.chunk
-        return StepDraws(
-            step=step, edge_mask=ch["edge"][i], example_mask=ch["batch"][i],
-            example_index=ch["index"][i], sigma_v=ch["sigma"][i],
-        )  # fmt: skip
+__all__ = [
+    "BATCHABLE_FIELDS", "DRAW_CHUNK", "EVENT_COLUMNS", "EVENT_FORMATS", "HISTORY_COLUMNS",
+    "MAX_WHOLE", "MODES", "ROLE_MODES", "RULES", "SIGMA_MODES", "TrainConfig", "TrainResult",
+    "initial_state", "load_result", "make_tasks", "task_streams", "train", "train_many",
+]  # fmt: skip
 
 
 class _Recorder:
@@ -568,18 +251,6 @@ def _loop(engine, state, draws_for, recorder, config, *, record=False, after=Non
     return state
 
 
-def _joined_draws(sources: list[_DrawSource], step: int) -> StepDraws:
-    """The draws of several runs' sources, stacked along the task axis."""
-    parts = [s.draws(step) for s in sources]
-    fields = ("edge_mask", "example_mask", "example_index", "sigma_v")
-    joined = {f: np.concatenate([getattr(d, f) for d in parts]) for f in fields[:3]}
-    if sources[0].cfg.rule == "continuous":  # zeros, unused: no copy
-        joined["sigma_v"] = np.broadcast_to(0.0, joined["edge_mask"].shape)
-    else:
-        joined["sigma_v"] = np.concatenate([d.sigma_v for d in parts])
-    return StepDraws(step=step, **joined)
-
-
 def _save(out: Path, config: TrainConfig, state: TrainState, source, recorder) -> None:
     save_checkpoint(
         out,
@@ -736,26 +407,3 @@ def train_many(
             _write_results(outs[i], result, engine.name)
         results.append(result)
     return results
-
-
-def load_result(out_dir: str | Path) -> TrainResult:
-    """Read a finished run's folder back into a :class:`TrainResult` (events not loaded)."""
-    out = Path(out_dir)
-    try:
-        final = json.loads((out / "final_state.json").read_text())
-        history = pd.read_csv(out / "history.csv")
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{out}: not a finished training run ({exc})") from None
-    config = TrainConfig.from_dict(final["config"])
-    network = load_network(config.network)
-    taps = np.asarray(final["taps"], dtype=np.int64) if "taps" in final else None
-    state = TrainState(
-        step=int(final["step"]),
-        resistance_ohm=np.asarray(final["resistance_ohm"], dtype=float),
-        taps=taps,
-    )
-    run = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
-    return TrainResult(
-        config=config, history=history, state=state, tasks=make_tasks(config, network),
-        events=None, wall_time_s=float(run.get("wall_time_s", math.nan)), out_dir=out,
-    )  # fmt: skip
