@@ -116,7 +116,7 @@ def _typed(
     return parse
 
 
-def _integer(name: str, low: int) -> Callable[[str], int]:
+def _integer(name: str, low: int, high: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -124,6 +124,8 @@ def _integer(name: str, low: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"{value} must be at least {low}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{value} must be at most {high}")
         return value
 
     parse.__name__ = name
@@ -144,3 +146,8 @@ positive_int = _integer("positive_int", 1)
 """A whole number >= 1 (counts)."""
 nonnegative_int = _integer("nonnegative_int", 0)
 """A whole number >= 0 (seeds)."""
+
+
+def int_range(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number in [low, high] (counts that size memory or time)."""
+    return _integer(f"int_{low}_{high}", low, high)

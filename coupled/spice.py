@@ -177,6 +177,8 @@ def spice_number(value: float, what: str = "value") -> str:
     """
     try:
         number = float(value)
+    except OverflowError:
+        raise UserError(f"{what} {str(value)[:20]}...: beyond the range of a double") from None
     except (TypeError, ValueError):
         raise UserError(f"{what} {value!r}: not a number") from None
     if not math.isfinite(number):

@@ -37,6 +37,11 @@ from coupled import __version__, options
 from coupled.calibration import EVENT_SOURCES, CalibrationConfig
 from coupled.networks import BUILTIN_NETWORKS, load_network
 
+MAX_TRIGGERS = 10_000_000
+"""Most triggers per analysis (10^7 resolve correlations of 3e-4; more only costs memory)."""
+MAX_BIAS_POINTS = 1000
+MAX_WORKERS = 256
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``calibrate`` subcommand."""
@@ -70,16 +75,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"time between global triggers in s (default {defaults.trigger_period_s:g})",
     )  # fmt: skip
     parser.add_argument(
-        "--triggers", type=options.positive_int, default=defaults.n_triggers,
+        "--triggers", type=options.int_range(1, MAX_TRIGGERS), default=defaults.n_triggers,
         help=f"triggers for the correlation at p = 0.5 (default {defaults.n_triggers}; "
         "resolves 0.01)",
     )  # fmt: skip
     parser.add_argument(
-        "--p-triggers", type=options.positive_int, default=defaults.n_triggers_p,
+        "--p-triggers", type=options.int_range(1, MAX_TRIGGERS), default=defaults.n_triggers_p,
         help=f"triggers per bias point of p against bias (default {defaults.n_triggers_p})",
     )  # fmt: skip
     parser.add_argument(
-        "--bias-points", type=options.positive_int, default=defaults.n_bias,
+        "--bias-points", type=options.int_range(1, MAX_BIAS_POINTS), default=defaults.n_bias,
         help=f"bias points across the oscillators' range (default {defaults.n_bias}, >= 3)",
     )  # fmt: skip
     parser.add_argument(
@@ -88,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default); 'phase': the analytic phase model (fast; no circuit simulation)",
     )  # fmt: skip
     parser.add_argument(
-        "--workers", type=options.positive_int, default=defaults.workers,
+        "--workers", type=options.int_range(1, MAX_WORKERS), default=defaults.workers,
         help="processes for the per-edge transients (default 1)",
     )  # fmt: skip
     parser.add_argument(
