@@ -442,6 +442,16 @@ def read_json(path: str | Path) -> Network:
         raise UserError(
             f"network file {path}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}"
         )
+    nodes_hint = data["nodes"] if isinstance(data["nodes"], int) else "N"
+    expected = {
+        "edges": "edges must be a list of [a, b] node pairs",
+        "resistance_ohm": "resistance_ohm must be numbers in ohm",
+        "positions": f"positions must be {nodes_hint} finite [x, y] pairs",
+        "box_size": f"box_size {data.get('box_size')!r} must be a positive finite number",
+    }
+    for key, message in expected.items():
+        if key in data:
+            _require_numbers(path, message, data[key])
     edges = data["edges"]
     try:
         edges_array = np.array(edges, dtype=float)
@@ -475,6 +485,17 @@ def read_json(path: str | Path) -> Network:
         box_size=data.get("box_size"),
         **lists,
     )
+
+
+def _require_numbers(path: Path, message: str, value: object) -> None:
+    """Refuse JSON strings, booleans and nulls where numbers (or lists of them) belong."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            raise UserError(f"network file {path}: {message}; found {item!r}")
 
 
 def write_json(network: Network, path: str | Path) -> Path:

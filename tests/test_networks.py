@@ -561,3 +561,27 @@ def test_property_corrupted_text_raises_user_error(net, data):
 def write_text_lines(net: Network) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         return write_text(net, Path(folder) / "n.txt").read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("edges", [[0, 1], ["1", 2]]),
+        ("edges", [[0, 1], [True, 2]]),
+        ("resistance_ohm", [1000.0, "1000", 1000.0]),
+        ("resistance_ohm", [1000.0, None, 1000.0]),
+        ("resistance_ohm", True),
+        ("positions", [[0, 0], [1, "0"], [0, 1]]),
+    ],
+)
+def test_json_loader_refuses_strings_and_booleans_for_numbers(tmp_path, key, value):
+    import json
+
+    data = {"nodes": 3, "edges": [[0, 1], [1, 2]], "resistance_ohm": [1000.0, 1000.0]}
+    if key == "resistance_ohm" and isinstance(value, list):
+        data["edges"] = [[0, 1], [1, 2], [0, 2]]
+    data[key] = value
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match=f"{key} .*; found "):
+        read_json(path)
