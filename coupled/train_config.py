@@ -150,6 +150,12 @@ class TrainConfig:
                           ("outputs", 1), ("train_size", 1), ("test_size", 1),
                           ("log_every", 1), ("checkpoint_every", 0)):  # fmt: skip
             _whole(name, getattr(self, name), low)
+        for name, high in MAX_COUNTS.items():
+            if getattr(self, name) > high:
+                raise UserError(
+                    f"--{name.replace('_', '-')} {getattr(self, name)}: must be at most {high} "
+                    "(each one is held in memory; split larger studies into a sweep)"
+                )
         for name in ("inputs", "grounds"):
             if getattr(self, name) is not None:
                 _whole(name, getattr(self, name), 1 if name == "inputs" else 0)
@@ -184,6 +190,8 @@ def _is_int(value: Any) -> bool:
 
 MAX_WHOLE = 2**63 - 1
 """Largest whole-number option: results tables store them as 64-bit integers."""
+MAX_COUNTS = {"tasks": 100_000, "train_size": 1_000_000, "test_size": 1_000_000}
+"""Upper bounds of the counts that size memory (tasks and examples are all held at once)."""
 
 
 def _whole(name: str, value: Any, low: int) -> None:
