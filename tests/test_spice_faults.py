@@ -26,7 +26,7 @@ import pytest
 from coupled.errors import SpiceError
 from coupled.networks import square_lattice
 from coupled.solver import solve
-from coupled.spice import INSTALL_HINT, get_session
+from coupled.spice import INSTALL_HINT
 from coupled.spice_solver import spice_solve
 
 DIVIDER = "divider\nV1 in 0 1\nR1 in mid 1k\nR2 mid 0 1k\n"
@@ -123,16 +123,6 @@ def test_missing_library_found_late_leaves_no_output_folder(tmp_path):
 
 # -- an analysis that cannot converge ------------------------------------------------------------
 
-
-@pytest.fixture()
-def session():
-    """The process's session; circuits this test loads are removed afterwards."""
-    s = get_session()
-    before = set(s.circuits)
-    yield s
-    s.stop_transient()
-    for name in set(s.circuits) - before:
-        s.remove(name)
 
 
 def test_operating_point_without_solution_is_a_spice_error(session):

@@ -23,16 +23,6 @@ DIVIDER = "divider\nV1 in 0 1\nR1 in mid 1k\nR2 mid 0 1k\n"
 RC_TAU_S = 1e3 * 1e-9
 
 
-@pytest.fixture()
-def session():
-    """The session; circuits a test loads are removed afterwards (others' are kept)."""
-    s = get_session()
-    before = set(s.circuits)
-    yield s
-    s.stop_transient()
-    for name in set(s.circuits) - before:
-        s.remove(name)
-
 
 def test_one_session_with_version_and_description():
     s = get_session()

@@ -286,12 +286,29 @@ def reproduce(
 _RESULT_FIELDS = ("name", "tables", "documents", "summary", "params", "base_config", "plot")
 
 
+@dataclass(frozen=True)
+class ContinuousPhysics:
+    """Physical settings shared by the continuous-rule figures (1, 2a, 2b), set explicitly so a
+    change of the training defaults cannot move a published figure. Units: gamma in ohm per
+    ampere squared, voltages in volts, resistances in ohm; sizes are examples per task."""
+
+    gamma: float = 1.25e4
+    eta: float = 1.0
+    input_min_v: float = 0.0
+    input_max_v: float = 200.0
+    r_min_ohm: float = 1000.0
+    r_max_ohm: float = 10000.0
+    train_size: int = 16
+    test_size: int = 64
+
+
 def params_dict(params: Any) -> dict:
     """JSON form of a figure's parameter dataclass (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(params).items()}
 
 
 __all__ = [
+    "ContinuousPhysics",
     "FIGURES",
     "FIGURE_NAMES",
     "FigureResult",

@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 
 from coupled.errors import UserError
-from coupled.reproduce import FigureResult, Setup, params_dict, run_conditions
+from coupled.reproduce import ContinuousPhysics, FigureResult, Setup, params_dict, run_conditions
 from coupled.training import TrainConfig, train
 
 
 @dataclass(frozen=True)
-class Fig1Params:
+class Fig1Params(ContinuousPhysics):
     """Parameters of Fig. 1 (defaults: the paper's size)."""
 
     network: str = "jammed143"
@@ -46,14 +46,6 @@ class Fig1Params:
     p_values: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     steps: int = 20000
     log_every: int = 50
-    gamma: float = 1.25e4
-    eta: float = 1.0
-    input_min_v: float = 0.0
-    input_max_v: float = 200.0
-    r_min_ohm: float = 1000.0
-    r_max_ohm: float = 10000.0
-    train_size: int = 16
-    test_size: int = 64
     collapse_points: int = 12
 
 

@@ -50,14 +50,14 @@ import pandas as pd
 
 from coupled.errors import UserError
 from coupled.networks import load_network
-from coupled.reproduce import FigureResult, Setup, params_dict, run_conditions
+from coupled.reproduce import ContinuousPhysics, FigureResult, Setup, params_dict, run_conditions
 from coupled.training import TrainConfig, train
 
 SERIES = ("p", "b", "p=b")
 
 
 @dataclass(frozen=True)
-class Fig2Params:
+class Fig2Params(ContinuousPhysics):
     """Parameters of Fig. 2a (defaults) and 2b (``mode="fixed"``)."""
 
     mode: str = "bernoulli"
@@ -67,14 +67,6 @@ class Fig2Params:
     one_minus: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
     series: tuple[str, ...] = SERIES
     match_rate: bool = True
-    gamma: float = 1.25e4
-    eta: float = 1.0
-    input_min_v: float = 0.0
-    input_max_v: float = 200.0
-    r_min_ohm: float = 1000.0
-    r_max_ohm: float = 10000.0
-    train_size: int = 16
-    test_size: int = 64
 
 
 FIXED_ONE_MINUS = (1 / 16, 2 / 16, 4 / 16, 8 / 16, 12 / 16)
