@@ -28,7 +28,7 @@ COPY netlists netlists
 # Two tiny training runs fill the compiled-kernel cache, so containers start without compiling.
 RUN pip install --no-cache-dir . \
     && rm -rf build ./*.egg-info \
-    && python -c "from coupled.spice_solver import smoke_test; smoke_test()" \
+    && python -c "from coupled.spice.network import smoke_test; smoke_test()" \
     && coupled --version \
     && coupled train --network square:3x3 --steps 2 --tasks 2 \
     && coupled train --network square:3x3 --steps 2 --tasks 2 --rule discrete \

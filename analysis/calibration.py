@@ -69,8 +69,14 @@ def plot_correlation_histogram(
         f"mean |r| = {summary.get('mean_abs_pearson', float('nan')):.4f}",
         fontsize=9,
     )
-    ax.text(0.02, 0.95, "grey: null 1/sqrt(n); red: paper 0.01", transform=ax.transAxes,
-            fontsize=7, va="top")  # fmt: skip
+    ax.text(
+        0.02,
+        0.95,
+        "grey: null 1/sqrt(n); red: paper 0.01",
+        transform=ax.transAxes,
+        fontsize=7,
+        va="top",
+    )
     fig.tight_layout()
     save_png(fig, path, meta)
     plt.close(fig)
@@ -90,8 +96,13 @@ def plot_effective_bias(
     ax.hist(sigma[~positive], bins=bins, alpha=0.7, label="dV_C < 0 branches")
     n_half = max(1, int(positive.sum()))
     density = n_half * (bins[1] - bins[0]) / paper_high_v
-    ax.plot([0, 0, paper_high_v, paper_high_v], [0, density, density, 0], "k--", lw=1,
-            label=f"paper U[0, {paper_high_v:g}] V")  # fmt: skip
+    ax.plot(
+        [0, 0, paper_high_v, paper_high_v],
+        [0, density, density, 0],
+        "k--",
+        lw=1,
+        label=f"paper U[0, {paper_high_v:g}] V",
+    )
     ax.set_xlabel("effective comparator bias sigma (V)")
     ax.set_ylabel("edge branches")
     ax.legend(fontsize=8)
@@ -99,3 +110,21 @@ def plot_effective_bias(
     save_png(fig, path, meta)
     plt.close(fig)
     return Path(path)
+
+
+def draw_calibration(result, out: str | Path) -> list[Path]:
+    """Every figure of a calibration (a :class:`coupled.calibration.run.CalibrationResult`)."""
+    out = Path(out)
+    config = result.config
+    from coupled.core.version import __version__
+
+    meta = {"config": config.to_dict(), "seed": config.seed, "version": __version__}
+    paths = [
+        plot_p_against_bias(result.p_table, out / "p_vs_bias.png", meta),
+        plot_correlation_histogram(
+            result.matrix, result.correlation, out / "correlation_hist.png", meta
+        ),
+    ]
+    if result.effective_bias is not None:
+        paths.append(plot_effective_bias(result.effective_bias, out / "effective_bias.png", meta))
+    return paths

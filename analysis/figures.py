@@ -1,6 +1,6 @@
 """Figures of ``coupled reproduce``: the paper's Fig. 1, 2a/2b and 4c/4d/4e from their tables.
 
-Each function takes the :class:`coupled.reproduce.FigureResult` of its figure, the PNG path and
+Each function takes the :class:`coupled.reproduction.FigureResult` of its figure, the PNG path and
 the meta data (config, seed, version) to embed in the PNG's ``Description``; it draws only what
 the tables hold (no computation beyond means and fitted lines already in the result).
 matplotlib is imported inside the functions with the Agg backend, so importing this module is
@@ -17,7 +17,7 @@ import numpy as np
 from analysis.plotting import pyplot, save_png
 
 if TYPE_CHECKING:
-    from coupled.reproduce import FigureResult
+    from coupled.reproduction.base import FigureResult
 
 
 def _colours(n: int):
@@ -31,7 +31,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     Parameters
     ----------
     result
-        Output of :func:`coupled.reproduce.fig1.compute`.
+        Output of :func:`coupled.reproduction.fig1.compute`.
     path
         PNG to write (atomically).
     meta
@@ -49,10 +49,13 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
         ax.plot(x, g.mean(), color=colour, lw=1.3, label=f"p = {p:g}")
         row = summary[summary["p"] == p].iloc[0]
         ax.errorbar(
-            [row["final_steps_x_p"]], [row["final_mean"]],
+            [row["final_steps_x_p"]],
+            [row["final_mean"]],
             yerr=[[row["final_mean"] - row["final_min"]], [row["final_max"] - row["final_mean"]]],
-            color=colour, capsize=3, lw=1,
-        )  # fmt: skip
+            color=colour,
+            capsize=3,
+            lw=1,
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training steps x p")
@@ -60,11 +63,16 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax.set_title(f"Fig. 1: {int(summary['tasks'].iloc[0])} regression tasks, 143 edges")
     ax.legend(fontsize=7, ncol=2)
     ax2.errorbar(
-        summary["p"], summary["final_mean"],
-        yerr=[summary["final_mean"] - summary["final_min"],
-              summary["final_max"] - summary["final_mean"]],
-        fmt="o", capsize=3, color="k",
-    )  # fmt: skip
+        summary["p"],
+        summary["final_mean"],
+        yerr=[
+            summary["final_mean"] - summary["final_min"],
+            summary["final_max"] - summary["final_mean"],
+        ],
+        fmt="o",
+        capsize=3,
+        color="k",
+    )
     ax2.set_yscale("log")
     ax2.set_xlabel("update probability p")
     ax2.set_ylabel("final scaled test error (mean, range)")
@@ -90,8 +98,15 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
         sem = (g.std(ddof=1) / np.sqrt(g.size())).to_numpy()
         line = np.geomspace(x.min(), x.max(), 50)
         a, alpha = fit["prefactor_ohm"], fit["exponent"]
-        ax.errorbar(x, mean, yerr=sem, fmt=markers.get(series, "o"), color=colour, capsize=2,
-                    label=f"{labels.get(series, series)}: exponent {alpha:.2f}")  # fmt: skip
+        ax.errorbar(
+            x,
+            mean,
+            yerr=sem,
+            fmt=markers.get(series, "o"),
+            color=colour,
+            capsize=2,
+            label=f"{labels.get(series, series)}: exponent {alpha:.2f}",
+        )
         ax.plot(line, a * line**alpha, color=colour, lw=1)
         ax2.plot(x, mean / a, markers.get(series, "o"), color=colour, label=series)
     ax.set_xscale("log")
@@ -131,20 +146,36 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
         ps = sorted(summary["p"].unique())
         for colour, p in zip(_colours(len(ps)), ps, strict=True):
             s = summary[summary["p"] == p]
-            ax.errorbar(s["outputs"], s["mean"], yerr=s["sem"], fmt="o-", color=colour,
-                        capsize=3, label=f"p = {p:g}")  # fmt: skip
+            ax.errorbar(
+                s["outputs"],
+                s["mean"],
+                yerr=s["sem"],
+                fmt="o-",
+                color=colour,
+                capsize=3,
+                label=f"p = {p:g}",
+            )
         ax.set_xscale("log", base=2)
         ax.set_xticks(sorted(summary["outputs"].unique()))
         ax.get_xaxis().set_major_formatter(pyplot().matplotlib.ticker.ScalarFormatter())
         ax.set_xlabel("number of outputs O (O inputs, O/2 grounds)")
     else:
         jitter = np.random.default_rng(0).uniform(-0.012, 0.012, len(table))
-        ax.plot(table["p"] + jitter, table["final_scaled_error"], ".", color="0.7", ms=4,
-                label="tasks")  # fmt: skip
-        ax.errorbar(summary["p"], summary["mean"], yerr=summary["sem"], fmt="o-", color="k",
-                    capsize=3, label="mean +- s.e.")  # fmt: skip
-        ax.plot(summary["p"], summary["median"], "s--", color="tab:blue", ms=4, lw=0.8,
-                label="median")  # fmt: skip
+        ax.plot(
+            table["p"] + jitter, table["final_scaled_error"], ".", color="0.7", ms=4, label="tasks"
+        )
+        ax.errorbar(
+            summary["p"],
+            summary["mean"],
+            yerr=summary["sem"],
+            fmt="o-",
+            color="k",
+            capsize=3,
+            label="mean +- s.e.",
+        )
+        ax.plot(
+            summary["p"], summary["median"], "s--", color="tab:blue", ms=4, lw=0.8, label="median"
+        )
         ax.set_xlabel("update probability p")
     ax.set_yscale("log")
     kind = "test error" if "regression" in str(result.params.get("task")) else "error"
@@ -153,3 +184,8 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax.legend(fontsize=7)
     fig.tight_layout()
     return save_png(fig, path, meta)
+
+
+def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Draw a reproduced figure with the plot its result names (``result.plot``)."""
+    return globals()[result.plot](result, path, meta)

@@ -23,7 +23,7 @@ def pyplot():
 def save_png(fig, path: str | Path, meta: dict | None = None) -> Path:
     """Write ``fig`` as a PNG atomically, the run's ``meta`` (config, seed, version) in its
     ``Description`` metadata, and close it."""
-    from coupled.io import atomic_write
+    from coupled.core.io import atomic_write
 
     description = json.dumps(meta or {}, default=str)
     path = Path(path)

@@ -1,6 +1,6 @@
 """The report page: one self-contained HTML file with every figure embedded as base64 PNG.
 
-:func:`render_report` turns a :class:`coupled.report_data.ReportData` into ``report.html``: the
+:func:`render_report` turns a :class:`coupled.reporting.data.ReportData` into ``report.html``: the
 claims table, the calibration (a few points of p against the bias, the correlation of update
 events at p = 0.5 with n and the null 1/sqrt(n), the effective comparator bias range), the
 training runs of ``coupled demo`` (error against step, update-event raster, share of edges
@@ -15,15 +15,21 @@ import base64
 import html
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analysis.calibration import draw_calibration
+from analysis.figures import draw_figure
 from analysis.plotting import pyplot
-from coupled import __version__
-from coupled.report_data import FIGURES, ReportData, training_summary
+from coupled.core.version import __version__
+from coupled.reporting.data import FIGURES, Drawers, ReportConfig, ReportData, training_summary
+
+DRAWERS = Drawers(figure=draw_figure, calibration=draw_calibration)
+"""How the report draws the pieces it runs."""
 
 TITLES = {
     "fig1": "Fig. 1: scaled test error against steps x p (continuous rule, 143 edges)",
@@ -111,18 +117,31 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
     plt = pyplot()
     with_events = {k: v for k, v in runs.items() if v["events"] is not None and len(v["events"])}
     fig, axes = plt.subplots(
-        len(with_events), 2, figsize=(10, 2.6 * len(with_events)), squeeze=False,
+        len(with_events),
+        2,
+        figsize=(10, 2.6 * len(with_events)),
+        squeeze=False,
         gridspec_kw={"width_ratios": [3, 2]},
-    )  # fmt: skip
+    )
     for row, (name, run) in enumerate(with_events.items()):
         ev = run["events"]
         ev = ev[(ev["task"] == ev["task"].min()) & (ev["step"] <= max_steps)]
         grid = ev.pivot(index="edge", columns="step", values="enabled").astype(float)
         p = float(run["run"].get("config", {}).get("p", np.nan))
-        axes[row, 0].imshow(grid.to_numpy(), aspect="auto", cmap="Greys", vmin=0, vmax=1,
-                            interpolation="nearest",
-                            extent=(grid.columns.min() - 0.5, grid.columns.max() + 0.5,
-                                    grid.index.max() + 0.5, grid.index.min() - 0.5))  # fmt: skip
+        axes[row, 0].imshow(
+            grid.to_numpy(),
+            aspect="auto",
+            cmap="Greys",
+            vmin=0,
+            vmax=1,
+            interpolation="nearest",
+            extent=(
+                grid.columns.min() - 0.5,
+                grid.columns.max() + 0.5,
+                grid.index.max() + 0.5,
+                grid.index.min() - 0.5,
+            ),
+        )
         axes[row, 0].set_ylabel(f"{name}\nedge")
         share = grid.mean(axis=0)
         axes[row, 1].plot(share.index, share.to_numpy(), lw=0.8, label="share of edges updated")
@@ -140,10 +159,23 @@ def plot_share_against_p(summary: pd.DataFrame) -> bytes:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.5, 4))
     ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="share = p")
-    ax.errorbar(summary["p"], summary["mean_share"], yerr=summary["std_share"], fmt="o",
-                capsize=3, label="measured (+-1 sd over steps)")  # fmt: skip
-    ax.errorbar(summary["p"] + 0.02, summary["p"], yerr=summary["binomial_std"], fmt="none",
-                ecolor="C3", capsize=3, label="independent edges: sqrt(p(1-p)/E)")  # fmt: skip
+    ax.errorbar(
+        summary["p"],
+        summary["mean_share"],
+        yerr=summary["std_share"],
+        fmt="o",
+        capsize=3,
+        label="measured (+-1 sd over steps)",
+    )
+    ax.errorbar(
+        summary["p"] + 0.02,
+        summary["p"],
+        yerr=summary["binomial_std"],
+        fmt="none",
+        ecolor="C3",
+        capsize=3,
+        label="independent edges: sqrt(p(1-p)/E)",
+    )
     ax.set_xlabel("requested p")
     ax.set_ylabel("share of edges updated per step")
     ax.set_xlim(0, 1.05)
@@ -167,12 +199,17 @@ def _calibration_section(cal: dict) -> str:
     rows = np.unique(np.linspace(0, len(table) - 1, min(7, len(table))).round().astype(int))
     cols = [c for c in ("bias_v", "p", "p_std", "p_formula", "n_triggers") if c in table]
     cfg = cal.get("run", {}).get("config", {})
-    board = (f"board {cfg.get('network', '?')}, part tolerance +-{cfg.get('tolerance', 0):g}, "
-             f"seed {cfg.get('seed', '?')}, trigger period {cfg.get('trigger_period_s', 0):g} s, "
-             f"events: {cfg.get('events', '?')}")  # fmt: skip
-    parts = ["<h2>Calibration of the board</h2>",
-             f"<p class=meta>{html.escape(board)}; {html.escape(str(cal['path']))}</p>",
-             "<h3>p against the global bias</h3>", _table(table.iloc[rows][cols])]  # fmt: skip
+    board = (
+        f"board {cfg.get('network', '?')}, part tolerance +-{cfg.get('tolerance', 0):g}, "
+        f"seed {cfg.get('seed', '?')}, trigger period {cfg.get('trigger_period_s', 0):g} s, "
+        f"events: {cfg.get('events', '?')}"
+    )
+    parts = [
+        "<h2>Calibration of the board</h2>",
+        f"<p class=meta>{html.escape(board)}; {html.escape(str(cal['path']))}</p>",
+        "<h3>p against the global bias</h3>",
+        _table(table.iloc[rows][cols]),
+    ]
     corr = cal.get("correlation", {})
     if corr:
         n = int(corr["n_triggers"])
@@ -202,16 +239,25 @@ def _calibration_section(cal: dict) -> str:
 
 def _training_section(runs: dict) -> str:
     if not runs:
-        return ("<h2>Training on the board</h2><p>No training runs in this folder "
-                "(<code>coupled demo</code> writes them to <code>training/</code>).</p>")
+        return (
+            "<h2>Training on the board</h2><p>No training runs in this folder "
+            "(<code>coupled demo</code> writes them to <code>training/</code>).</p>"
+        )
     summary = training_summary(runs)
-    parts = ["<h2>Training on the board</h2>", _table(summary),
-             _img(plot_training_curves(runs), "training curves")]  # fmt: skip
+    parts = [
+        "<h2>Training on the board</h2>",
+        _table(summary),
+        _img(plot_training_curves(runs), "training curves"),
+    ]
     parts += [_details(f"{name}: run.json", run["run"]) for name, run in runs.items()]
     if "mean_share" in summary and summary["mean_share"].notna().any():
         parts.append(_img(plot_event_raster(runs), "update-event raster"))
-        parts.append(_img(plot_share_against_p(summary.dropna(subset=["mean_share"])),
-                          "share of edges updated against p"))  # fmt: skip
+        parts.append(
+            _img(
+                plot_share_against_p(summary.dropna(subset=["mean_share"])),
+                "share of edges updated against p",
+            )
+        )
     return "\n".join(parts)
 
 
@@ -224,8 +270,10 @@ def _figures_section(figures: dict) -> str:
             parts.append("<p>Not available in this folder.</p>")
             continue
         table = fig["table"]
-        parts.append(f"<p class=meta>{html.escape(str(fig['path']))}: {len(table)} rows, columns "
-                     f"{html.escape(', '.join(map(str, table.columns)))}</p>")  # fmt: skip
+        parts.append(
+            f"<p class=meta>{html.escape(str(fig['path']))}: {len(table)} rows, columns "
+            f"{html.escape(', '.join(map(str, table.columns)))}</p>"
+        )
         summary = fig["json"].get(name, {}).get("summary", [])
         if summary:
             items = "".join(f"<li>{html.escape(str(line))}</li>" for line in summary)
@@ -238,27 +286,79 @@ def _figures_section(figures: dict) -> str:
 
 def _provenance_section(data: ReportData) -> str:
     pieces = pd.DataFrame([vars(p) for p in data.pieces])
-    return ("<h2>Provenance</h2>" + (_table(pieces) if len(pieces) else "")
-            + _details("report config", data.config.to_dict()))  # fmt: skip
+    return (
+        "<h2>Provenance</h2>"
+        + (_table(pieces) if len(pieces) else "")
+        + _details("report config", data.config.to_dict())
+    )
 
 
 def render_report(data: ReportData, path: str | Path) -> Path:
     """Write the self-contained page for ``data`` to ``path`` (atomically); returns the path."""
-    from coupled.io import write_text
+    from coupled.core.io import write_text
 
     mode = "quick" if data.config.quick else "full"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = "\n".join([
-        "<h1>Desynchronous coupled learning: calibration and the paper's results</h1>",
-        f"<p class=meta>coupled {html.escape(__version__)}; seed {data.config.seed}; {mode} "
-        f"pieces; generated {stamp}; {data.wall_time_s:.1f} s to gather. Paper: Wycoff et al., "
-        "J. Chem. Phys. 156, 144903 (2022).</p>",
-        _claims_section(data),
-        _calibration_section(data.calibration),
-        _training_section(data.training),
-        _figures_section(data.figures),
-        _provenance_section(data),
-    ])  # fmt: skip
-    page = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>coupled report"
-            f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n")  # fmt: skip
+    body = "\n".join(
+        [
+            "<h1>Desynchronous coupled learning: calibration and the paper's results</h1>",
+            f"<p class=meta>coupled {html.escape(__version__)}; seed {data.config.seed}; {mode} "
+            f"pieces; generated {stamp}; {data.wall_time_s:.1f} s to gather. Paper: Wycoff et al., "
+            "J. Chem. Phys. 156, 144903 (2022).</p>",
+            _claims_section(data),
+            _calibration_section(data.calibration),
+            _training_section(data.training),
+            _figures_section(data.figures),
+            _provenance_section(data),
+        ]
+    )
+    page = (
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>coupled report"
+        f"</title><style>{_STYLE}</style></head><body>{body}</body></html>\n"
+    )
     return write_text(path, page)
+
+
+def report(
+    config: ReportConfig,
+    out: str | Path,
+    log: Callable[[str], None] | None = None,
+    pieces: tuple[str, ...] | None = None,
+) -> tuple[Path, tuple[str, ...]]:
+    """Gather or run the report's pieces in ``out`` and write the page, claims CSV and JSON.
+
+    Parameters
+    ----------
+    config
+        The report's settings (:class:`coupled.reporting.data.ReportConfig`).
+    out
+        The report folder; created if missing, existing pieces in it are reused.
+    log
+        Callable taking one line of progress text.
+    pieces
+        Which pieces to reuse or run (default all of :data:`coupled.reporting.data.PIECES`);
+        pieces already in ``out`` are shown either way.
+
+    Returns
+    -------
+    tuple
+        The path of ``report.html`` and the names of the pieces that failed (their errors are
+        on the page).
+    """
+    from coupled.core.io import prepare_out_dir, write_json, write_table
+    from coupled.reporting.data import PIECES, gather, report_record
+
+    folder = Path(out)
+    prepare_out_dir(folder, resume=True)
+    data = gather(
+        config,
+        folder,
+        pieces=PIECES if pieces is None else pieces,
+        log=log,
+        drawers=DRAWERS,
+    )
+    stamp = {"seed": config.seed, "quick": config.quick, "version": __version__}
+    write_table(folder / "report_claims.csv", data.claims.assign(**stamp))
+    write_json(folder / "report.json", report_record(data))
+    failed = tuple(p.name for p in data.pieces if p.action == "failed")
+    return render_report(data, folder / "report.html"), failed

@@ -39,8 +39,9 @@ import numpy as np  # noqa: E402
 from circuits.board import BoardDesign, build_board, draw_board_parameters  # noqa: E402
 from circuits.oscillator import advance  # noqa: E402
 from coupled.engines import get_engine  # noqa: E402
-from coupled.spice import get_session  # noqa: E402
-from coupled.training import TrainConfig, _DrawSource, initial_state, make_tasks  # noqa: E402
+from coupled.spice.session import get_session  # noqa: E402
+from coupled.training.config import TrainConfig  # noqa: E402
+from coupled.training.draws import _DrawSource, initial_state, make_tasks
 
 PEER_MS_143 = 228.0
 """Peer PySpice code, ms per step at 143 edges, twin networks only (literature figure)."""
@@ -50,9 +51,17 @@ def engine_ms(
     network: str, engine: str, steps: int, options: dict | None = None, p: float = 0.5
 ) -> dict:
     """Prepare an engine, warm it up, then time ``steps`` steps: median wall and mean CPU ms."""
-    config = TrainConfig(network=network, rule="discrete", p=p, sigma_v=0.05, tasks=1,
-                         seed=1, steps=10**6, engine=engine,
-                         engine_options=options or {})  # fmt: skip
+    config = TrainConfig(
+        network=network,
+        rule="discrete",
+        p=p,
+        sigma_v=0.05,
+        tasks=1,
+        seed=1,
+        steps=10**6,
+        engine=engine,
+        engine_options=options or {},
+    )
     net = config.validate()
     cfg = config.resolved()
     tasks = make_tasks(cfg, net)
@@ -73,8 +82,12 @@ def engine_ms(
         walls.append(time.perf_counter() - t0)
     cpu = (time.process_time() - cpu0) / steps
     eng.close()
-    return {"wall_ms": 1e3 * float(np.median(walls)), "cpu_ms": 1e3 * cpu,
-            "prepare_s": prepare_s, "steps": steps}  # fmt: skip
+    return {
+        "wall_ms": 1e3 * float(np.median(walls)),
+        "cpu_ms": 1e3 * cpu,
+        "prepare_s": prepare_s,
+        "steps": steps,
+    }
 
 
 def naive_ms(network: str, steps: int, trigger_period_s: float = 50e-6) -> dict:
@@ -94,11 +107,18 @@ def naive_ms(network: str, steps: int, trigger_period_s: float = 50e-6) -> dict:
         # Oscillators at the phases they have when this step's trigger fires.
         moved = advance(params.oscillators, step * trigger_period_s - design.trigger_time_s)
         board = build_board(
-            net, dataclasses.replace(params, oscillators=moved), design, inputs=task.inputs,
-            outputs=task.outputs, grounds=task.grounds, input_v=task.train_inputs_v[step % 16],
-            target_v=task.train_targets_v[step % 16], eta=1.0,
-            taps=rng.integers(0, 128, net.n_edges), bias_v=2.5,
-        )  # fmt: skip
+            net,
+            dataclasses.replace(params, oscillators=moved),
+            design,
+            inputs=task.inputs,
+            outputs=task.outputs,
+            grounds=task.grounds,
+            input_v=task.train_inputs_v[step % 16],
+            target_v=task.train_targets_v[step % 16],
+            eta=1.0,
+            taps=rng.integers(0, 128, net.n_edges),
+            bias_v=2.5,
+        )
         session.load(board.netlist, name="naive-board")
         keys = [f"v({n})" for n in board.direction_nodes + board.enable_nodes]
         session.tran(period / 1000, stop, max_step_s=period / 200, uic=True, names=keys, tail=1)
@@ -112,8 +132,12 @@ def main() -> None:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps")
-    parser.add_argument("--naive143-steps", type=int, default=1,
-                        help="naive steps measured at 143 edges (0: extrapolate)")  # fmt: skip
+    parser.add_argument(
+        "--naive143-steps",
+        type=int,
+        default=1,
+        help="naive steps measured at 143 edges (0: extrapolate)",
+    )
     args = parser.parse_args()
     n16, n143 = (30, 10) if args.quick else (200, 60)
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores shared)")
@@ -122,11 +146,17 @@ def main() -> None:
     rows.append(("naive (rebuild + free-running window)", 16, naive16))
     rows.append(("spice", 16, engine_ms("experiment16", "spice", n16)))
     rows.append(("circuit", 16, engine_ms("experiment16", "circuit", n16)))
-    rows.append(("circuit golden (T = 50 us)", 16,
-                 engine_ms("experiment16", "circuit", 3, {"golden": True})))  # fmt: skip
+    rows.append(
+        (
+            "circuit golden (T = 50 us)",
+            16,
+            engine_ms("experiment16", "circuit", 3, {"golden": True}),
+        )
+    )
     rows.append(("spice", 143, engine_ms("jammed143", "spice", n143 * 4)))
-    rows.append(("spice, p = 1 (every tap moves)", 143, engine_ms("jammed143", "spice", n143 * 4,
-                                                                  p=1.0)))  # fmt: skip
+    rows.append(
+        ("spice, p = 1 (every tap moves)", 143, engine_ms("jammed143", "spice", n143 * 4, p=1.0))
+    )
     circuit143 = engine_ms("jammed143", "circuit", n143)
     rows.append(("circuit", 143, circuit143))
     rows.append(("circuit, p = 1", 143, engine_ms("jammed143", "circuit", n143, p=1.0)))
@@ -141,16 +171,20 @@ def main() -> None:
     naive = {16: rows[0][2], 143: naive143}
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print()
-    header = (f"{'scheme':42s} {'edges':>5s} {'ms/step':>10s} {'CPU ms':>9s} {'vs naive':>9s} "
-              f"{'vs peer':>8s} {'prepare s':>9s}")  # fmt: skip
+    header = (
+        f"{'scheme':42s} {'edges':>5s} {'ms/step':>10s} {'CPU ms':>9s} {'vs naive':>9s} "
+        f"{'vs peer':>8s} {'prepare s':>9s}"
+    )
     print(header)
     print("-" * len(header))
     for name, edges, r in rows:
         ratio = naive[edges]["cpu_ms"] / r["cpu_ms"]
         peer = f"{PEER_MS_143 / r['wall_ms']:7.1f}x" if edges == 143 else f"{'':8s}"
         prep = f"{r['prepare_s']:9.1f}" if "prepare_s" in r else f"{'':9s}"
-        print(f"{name:42s} {edges:5d} {r['wall_ms']:10.2f} {r['cpu_ms']:9.2f} "
-              f"{ratio:8.1f}x {peer} {prep}")  # fmt: skip
+        print(
+            f"{name:42s} {edges:5d} {r['wall_ms']:10.2f} {r['cpu_ms']:9.2f} "
+            f"{ratio:8.1f}x {peer} {prep}"
+        )
     print(f"{'peer PySpice code (literature, network only)':42s} {143:5d} {PEER_MS_143:10.2f}")
     print()
     print("ms/step: median wall time per step; CPU ms: mean CPU time per step (this process);")

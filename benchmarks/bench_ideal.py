@@ -2,7 +2,8 @@
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_ideal.py [--quick]``
 
-0. First-call cost of the compiled kernels (:mod:`coupled.kernels`): a short ``train()`` in a
+0. First-call cost of the compiled kernels (:mod:`coupled.physics.kernels`): a short ``train()`` in
+a
    fresh process with an empty numba cache (compilation), then again with that cache (loading).
 1. Baseline, measured in the same run: one task, one example per step, the dense Laplacian
    built from the incidence matrix and two dense ``numpy.linalg.solve`` (free and clamped
@@ -40,21 +41,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from coupled.engines import get_engine  # noqa: E402
-from coupled.networks import load_network  # noqa: E402
-from coupled.training import (  # noqa: E402
-    TrainConfig,
-    _DrawSource,
-    initial_state,
-    make_tasks,
-    train,
-    train_many,
-)
+from coupled.physics.networks import load_network  # noqa: E402
+from coupled.training.config import TrainConfig  # noqa: E402
+from coupled.training.draws import _DrawSource, initial_state, make_tasks  # noqa: E402
+from coupled.training.run import train, train_many  # noqa: E402
 
 SPEC = "jammed143"
 FIRST_CALL = """
 import time
 start = time.perf_counter()
-from coupled.training import TrainConfig, train
+from coupled.training.config import TrainConfig
+from coupled.training.run import train
 train(TrainConfig(network="jammed143", tasks=2, steps=2, log_every=1, checkpoint_every=0))
 print(time.perf_counter() - start)
 """
@@ -65,10 +62,17 @@ def first_call_seconds() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         runs = [
-            float(subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, check=True,
-                                 capture_output=True, text=True).stdout.split()[-1])
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", FIRST_CALL],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.split()[-1]
+            )
             for _ in range(2)
-        ]  # fmt: skip
+        ]
     return runs[0], runs[1]
 
 
@@ -115,8 +119,11 @@ def baseline_seconds_per_step(config: TrainConfig, steps: int, repeats: int) -> 
             values[outputs] = free[outputs] + config.eta * (task.train_targets_v[j] - free[outputs])
             clamped = dirichlet(lap, driven_clamped, values)
             drop_f, drop_c = d @ free, d @ clamped
-            r = np.clip(r + config.gamma * (drop_c**2 - drop_f**2) / r**2,
-                        config.r_min_ohm, config.r_max_ohm)  # fmt: skip
+            r = np.clip(
+                r + config.gamma * (drop_c**2 - drop_f**2) / r**2,
+                config.r_min_ohm,
+                config.r_max_ohm,
+            )
 
     return tuple(t / steps for t in best_of(repeats, run))
 
@@ -142,8 +149,9 @@ def engine_seconds_per_task_step(config: TrainConfig, steps: int, repeats: int) 
 
 def fig1_config(p: float, steps: int, tasks: int = 50, log_every: int = 50) -> TrainConfig:
     """One p of the Fig. 1 study: 50 continuous regression tasks."""
-    return TrainConfig(network=SPEC, tasks=tasks, steps=steps, p=p, log_every=log_every,
-                       checkpoint_every=0)  # fmt: skip
+    return TrainConfig(
+        network=SPEC, tasks=tasks, steps=steps, p=p, log_every=log_every, checkpoint_every=0
+    )
 
 
 def fig1_batch(p_values: tuple[float, ...], steps: int) -> tuple[int, float]:
@@ -155,9 +163,11 @@ def fig1_batch(p_values: tuple[float, ...], steps: int) -> tuple[int, float]:
 def row(name: str, sec: tuple, base: tuple) -> None:
     """One line: CPU and wall microseconds per task-step and the ratios to the baseline."""
     cpu, wall = sec
-    print(f"{name}: {cpu * 1e6:.2f} us/task-step CPU = {1 / cpu:,.0f} task-steps/s, "
-          f"{base[0] / cpu:.1f}x the baseline (wall {wall * 1e6:.2f} us, "
-          f"{base[1] / wall:.1f}x)")  # fmt: skip
+    print(
+        f"{name}: {cpu * 1e6:.2f} us/task-step CPU = {1 / cpu:,.0f} task-steps/s, "
+        f"{base[0] / cpu:.1f}x the baseline (wall {wall * 1e6:.2f} us, "
+        f"{base[1] / wall:.1f}x)"
+    )
 
 
 def main() -> None:
@@ -167,27 +177,44 @@ def main() -> None:
     args = parser.parse_args()
     steps, repeats = (256, 2) if args.quick else (1024, 3)
     cold, warm = first_call_seconds()
-    print(f"first train() in a fresh process: {cold:.1f} s with an empty numba cache "
-          f"(compilation), {warm:.1f} s with the cache filled")  # fmt: skip
-    one = TrainConfig(network=SPEC, tasks=50, batch_fraction=1 / 16, batch_mode="fixed",
-                      checkpoint_every=0).resolved()  # fmt: skip
+    print(
+        f"first train() in a fresh process: {cold:.1f} s with an empty numba cache "
+        f"(compilation), {warm:.1f} s with the cache filled"
+    )
+    one = TrainConfig(
+        network=SPEC, tasks=50, batch_fraction=1 / 16, batch_mode="fixed", checkpoint_every=0
+    ).resolved()
     full = TrainConfig(network=SPEC, tasks=50, checkpoint_every=0).resolved()
     planned = TrainConfig(**{**full.to_dict(), "engine_options": {"solver": "planned"}})
 
     base = baseline_seconds_per_step(one, steps // 4, repeats)
-    print(f"network {SPEC}; baseline loop (1 task, 1 example, 2 dense solves per step): "
-          f"{base[0] * 1e6:.1f} us/step CPU = {1 / base[0]:,.0f} task-steps/s "
-          f"(wall {base[1] * 1e6:.1f} us)")  # fmt: skip
-    row("ideal engine, 50 tasks, 1 example/step", engine_seconds_per_task_step(one, steps,
-        repeats), base)  # fmt: skip
-    row("ideal engine, 50 tasks, batch of 16", engine_seconds_per_task_step(full, steps,
-        repeats), base)  # fmt: skip
-    row("ideal engine, solver=planned (numpy), 50 tasks, batch of 16",
-        engine_seconds_per_task_step(planned, steps // 4, repeats), base)  # fmt: skip
+    print(
+        f"network {SPEC}; baseline loop (1 task, 1 example, 2 dense solves per step): "
+        f"{base[0] * 1e6:.1f} us/step CPU = {1 / base[0]:,.0f} task-steps/s "
+        f"(wall {base[1] * 1e6:.1f} us)"
+    )
+    row(
+        "ideal engine, 50 tasks, 1 example/step",
+        engine_seconds_per_task_step(one, steps, repeats),
+        base,
+    )
+    row(
+        "ideal engine, 50 tasks, batch of 16",
+        engine_seconds_per_task_step(full, steps, repeats),
+        base,
+    )
+    row(
+        "ideal engine, solver=planned (numpy), 50 tasks, batch of 16",
+        engine_seconds_per_task_step(planned, steps // 4, repeats),
+        base,
+    )
     p_values = tuple(np.round(np.linspace(0.1, 1.0, 10), 2).tolist())
     by_p = [TrainConfig(**{**full.to_dict(), "p": p}) for p in p_values]
-    for name, runs in (("train(), 50 tasks, batch of 16", [full]),
-                       ("train_many, 10 runs x 50 tasks, batch of 16", by_p)):  # fmt: skip
+    for name, runs in (
+        ("train(), 50 tasks, batch of 16", [full]),
+        ("train_many, 10 runs x 50 tasks, batch of 16", by_p),
+    ):
+
         def run(s, runs=runs):
             configs = [TrainConfig(**{**c.to_dict(), "steps": s}) for c in runs]
             if len(configs) == 1:
@@ -195,25 +222,38 @@ def main() -> None:
             return best_of(repeats, lambda: train_many(configs, progress=False))
 
         fixed, per_step = two_point(run, steps)
-        row(f"{name} (history every 100 steps; plus {fixed[0]:.2f} s CPU set-up)",
-            tuple(t / (50 * len(runs)) for t in per_step), base)  # fmt: skip
+        row(
+            f"{name} (history every 100 steps; plus {fixed[0]:.2f} s CPU set-up)",
+            tuple(t / (50 * len(runs)) for t in per_step),
+            base,
+        )
 
     fig_steps = 256 if args.quick else 1024
-    print(f"Fig. 1 (50 tasks x 10 p, history every 50 steps) measured at {fig_steps // 4} and "
-          f"{fig_steps} steps; full study (20000 steps) = fixed cost + 20000 x cost per step:")
+    print(
+        f"Fig. 1 (50 tasks x 10 p, history every 50 steps) measured at {fig_steps // 4} and "
+        f"{fig_steps} steps; full study (20000 steps) = fixed cost + 20000 x cost per step:"
+    )
     studies = (
-        ("train() per p, one process", lambda s: best_of(1, lambda: [
-            train(fig1_config(p, s), progress=False) for p in p_values])),
-        ("train_many, all 500 task runs in one batch", lambda s: best_of(
-            1, lambda: fig1_batch(p_values, s))),
+        (
+            "train() per p, one process",
+            lambda s: best_of(
+                1, lambda: [train(fig1_config(p, s), progress=False) for p in p_values]
+            ),
+        ),
+        (
+            "train_many, all 500 task runs in one batch",
+            lambda s: best_of(1, lambda: fig1_batch(p_values, s)),
+        ),
         ("train_many, two processes of 250 task runs", two_processes),
-    )  # fmt: skip
+    )
     for name, measure in studies:
         fixed, per_step = two_point(measure, fig_steps)
         total = [f + 20000 * c for f, c in zip(fixed, per_step, strict=True)]
         label = "CPU of both processes" if "two" in name else "CPU"
-        print(f"  {name}: full study {label} {total[0] / 60:.1f} min, wall {total[1] / 60:.1f} min "
-              f"(fixed {label} {fixed[0]:.1f} s, wall {fixed[1]:.1f} s)")
+        print(
+            f"  {name}: full study {label} {total[0] / 60:.1f} min, wall {total[1] / 60:.1f} min "
+            f"(fixed {label} {fixed[0]:.1f} s, wall {fixed[1]:.1f} s)"
+        )
     print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 

@@ -23,7 +23,7 @@ from circuits.oscillator import (
     library_files,
     oscillator_instance,
 )
-from coupled.calibration import MAX_STEP_PER_PERIOD, _run_all, simulate_events
+from coupled.engines.board.events import MAX_STEP_PER_PERIOD, _run_all, simulate_events
 
 
 def board_wide_netlist(params, bias_v: float, trigger_period_s: float) -> str:
@@ -59,10 +59,13 @@ def main() -> None:
 
     t0 = time.perf_counter()
     task = (
-        board_wide_netlist(params, 2.5, period), period, n * period,
+        board_wide_netlist(params, 2.5, period),
+        period,
+        n * period,
         float(params.period_s.min()) / MAX_STEP_PER_PERIOD,
-        ["time"] + [f"v(en{e})" for e in range(params.n_edges)], True,
-    )  # fmt: skip
+        ["time"] + [f"v(en{e})" for e in range(params.n_edges)],
+        True,
+    )
     data = _run_all([task], 1, isolated=True)[0]
     wide = time.perf_counter() - t0
     rows = np.searchsorted(data["time"], period * np.arange(1, n + 1) - 1e-12)

@@ -3,9 +3,9 @@
 Prints the median cost per solved example of each method and its ratio to the numpy single
 solve measured in the same run (timings are never compared across runs or machines):
 
-- numpy single: :func:`coupled.solver.solve` with one drive;
+- numpy single: :func:`coupled.physics.solver.solve` with one drive;
 - numpy batched: the same call with ``--examples`` drives at once, per example;
-- ngspice op, new drive: :class:`~coupled.spice_solver.SpiceNetworkSolver` ``op`` path,
+- ngspice op, new drive: :class:`~coupled.spice.network.SpiceNetworkSolver` ``op`` path,
   sources altered, resistances unchanged;
 - ngspice op, new R (reload): every resistance changed, netlist reloaded (the default policy);
 - ngspice op, new R (alter all): every resistance changed by ``alter`` (for comparison);
@@ -27,11 +27,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from coupled.errors import UserError  # noqa: E402
-from coupled.networks import Network, jammed143, random_geometric  # noqa: E402
-from coupled.solver import solve  # noqa: E402
-from coupled.spice import get_session  # noqa: E402
-from coupled.spice_solver import SpiceNetworkSolver  # noqa: E402
+from coupled.core.errors import UserError  # noqa: E402
+from coupled.physics.networks import Network, jammed143, random_geometric  # noqa: E402
+from coupled.physics.solver import solve  # noqa: E402
+from coupled.spice.network import SpiceNetworkSolver  # noqa: E402
+from coupled.spice.session import get_session  # noqa: E402
 
 
 def load_network() -> tuple[Network, str]:
@@ -72,12 +72,14 @@ def main() -> None:
     batch_repeats = max(5, args.repeats // 20)
 
     def numpy_single(i: int) -> object:
-        return solve(network, driven_nodes=driven, driven_voltages_v=drives[i % x],
-                     resistance_ohm=r_steps[i])  # fmt: skip
+        return solve(
+            network, driven_nodes=driven, driven_voltages_v=drives[i % x], resistance_ohm=r_steps[i]
+        )
 
     def numpy_batch(i: int) -> object:
-        return solve(network, driven_nodes=driven, driven_voltages_v=drives,
-                     resistance_ohm=r_steps[i])  # fmt: skip
+        return solve(
+            network, driven_nodes=driven, driven_voltages_v=drives, resistance_ohm=r_steps[i]
+        )
 
     op_solver = SpiceNetworkSolver(network, driven)
     alter_solver = SpiceNetworkSolver(network, driven, alter_limit=10**9)
@@ -87,23 +89,35 @@ def main() -> None:
     rows = [
         ("numpy single", median_s(numpy_single, args.repeats)),
         ("numpy batched", median_s(numpy_batch, batch_repeats) / x),
-        ("ngspice op, new drive", median_s(
-            lambda i: op_solver.solve_op(drives[i % x], r0), args.repeats)),
-        ("ngspice op, new R (reload)", median_s(
-            lambda i: op_solver.solve_op(drives[0], r_steps[i]), args.repeats)),
-        ("ngspice op, new R (alter all)", median_s(
-            lambda i: alter_solver.solve_op(drives[0], r_steps[i]), args.repeats)),
-        ("ngspice dc sweep, new drives", median_s(
-            lambda i: sweep_solver.solve_sweep(fresh[i], r0), batch_repeats) / x),
-        ("ngspice dc sweep, new R", median_s(
-            lambda i: sweep_solver.solve_sweep(drives, r_steps[i]), batch_repeats) / x),
-    ]  # fmt: skip
+        (
+            "ngspice op, new drive",
+            median_s(lambda i: op_solver.solve_op(drives[i % x], r0), args.repeats),
+        ),
+        (
+            "ngspice op, new R (reload)",
+            median_s(lambda i: op_solver.solve_op(drives[0], r_steps[i]), args.repeats),
+        ),
+        (
+            "ngspice op, new R (alter all)",
+            median_s(lambda i: alter_solver.solve_op(drives[0], r_steps[i]), args.repeats),
+        ),
+        (
+            "ngspice dc sweep, new drives",
+            median_s(lambda i: sweep_solver.solve_sweep(fresh[i], r0), batch_repeats) / x,
+        ),
+        (
+            "ngspice dc sweep, new R",
+            median_s(lambda i: sweep_solver.solve_sweep(drives, r_steps[i]), batch_repeats) / x,
+        ),
+    ]
     for solver in (op_solver, alter_solver, sweep_solver):
         solver.close()
 
     base = rows[0][1]
-    print(f"network: {label}, {network.n_nodes} nodes, {network.n_edges} edges, "
-          f"{len(driven)} driven nodes; batches of {x} examples")  # fmt: skip
+    print(
+        f"network: {label}, {network.n_nodes} nodes, {network.n_edges} edges, "
+        f"{len(driven)} driven nodes; batches of {x} examples"
+    )
     print(f"engine: {get_session().describe()}")
     print(f"{'method':<32} {'per example':>14} {'x numpy single':>15}")
     for name, seconds in rows:

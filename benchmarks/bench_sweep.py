@@ -29,10 +29,10 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from coupled.sweep import run_sweep  # noqa: E402
-from coupled.sweep_exec import check_executor  # noqa: E402
-from coupled.sweep_spec import SweepPlan, load_spec, plan_sweep  # noqa: E402
-from coupled.training import train  # noqa: E402
+from coupled.sweep.executors import check_executor  # noqa: E402
+from coupled.sweep.run import run_sweep  # noqa: E402
+from coupled.sweep.spec import SweepPlan, load_spec, plan_sweep  # noqa: E402
+from coupled.training.run import train  # noqa: E402
 
 SPEC = """
 [base]
@@ -78,8 +78,10 @@ def main() -> None:
     many = 48
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         folder = Path(tmp)
-        print(f"load average {os.getloadavg()[0]:.2f} at the start, {os.cpu_count()} CPUs, "
-              f"{args.workers} workers")  # fmt: skip
+        print(
+            f"load average {os.getloadavg()[0]:.2f} at the start, {os.cpu_count()} CPUs, "
+            f"{args.workers} workers"
+        )
         # fixed and per-point costs first, so the process pool's forkserver starts cold
         tiny_many, tiny1 = plan(folder, 1, many), plan(folder, 1, 1)
         started = time.perf_counter()
@@ -92,8 +94,10 @@ def main() -> None:
             wall_many, _ = timed_sweep(tiny_many, folder / f"tmany-{kind}", kind, args.workers)
             lanes = 1 if kind == "serial" else args.workers
             per_point = (wall_many - wall1) / (many - 1) * lanes
-            print(f"sweep {kind:<8} fixed cost {wall1:6.2f} s (1 one-step point); per point "
-                  f"{1e3 * per_point:6.1f} ms of worker time ({many} vs 1 points)")  # fmt: skip
+            print(
+                f"sweep {kind:<8} fixed cost {wall1:6.2f} s (1 one-step point); per point "
+                f"{1e3 * per_point:6.1f} ms of worker time ({many} vs 1 points)"
+            )
         real = plan(folder, args.steps, 12)
         started = time.perf_counter()
         for point in real.points:
@@ -102,10 +106,13 @@ def main() -> None:
         print(f"baseline: 12 x {args.steps}-step train() in a loop {baseline:7.2f} s   ratio 1.00")
         for kind in kinds:
             wall, train_s = timed_sweep(real, folder / f"real-{kind}", kind, args.workers)
-            print(f"sweep {kind:<8} 12 real points       {wall:7.2f} s   ratio "
-                  f"{wall / baseline:4.2f}  (speed-up {baseline / wall:4.2f}x; training inside "
-                  f"the workers {train_s:6.2f} s)")  # fmt: skip
+            print(
+                f"sweep {kind:<8} 12 real points       {wall:7.2f} s   ratio "
+                f"{wall / baseline:4.2f}  (speed-up {baseline / wall:4.2f}x; training inside "
+                f"the workers {train_s:6.2f} s)"
+            )
         print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
 
 if __name__ == "__main__":
     main()

@@ -52,10 +52,11 @@ from circuits.latch import LatchModel
 from circuits.library import inline_library, library_file
 from circuits.oscillator import OscillatorParameters
 from circuits.pot import PotModel
-from coupled import __version__, rules, solver
-from coupled.errors import UserError
-from coupled.networks import Network
-from coupled.spice import spice_number
+from coupled.core.errors import UserError
+from coupled.core.version import __version__
+from coupled.physics import rules, solver
+from coupled.physics.networks import Network
+from coupled.spice.numbers import spice_number
 
 MODES = ("full", "op")
 MAX_TOLERANCE = oscillator.MAX_TOLERANCE
@@ -64,7 +65,7 @@ _SAFE_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def default_pot() -> PotModel:
-    """The pot that puts the taps on the discrete rule's range (``coupled.rules``)."""
+    """The pot that puts the taps on the discrete rule's range (``coupled.physics.rules``)."""
     return PotModel.for_range(rules.DEFAULT_R_MIN_OHM, rules.DEFAULT_R_MAX_OHM, rules.N_TAPS)
 
 
@@ -174,9 +175,13 @@ class BoardParameters:
     seed: int | None = None
 
     _ARRAYS = (
-        "r_ab_free_ohm", "r_ab_clamped_ohm", "r_series_free_ohm", "r_series_clamped_ohm",
-        "offset_a_v", "offset_b_v",
-    )  # fmt: skip
+        "r_ab_free_ohm",
+        "r_ab_clamped_ohm",
+        "r_series_free_ohm",
+        "r_series_clamped_ohm",
+        "offset_a_v",
+        "offset_b_v",
+    )
 
     def __post_init__(self) -> None:
         n = np.asarray(self.r_ab_free_ohm).size
@@ -670,8 +675,15 @@ def _sources(board: Board) -> list[str]:
         lines.append(f"VTRIG trig 0 DC {vdd}")
     else:
         t1, t2, w, e = d.trigger_low_s, d.trigger_time_s, d.trigger_width_s, d.trigger_edge_s
-        points = [(0.0, vdd), (t1, vdd), (t1 + e, vss), (t2, vss), (t2 + e, vdd),
-                  (t2 + w - e, vdd), (t2 + w, vss)]  # fmt: skip
+        points = [
+            (0.0, vdd),
+            (t1, vdd),
+            (t1 + e, vss),
+            (t2, vss),
+            (t2 + e, vdd),
+            (t2 + w - e, vdd),
+            (t2 + w, vss),
+        ]
         pwl = " ".join(f"{_time(t)} {v}" for t, v in points)
         lines.append(f"VTRIG trig 0 PWL({pwl})")
         lines.append(f"VBIAS bias 0 DC {spice_number(board.bias_v)}")
@@ -688,7 +700,10 @@ def _sources(board: Board) -> list[str]:
             lines.append(f"VTGT_{label} tgt_{label} 0 DC {spice_number(volts)}")
             lines.append(
                 nudge.nudge_instance(
-                    f"XNUDGE_{label}", board.free_node(v), f"tgt_{label}", board.clamped_node(v),
+                    f"XNUDGE_{label}",
+                    board.free_node(v),
+                    f"tgt_{label}",
+                    board.clamped_node(v),
                     board.eta,
                 )
             )
@@ -705,8 +720,12 @@ def _edge(board: Board, i: int) -> list[str]:
     d, p = board.design, board.parameters
     a, b = (int(v) for v in board.network.edges[i])
     names = board.network.node_names
-    fa, fb, ca, cb = (board.free_node(a), board.free_node(b), board.clamped_node(a),
-                      board.clamped_node(b))  # fmt: skip
+    fa, fb, ca, cb = (
+        board.free_node(a),
+        board.free_node(b),
+        board.clamped_node(a),
+        board.clamped_node(b),
+    )
     levels = (d.vss_v, d.vdd_v)
     lines = [f"* -- edge {i}: {names[a]} - {names[b]} --"]
     tap = int(board.taps[i])
@@ -724,11 +743,21 @@ def _edge(board: Board, i: int) -> list[str]:
         diffamp.diffamp_instance(f"XDIFC_{i}", ca, cb, f"dvc_{i}"),
         diffamp.diffamp_instance(f"XDIFN_{i}", fb, fa, f"dvn_{i}"),
         comparator.comparator_instance(
-            f"XCMPA_{i}", f"dvc_{i}", f"dvf_{i}", f"cmpa_{i}", p.offset_a_v[i], d.comparator,
+            f"XCMPA_{i}",
+            f"dvc_{i}",
+            f"dvf_{i}",
+            f"cmpa_{i}",
+            p.offset_a_v[i],
+            d.comparator,
             *levels,
         ),
         comparator.comparator_instance(
-            f"XCMPB_{i}", f"dvc_{i}", f"dvn_{i}", f"cmpb_{i}", p.offset_b_v[i], d.comparator,
+            f"XCMPB_{i}",
+            f"dvc_{i}",
+            f"dvn_{i}",
+            f"cmpb_{i}",
+            p.offset_b_v[i],
+            d.comparator,
             *levels,
         ),
         xor.xor_instance(f"XXOR_{i}", f"cmpa_{i}", f"cmpb_{i}", f"xor_{i}", *levels),
@@ -785,8 +814,10 @@ def standalone_netlist(board: Board, *, tran: bool = True) -> str:
     if board.oscillator_supply_source:
         lines.append(f"alter {board.oscillator_supply_source} = {spice_number(d.vss_v)}")
     lines += ["op", "echo latched directions at the operating point (high = tap up):"]
-    lines += ["print " + " ".join(f"v({n})" for n in group)
-              for group in _chunks(list(board.direction_nodes), 8)]  # fmt: skip
+    lines += [
+        "print " + " ".join(f"v({n})" for n in group)
+        for group in _chunks(list(board.direction_nodes), 8)
+    ]
     outputs = [f"v({board.free_node(v)}) v({board.clamped_node(v)})" for v in board.outputs]
     lines += ["echo outputs, free and clamped twin:", "print " + " ".join(outputs)]
     if d.mode == "full" and tran:

@@ -17,9 +17,21 @@ from circuits.board import Board
 _ELEMENT = re.compile(r"^([A-Za-z]+)_?(\w*)\s")
 
 EDGE_PREFIXES = (
-    "RSERF", "XPOTF", "RSERC", "XPOTC", "XDIFF", "XDIFC", "XDIFN", "XCMPA", "XCMPB", "XXOR",
-    "XLAT", "XOSC", "XCMPEN", "XLATEN",
-)  # fmt: skip
+    "RSERF",
+    "XPOTF",
+    "RSERC",
+    "XPOTC",
+    "XDIFF",
+    "XDIFC",
+    "XDIFN",
+    "XCMPA",
+    "XCMPB",
+    "XXOR",
+    "XLAT",
+    "XOSC",
+    "XCMPEN",
+    "XLATEN",
+)
 """Designator prefixes of the parts every edge carries."""
 
 # prefix -> (part, what it stands for)
@@ -155,6 +167,5 @@ def format_bom(frame: pd.DataFrame, n_edges: int) -> str:
     total = int(frame.loc[is_part, "count"].sum())
     per_edge = frame.loc[is_part & (frame["scope"] == "edge"), "count"].sum() / n_edges
     return (
-        f"{text}\n\n{total} parts for {n_edges} edges ({per_edge:g} per edge), "
-        "not counting sources"
+        f"{text}\n\n{total} parts for {n_edges} edges ({per_edge:g} per edge), not counting sources"
     )

@@ -33,8 +33,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from coupled.errors import UserError
-from coupled.spice import spice_number
+from coupled.core.errors import UserError
+from coupled.spice.numbers import spice_number
 
 SUBCKT = "comp_lm339"
 LIBRARY = "comparator"

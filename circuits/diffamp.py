@@ -11,7 +11,7 @@ two decision comparators.
 
 from __future__ import annotations
 
-from coupled.spice import spice_number
+from coupled.spice.numbers import spice_number
 
 SUBCKT = "diffamp_ina"
 LIBRARY = "diffamp"

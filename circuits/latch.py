@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from coupled.errors import UserError
-from coupled.spice import spice_number
+from coupled.core.errors import UserError
+from coupled.spice.numbers import spice_number
 
 SUBCKT = "latch_sh"
 LIBRARY = "latch"

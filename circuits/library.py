@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import netlists
-from coupled.errors import UserError
+from coupled.core.errors import UserError
 
 _SUBCKT_RE = re.compile(r"^\s*\.subckt\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 

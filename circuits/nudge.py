@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from coupled import rules
-from coupled.errors import UserError
-from coupled.spice import spice_number
+from coupled.core.errors import UserError
+from coupled.physics import rules
+from coupled.spice.numbers import spice_number
 
 SUBCKT = "nudge_sum"
 LIBRARY = "nudge"

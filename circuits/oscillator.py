@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coupled.errors import UserError
+from coupled.core.errors import UserError
 
 if TYPE_CHECKING:
     from pathlib import Path

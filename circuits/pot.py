@@ -12,7 +12,7 @@ factor, so the two twins of an edge differ when parts have spread). An optional 
 ``r_series_ohm`` in series (``RSERF_<i>``, ``RSERC_<i>`` on the board) sets the bottom of the
 range; the edge resistance is ``r_series_ohm + R_WB(D)``. :meth:`PotModel.for_range` picks the
 values that put tap 0 and tap ``n_taps - 1`` exactly on a given range, such as the discrete
-rule's (:func:`coupled.rules.taps_to_ohm`). The training engine moves a tap by altering the
+rule's (:func:`coupled.physics.rules.taps_to_ohm`). The training engine moves a tap by altering the
 flattened resistor ``r.<instance>.rwb`` to ``R_WB(D)`` (:func:`tap_element`,
 :meth:`PotModel.wiper_resistance_ohm`).
 """
@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from coupled.errors import UserError
-from coupled.spice import spice_number
+from coupled.core.errors import UserError
+from coupled.spice.numbers import spice_number
 
 SUBCKT = "pot_ad5220"
 LIBRARY = "pot"
@@ -81,9 +81,7 @@ class PotModel:
         if isinstance(self.n_taps, bool) or not isinstance(self.n_taps, int) or self.n_taps < 2:
             raise UserError(f"pot n_taps {self.n_taps!r}: must be a whole number >= 2")
         if not np.isfinite(self.r_series_ohm) or self.r_series_ohm < 0:
-            raise UserError(
-                f"pot r_series_ohm {self.r_series_ohm!r}: must be a number of ohm >= 0"
-            )
+            raise UserError(f"pot r_series_ohm {self.r_series_ohm!r}: must be a number of ohm >= 0")
 
     def check_taps(self, tap: np.ndarray | int) -> np.ndarray:
         """``tap`` as an integer array, or ``UserError`` if a tap is outside 0..n_taps-1."""

@@ -9,7 +9,7 @@ when the tap goes up.
 
 from __future__ import annotations
 
-from coupled.spice import spice_number
+from coupled.spice.numbers import spice_number
 
 SUBCKT = "xor_74hc86"
 LIBRARY = "xor"

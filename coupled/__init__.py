@@ -3,13 +3,80 @@
 The package simulates the self-adjusting resistor networks of Wycoff et al. (J. Chem. Phys. 156,
 144903, 2022) with exact linear algebra (``ideal`` engine), with ngspice solving the twin networks
 (``spice`` engine) and with the whole learning board as an ngspice netlist (``circuit`` engine).
+
+The public Python API is exported here (see ``docs/api.md``); names load on first use, so
+``import coupled`` stays cheap::
+
+    import coupled
+    cfg = coupled.TrainConfig(network="experiment16", task="allostery", rule="discrete", p=0.5)
+    result = coupled.train(cfg, "runs/first")
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("coupled-learning-sim")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["__version__"]
+from coupled.core.version import __version__
+
+_API = {
+    "Network": "coupled.physics.networks",
+    "load_network": "coupled.physics.networks",
+    "TrainConfig": "coupled.training.config",
+    "TrainResult": "coupled.training.results",
+    "TrainState": "coupled.physics.state",
+    "load_result": "coupled.training.results",
+    "Run": "coupled.training.run",
+    "train": "coupled.training.run",
+    "train_many": "coupled.training.run",
+    "CalibrationConfig": "coupled.calibration.run",
+    "calibrate": "coupled.calibration.files",
+    "load_calibration": "coupled.engines.board.curve",
+    "reproduce": "coupled.reproduction.base",
+    "figure_names": "coupled.reproduction.base",
+    "report": "analysis.report",
+    "BoardDesign": "circuits.board",
+    "build_board": "circuits.board",
+    "board_to_pyspice": "circuits.pyspice",
+    "load_spec": "coupled.sweep.spec",
+    "plan_sweep": "coupled.sweep.spec",
+    "run_sweep": "coupled.sweep.run",
+    "UserError": "coupled.core.errors",
+    "SpiceError": "coupled.core.errors",
+}
+"""Public name -> the module that defines it."""
+
+__all__ = ["__version__", *sorted(_API)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'coupled' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
+    # ruff: noqa: F401
+    from circuits.pyspice import board_to_pyspice
+
+    from analysis.report import report
+    from circuits.board import BoardDesign, build_board
+    from coupled.calibration.files import calibrate
+    from coupled.calibration.run import CalibrationConfig
+    from coupled.core.errors import SpiceError, UserError
+    from coupled.engines.board.curve import load_calibration
+    from coupled.physics.networks import Network, load_network
+    from coupled.physics.state import TrainState
+    from coupled.reproduction.base import figure_names, reproduce
+    from coupled.sweep.run import run_sweep
+    from coupled.sweep.spec import load_spec, plan_sweep
+    from coupled.training.config import TrainConfig
+    from coupled.training.results import TrainResult, load_result
+    from coupled.training.run import Run, train, train_many

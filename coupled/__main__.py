@@ -1,5 +1,5 @@
 """``python -m coupled``: the same as the ``coupled`` command."""
 
-from coupled.cli import run
+from coupled.cli.main import run
 
 run()

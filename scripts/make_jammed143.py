@@ -3,7 +3,8 @@
 64 bidisperse soft disks (32 of diameter 1, 32 of diameter 1.4, small ones first) are placed
 uniformly at random in a periodic square box at packing fraction ``PACKING_FRACTION`` (slightly
 above jamming) from ``numpy.random.default_rng(SEED)`` and relaxed with FIRE
-(:mod:`coupled.packing`). Their contact network has exactly 143 edges, no rattler (every disk
+(:mod:`coupled.physics.packing`). Their contact network has exactly 143 edges, no rattler (every
+disk
 has at least three contacts) and is connected, so no disk is dropped: 64 nodes.
 
 Positions are written with 10 decimals (contacts are clear by more than 1e-4 of a diameter, so
@@ -27,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from coupled.errors import UserError
-from coupled.networks import Network, read_text, write_text
-from coupled.packing import Packing, contact_network, contacts, random_packing
+from coupled.core.errors import UserError
+from coupled.physics.networks import Network, read_text, write_text
+from coupled.physics.packing import Packing, contact_network, contacts, random_packing
 
 N_DISKS = 64
 N_EDGES = 143

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coupled.spice import get_session
+from coupled.spice.session import get_session
 
 
 @pytest.fixture()

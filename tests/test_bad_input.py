@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from coupled.cli import main
-from coupled.errors import UserError
+from coupled.cli.main import main
+from coupled.core.errors import UserError
 
 QUICK_TRAIN = ["--network", "square:3x3", "--steps", "3", "--log-every", "1"]
 SMALL_TRIANGLE = {"nodes": 3, "edges": [[0, 1], [1, 2], [0, 2]]}
@@ -166,8 +166,19 @@ CALIBRATE_VALUES = [
 @pytest.mark.parametrize(("option", "text", "fragment"), CALIBRATE_VALUES)
 def test_calibrate_option_values(tmp_path, capsys, option, text, fragment):
     out = tmp_path / "cal"
-    argv = ["calibrate", "--network", "experiment16", "--events", "phase", "--no-plots",
-            "--no-effective-bias", "--out", str(out), option, text]  # fmt: skip
+    argv = [
+        "calibrate",
+        "--network",
+        "experiment16",
+        "--events",
+        "phase",
+        "--no-plots",
+        "--no-effective-bias",
+        "--out",
+        str(out),
+        option,
+        text,
+    ]
     assert_refused(run_cli(argv, capsys), fragment)
     assert not out.exists()
 
@@ -276,17 +287,25 @@ NETWORK_FILES = {
     "truncated.json": (json.dumps(SMALL_TRIANGLE)[:-9], "malformed JSON"),
     "list.json": ("[1, 2]", "expected a JSON object"),
     "no_edges.json": ('{"nodes": 3}', "missing key 'edges'"),
-    "negative.json": ({**SMALL_TRIANGLE, "resistance_ohm": [100, -5, 100]},
-                      "resistance_ohm[1] = -5.0 must be a positive finite number"),
+    "negative.json": (
+        {**SMALL_TRIANGLE, "resistance_ohm": [100, -5, 100]},
+        "resistance_ohm[1] = -5.0 must be a positive finite number",
+    ),
     "zero.json": ({**SMALL_TRIANGLE, "resistance_ohm": 0}, "resistance_ohm[0] = 0.0"),
-    "nan_r.json": ('{"nodes": 3, "edges": [[0, 1], [1, 2]], "resistance_ohm": [1, NaN]}',
-                   "resistance_ohm[1] = nan"),
+    "nan_r.json": (
+        '{"nodes": 3, "edges": [[0, 1], [1, 2]], "resistance_ohm": [1, NaN]}',
+        "resistance_ohm[1] = nan",
+    ),
     "loop.json": ({"nodes": 3, "edges": [[0, 1], [1, 1], [1, 2]]}, "edge 1 is a self loop"),
-    "missing_node.json": ({"nodes": 3, "edges": [[0, 1], [1, 7]]},
-                          "edge 1 (1, 7) names a missing node; nodes are 0..2"),
+    "missing_node.json": (
+        {"nodes": 3, "edges": [[0, 1], [1, 7]]},
+        "edge 1 (1, 7) names a missing node; nodes are 0..2",
+    ),
     "few_edges.json": ({"nodes": 4, "edges": [[0, 1], [2, 3]]}, "disconnected (4 nodes but 2"),
-    "disconnected.json": ({"nodes": 5, "edges": [[0, 1], [1, 2], [2, 0], [3, 4]]},
-                          "disconnected (2 parts; node 3 is not connected to node 0)"),
+    "disconnected.json": (
+        {"nodes": 5, "edges": [[0, 1], [1, 2], [2, 0], [3, 4]]},
+        "disconnected (2 parts; node 3 is not connected to node 0)",
+    ),
     "role.json": ({**SMALL_TRIANGLE, "inputs": [5]}, "node 5 out of range 0..2"),
     "bool_nodes.json": ({"nodes": True, "edges": [[0, 1]]}, "nodes must be a whole number"),
     "header.txt": ("three 3 1.0\n", "first line must be 'N E L'"),
@@ -294,8 +313,7 @@ NETWORK_FILES = {
     "words.txt": (TEXT_HEAD + "0 1\n1 two\n0 2\n", "non-numeric value"),
     "loop.txt": (TEXT_HEAD + "0 1\n1 1\n0 2\n", "edge 1 is a self loop on node 1"),
     "missing_node.txt": (TEXT_HEAD + "0 1\n1 2\n2 3\n", "edge 2 (2, 3) names a missing node"),
-    "disconnected.txt": ("4 3 1.0\n0 0\n1 0\n0 1\n1 1\n0 1\n1 2\n2 0\n",
-                         "node 3 is not connected"),
+    "disconnected.txt": ("4 3 1.0\n0 0\n1 0\n0 1\n1 1\n0 1\n1 2\n2 0\n", "node 3 is not connected"),
     "binary.txt": (b"\xff\xfe\x00\x01", "not a text file"),
 }
 
@@ -329,8 +347,9 @@ def _network_argv(command: str, network: str, out: Path) -> list[str]:
 def test_bad_network_files(network_files, tmp_path, capsys, command, name):
     out = tmp_path / "out"
     path = network_files / name
-    line = assert_refused(run_cli(_network_argv(command, str(path), out), capsys),
-                          NETWORK_FILES[name][1])  # fmt: skip
+    line = assert_refused(
+        run_cli(_network_argv(command, str(path), out), capsys), NETWORK_FILES[name][1]
+    )
     assert path.stem in line  # the message names the file or the network read from it
     assert not out.exists() and not out.with_suffix(".cir").exists()
 
@@ -368,8 +387,16 @@ def test_network_folder_is_refused(tmp_path, capsys):
 )
 def test_more_roles_than_the_network_has(tmp_path, capsys, extra, fragment):
     path = tmp_path / "five.json"
-    path.write_text(json.dumps({"nodes": 5, "edges": [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0]],
-                                "inputs": [0], "outputs": [2]}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "nodes": 5,
+                "edges": [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0]],
+                "inputs": [0],
+                "outputs": [2],
+            }
+        )
+    )
     out = tmp_path / "out"
     argv = ["train", "--network", str(path), "--steps", "2", *extra, "--out", str(out)]
     assert_refused(run_cli(argv, capsys), fragment)
@@ -382,14 +409,26 @@ def test_more_roles_than_the_network_has(tmp_path, capsys, extra, fragment):
 def _out_argv(command: str, out: str, spec: Path) -> list[str]:
     return {
         "train": ["train", *QUICK_TRAIN, "--out", out],
-        "calibrate": ["calibrate", "--network", "experiment16", "--events", "phase",
-                      "--triggers", "20", "--p-triggers", "20", "--no-plots",
-                      "--no-effective-bias", "--out", out],
+        "calibrate": [
+            "calibrate",
+            "--network",
+            "experiment16",
+            "--events",
+            "phase",
+            "--triggers",
+            "20",
+            "--p-triggers",
+            "20",
+            "--no-plots",
+            "--no-effective-bias",
+            "--out",
+            out,
+        ],
         "sweep": ["sweep", str(spec), "--out", out],
         "netlist": ["netlist", "--network", "experiment16", "--out", out + ".cir"],
         "report": ["report", "--quick", "--out", out],
         "demo": ["demo", "--engine", "ideal", "--steps", "2", "--out", out],
-    }[command]  # fmt: skip
+    }[command]
 
 
 @pytest.fixture()
@@ -439,8 +478,12 @@ def test_existing_folder_is_left_unchanged(tmp_path, capsys, spec, command):
     assert_refused(run_cli(_out_argv(command, str(out), spec), capsys), "not empty")
     assert snapshot(out) == before
     # ... and so does a bad value, even with --overwrite.
-    bad = {"train": ["--p", "7"], "calibrate": ["--tolerance", "0.9"], "demo": ["--steps", "0"],
-           "sweep": ["--workers", "0"]}[command]  # fmt: skip
+    bad = {
+        "train": ["--p", "7"],
+        "calibrate": ["--tolerance", "0.9"],
+        "demo": ["--steps", "0"],
+        "sweep": ["--workers", "0"],
+    }[command]
     argv = [*_out_argv(command, str(out), spec), *bad, "--overwrite"]
     assert_refused(run_cli(argv, capsys))
     assert snapshot(out) == before
@@ -455,8 +498,9 @@ def test_empty_existing_folder_stays(tmp_path, capsys):
 
 def test_empty_out_path(capsys):
     assert_refused(run_cli(["train", *QUICK_TRAIN, "--out", ""], capsys), "--out '': empty")
-    assert_refused(run_cli(["netlist", "--network", "experiment16", "--out", " "], capsys),
-                   "--out ' ': empty")  # fmt: skip
+    assert_refused(
+        run_cli(["netlist", "--network", "experiment16", "--out", " "], capsys), "--out ' ': empty"
+    )
 
 
 # -- --debug and the real process --------------------------------------------------------------
@@ -472,9 +516,13 @@ def test_debug_raises_the_exception_instead(tmp_path):
 def _coupled(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "coupled", *argv], capture_output=True, text=True, cwd=cwd,
-        env=env, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-m", "coupled", *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_in_a_real_process_one_line_and_exit_2(tmp_path):
@@ -495,19 +543,22 @@ def test_in_a_real_process_one_line_and_exit_2(tmp_path):
 
 
 def test_debug_in_a_real_process_shows_the_traceback(tmp_path):
-    done = _coupled("--debug", "train", "--network", "square:3x3", "--p", "nan", "--out", "run",
-                    cwd=tmp_path)  # fmt: skip
+    done = _coupled(
+        "--debug", "train", "--network", "square:3x3", "--p", "nan", "--out", "run", cwd=tmp_path
+    )
     assert done.returncode == 1
     assert "Traceback" in done.stderr
-    assert "coupled.errors.UserError: --p nan: must be a finite number" in done.stderr
+    assert "coupled.core.errors.UserError: --p nan: must be a finite number" in done.stderr
     assert not (tmp_path / "run").exists()
 
 
 def test_impossible_sizes_are_one_line_out_of_memory(tmp_path, capsys):
     # numpy refuses the 14.6 TiB distance array before touching memory.
     out = tmp_path / "run"
-    for argv in (["solve", "rgg:1000000:0.1", "--drive", "0=1"],
-                 ["train", "--network", "square:1000000x1000000", "--out", str(out)]):  # fmt: skip
+    for argv in (
+        ["solve", "rgg:1000000:0.1", "--drive", "0=1"],
+        ["train", "--network", "square:1000000x1000000", "--out", str(out)],
+    ):
         code, stdout, err = run_cli(argv, capsys)
         assert code == 1 and stdout == ""
         assert len(err.splitlines()) == 1 and "Traceback" not in err

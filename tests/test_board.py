@@ -15,10 +15,10 @@ from circuits.board import (
 )
 from circuits.bom import EDGE_PREFIXES, bill_of_materials, element_counts, format_bom
 from circuits.comparator import decision_margin_v
-from coupled import rules, solver
-from coupled.errors import UserError
-from coupled.networks import experiment16, jammed143
-from coupled.spice import get_session
+from coupled.core.errors import UserError
+from coupled.physics import rules, solver
+from coupled.physics.networks import experiment16, jammed143
+from coupled.spice.session import get_session
 
 OP = BoardDesign(mode="op")
 
@@ -61,9 +61,11 @@ def _expected_states(board: Board, taps=None):
     driven = list(board.inputs) + list(board.grounds)
     volts = list(board.input_v) + [0.0] * len(board.grounds)
     free = solver.solve(
-        board.network, driven_nodes=driven, driven_voltages_v=np.array(volts),
+        board.network,
+        driven_nodes=driven,
+        driven_voltages_v=np.array(volts),
         resistance_ohm=r_free,
-    )  # fmt: skip
+    )
     clamp = rules.clamp(free[list(board.outputs)], board.target_v, board.eta)
     clamped = solver.solve(
         board.network,
@@ -137,9 +139,14 @@ def test_tap_and_drive_alters_move_both_twins():
         session.alter(alters)
         values = session.op()
         moved = build_board(
-            network, board.parameters, board.design, input_v=inputs, target_v=targets,
-            eta=board.eta, taps=taps,
-        )  # fmt: skip
+            network,
+            board.parameters,
+            board.design,
+            input_v=inputs,
+            target_v=targets,
+            eta=board.eta,
+            taps=taps,
+        )
         free, clamped = _expected_states(moved)
         assert np.max(np.abs(board.node_v(values, "free") - free)) < 1e-6
         assert np.max(np.abs(board.node_v(values, "clamped") - clamped)) < 1e-6
@@ -264,9 +271,15 @@ def test_netlist_reads_as_the_parts_list():
     assert counts["VIN"] == 2 and counts["VTGT"] == 2 and counts["XNUDGE"] == 2
     # Independent count of instance lines by subcircuit name.
     lines = board.netlist.splitlines()
-    for subckt, per_edge in (("pot_ad5220", 2), ("comp_lm339", 2), ("xor_74hc86", 1),
-                             ("latch_sh", 2), ("osc_relax", 1), ("comp_enable", 1),
-                             ("diffamp_ina", 3)):  # fmt: skip
+    for subckt, per_edge in (
+        ("pot_ad5220", 2),
+        ("comp_lm339", 2),
+        ("xor_74hc86", 1),
+        ("latch_sh", 2),
+        ("osc_relax", 1),
+        ("comp_enable", 1),
+        ("diffamp_ina", 3),
+    ):
         instances = [ln for ln in lines if ln.startswith("X") and f" {subckt} " in f"{ln} "]
         assert len(instances) == per_edge * edges, subckt
     frame = bill_of_materials(board)
@@ -317,7 +330,7 @@ def test_build_rejects_bad_input():
 
 
 def test_calibration_draws_the_same_oscillators_as_the_board():
-    from coupled.calibration import board_oscillators
+    from coupled.calibration.run import board_oscillators
 
     network = jammed143()
     board_draw = draw_board_parameters(network, 0.05, 12).oscillators

@@ -10,26 +10,25 @@ import pandas as pd
 import pytest
 
 from circuits.oscillator import draw_oscillators
-from coupled import __version__
-from coupled.calibration import (
-    Calibration,
-    CalibrationConfig,
-    bias_for_p,
-    bias_grid,
-    board_oscillators,
-    calibration_from_table,
+from coupled.calibration.run import CalibrationConfig, board_oscillators, run_calibration
+from coupled.calibration.stats import (
     correlation_summary,
     effective_bias_summary,
     effective_comparator_bias,
+    pearson_matrix,
+)
+from coupled.cli.main import main
+from coupled.core.errors import UserError
+from coupled.core.version import __version__
+from coupled.engines.board.curve import (
+    Calibration,
+    bias_for_p,
+    calibration_from_table,
     load_calibration,
     p_against_bias,
     p_for_bias,
-    pearson_matrix,
-    run_calibration,
-    simulate_events,
 )
-from coupled.cli import main
-from coupled.errors import UserError
+from coupled.engines.board.events import bias_grid, simulate_events
 
 VS = 5.0
 
@@ -190,8 +189,9 @@ def test_board_oscillators_are_the_boards():
 
 
 def test_run_is_seeded_and_deterministic():
-    config = CalibrationConfig("square:2x2", n_triggers=500, n_triggers_p=100, n_bias=5,
-                               events="phase")  # fmt: skip
+    config = CalibrationConfig(
+        "square:2x2", n_triggers=500, n_triggers_p=100, n_bias=5, events="phase"
+    )
     one = run_calibration(config, 4)
     two = run_calibration(config, 4)
     other = run_calibration(CalibrationConfig(**{**config.to_dict(), "seed": 1}), 4)
@@ -202,10 +202,17 @@ def test_run_is_seeded_and_deterministic():
 
 @pytest.mark.parametrize(
     "args",
-    [["--tolerance", "0.7"], ["--tolerance", "x"], ["--events", "guess"],
-     ["--bias-points", "2"], ["--triggers", "0"], ["--trigger-period-s", "-1"],
-     ["--network", "no-such-network"], ["--seed", "-3"]],
-)  # fmt: skip
+    [
+        ["--tolerance", "0.7"],
+        ["--tolerance", "x"],
+        ["--events", "guess"],
+        ["--bias-points", "2"],
+        ["--triggers", "0"],
+        ["--trigger-period-s", "-1"],
+        ["--network", "no-such-network"],
+        ["--seed", "-3"],
+    ],
+)
 def test_bad_options_exit_2_and_write_nothing(tmp_path, args, capsys):
     out = tmp_path / "out"
     argv = ["calibrate", "--network", "experiment16", "--out", str(out), *args]
@@ -219,16 +226,41 @@ def test_bad_options_exit_2_and_write_nothing(tmp_path, args, capsys):
 
 def test_command_writes_every_file_with_config_seed_and_version(tmp_path):
     out = tmp_path / "cal"
-    code = main(["calibrate", "--network", "square:2x3", "--events", "phase", "--triggers",
-                 "3000", "--p-triggers", "300", "--bias-points", "7", "--seed", "4",
-                 "--out", str(out)])  # fmt: skip
+    code = main(
+        [
+            "calibrate",
+            "--network",
+            "square:2x3",
+            "--events",
+            "phase",
+            "--triggers",
+            "3000",
+            "--p-triggers",
+            "300",
+            "--bias-points",
+            "7",
+            "--seed",
+            "4",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     names = {p.name for p in out.iterdir()}
     assert {
-        "oscillators.csv", "duty_vs_bias.csv", "p_vs_bias.csv", "p_vs_bias.png",
-        "calibration.json", "correlation.json", "correlation_matrix.csv", "correlation_hist.png",
-        "effective_bias.csv", "effective_bias.json", "effective_bias.png", "run.json",
-    } <= names  # fmt: skip
+        "oscillators.csv",
+        "duty_vs_bias.csv",
+        "p_vs_bias.csv",
+        "p_vs_bias.png",
+        "calibration.json",
+        "correlation.json",
+        "correlation_matrix.csv",
+        "correlation_hist.png",
+        "effective_bias.csv",
+        "effective_bias.json",
+        "effective_bias.png",
+        "run.json",
+    } <= names
     for name in ("calibration.json", "correlation.json", "effective_bias.json", "run.json"):
         data = json.loads((out / name).read_text())
         assert data["seed"] == 4 and data["version"] == __version__

@@ -2,9 +2,9 @@
 
 import pytest
 
-from coupled.cli import main
-from coupled.errors import UserError
-from coupled.spice import spice_number
+from coupled.cli.main import main
+from coupled.core.errors import UserError
+from coupled.spice.numbers import spice_number
 
 
 @pytest.mark.parametrize(

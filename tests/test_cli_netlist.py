@@ -10,9 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from coupled import __version__, tasks
-from coupled.cli import main
-from coupled.spice import is_error_line
+from coupled.cli.main import main
+from coupled.core.version import __version__
+from coupled.physics import tasks
+from coupled.spice.session import is_error_line
 
 NGSPICE = shutil.which("ngspice")
 needs_ngspice = pytest.mark.skipif(NGSPICE is None, reason="ngspice executable not installed")
@@ -55,10 +56,31 @@ def test_written_board_runs_in_standalone_ngspice(tmp_path, capsys):
 @needs_ngspice
 def test_op_mode_netlist_and_options(tmp_path):
     out = tmp_path / "op.cir"
-    args = ["netlist", "--network", "rgg:20:0.4:2", "--out", str(out), "--mode", "op",
-            "--nudge", "ideal", "--inputs", "0,1", "--outputs", "5", "--grounds", "7",
-            "--input-v", "1,4", "--target-v", "2.2", "--taps", "random",
-            "--eta", "0.3"]  # fmt: skip
+    args = [
+        "netlist",
+        "--network",
+        "rgg:20:0.4:2",
+        "--out",
+        str(out),
+        "--mode",
+        "op",
+        "--nudge",
+        "ideal",
+        "--inputs",
+        "0,1",
+        "--outputs",
+        "5",
+        "--grounds",
+        "7",
+        "--input-v",
+        "1,4",
+        "--target-v",
+        "2.2",
+        "--taps",
+        "random",
+        "--eta",
+        "0.3",
+    ]
     assert main(args) == 0
     text = out.read_text()
     assert "XOSC" not in text and "VCLAMP_n5" in text and "VIN_n0 in_n0 0 DC 1.0" in text
@@ -141,10 +163,22 @@ def test_bad_out_paths(tmp_path, capsys):
 def test_module_entry_point(tmp_path):
     out = tmp_path / "m.cir"
     result = subprocess.run(
-        [sys.executable, "-m", "coupled", "netlist", "--network", "experiment16", "--out",
-         str(out), "--tolerance", "0.9"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "coupled",
+            "netlist",
+            "--network",
+            "experiment16",
+            "--out",
+            str(out),
+            "--tolerance",
+            "0.9",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and not out.exists()
     assert len(result.stderr.strip().splitlines()) == 1
 

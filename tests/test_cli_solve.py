@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from coupled.cli import main
-from coupled.networks import experiment16, write_json
-from coupled.solver import solve
+from coupled.cli.main import main
+from coupled.physics.networks import experiment16, write_json
+from coupled.physics.solver import solve
 
 
 def _run(capsys, *argv):
@@ -24,9 +24,18 @@ def _run(capsys, *argv):
 @pytest.mark.parametrize("engine", ["ideal", "spice"])
 def test_json_output_equals_the_exact_solve(capsys, engine):
     status, out, err = _run(
-        capsys, "experiment16", "--drive", "I1=1.5", "--drive", "3=-0.25", "--drive", "G1=0",
-        "--engine", engine, "--json",
-    )  # fmt: skip
+        capsys,
+        "experiment16",
+        "--drive",
+        "I1=1.5",
+        "--drive",
+        "3=-0.25",
+        "--drive",
+        "G1=0",
+        "--engine",
+        engine,
+        "--json",
+    )
     assert status == 0 and err == ""
     data = json.loads(out)
     assert list(data) == ["node_voltages_v"]
@@ -85,16 +94,36 @@ def test_unknown_network_exits_2(capsys):
 def test_module_entry_point_in_a_subprocess():
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     result = subprocess.run(
-        [sys.executable, "-m", "coupled", "solve", "experiment16", "--drive", "I1=1",
-         "--drive", "I2=0", "--engine", "spice", "--json"],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "coupled",
+            "solve",
+            "experiment16",
+            "--drive",
+            "I1=1",
+            "--drive",
+            "I2=0",
+            "--engine",
+            "spice",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     expected = solve(experiment16(), {"I1": 1.0, "I2": 0.0})
     got = json.loads(result.stdout)["node_voltages_v"]
     np.testing.assert_allclose(got, expected, atol=1e-9)
     bad = subprocess.run(
         [sys.executable, "-m", "coupled", "solve", "experiment16", "--drive", "I1=x"],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert bad.returncode == 2 and bad.stdout == "" and "not a finite number" in bad.stderr

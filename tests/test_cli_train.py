@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coupled import __version__
-from coupled.cli import main
+from coupled.cli.main import main
+from coupled.core.version import __version__
 
 QUICK = ["--network", "square:4x4", "--steps", "30", "--log-every", "10"]
 
@@ -36,8 +36,21 @@ def test_train_writes_results_and_summary(tmp_path, capsys):
 
 def test_discrete_allostery_with_events(tmp_path):
     out = tmp_path / "run"
-    code = main(["train", *QUICK, "--task", "allostery", "--outputs", "3", "--rule", "discrete",
-                 "--record-events", "--out", str(out)])  # fmt: skip
+    code = main(
+        [
+            "train",
+            *QUICK,
+            "--task",
+            "allostery",
+            "--outputs",
+            "3",
+            "--rule",
+            "discrete",
+            "--record-events",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     final = json.loads((out / "final_state.json").read_text())
     assert final["config"]["inputs"] == 3 and final["config"]["grounds"] == 1
@@ -90,9 +103,27 @@ def test_nonempty_out_refused_then_overwrite(tmp_path, capsys):
 
 
 def _command(out: Path, steps: int) -> list[str]:
-    return [sys.executable, "-m", "coupled", "train", "--network", "jammed143", "--tasks", "4",
-            "--steps", str(steps), "--p", "0.5", "--log-every", "50", "--checkpoint-every", "100",
-            "--no-progress", "--out", str(out)]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "coupled",
+        "train",
+        "--network",
+        "jammed143",
+        "--tasks",
+        "4",
+        "--steps",
+        str(steps),
+        "--p",
+        "0.5",
+        "--log-every",
+        "50",
+        "--checkpoint-every",
+        "100",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
@@ -101,8 +132,9 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     whole = tmp_path / "whole"
     subprocess.run(_command(whole, steps), check=True, env=env, capture_output=True)
     killed = tmp_path / "killed"
-    proc = subprocess.Popen(_command(killed, steps), env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        _command(killed, steps), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
     while not (killed / "checkpoint.npz").exists() and time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -113,8 +145,9 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     if (killed / "history.csv").exists():
         pytest.skip("the run finished before it could be killed")
     assert (killed / "checkpoint.npz").exists()
-    done = subprocess.run(_command(killed, steps) + ["--resume"], env=env, capture_output=True,
-                          text=True)  # fmt: skip
+    done = subprocess.run(
+        _command(killed, steps) + ["--resume"], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     for name in ("history.csv", "final_state.json"):
         assert (killed / name).read_bytes() == (whole / name).read_bytes()

@@ -5,8 +5,9 @@ import os
 import subprocess
 import sys
 
-from coupled import __version__
-from coupled.training import TrainConfig, train
+from coupled.core.version import __version__
+from coupled.training.config import TrainConfig
+from coupled.training.run import train
 
 
 def _version(env_extra=None):
@@ -36,7 +37,10 @@ def test_run_json_records_what_solved_the_circuits(tmp_path):
     train(config, tmp_path / "spice", progress=False)
     run = json.loads((tmp_path / "spice" / "run.json").read_text())
     assert run["simulator"].startswith("ngspice ")
-    train(config.__class__(**{**config.to_dict(), "engine": "ideal"}), tmp_path / "ideal",
-          progress=False)
+    train(
+        config.__class__(**{**config.to_dict(), "engine": "ideal"}),
+        tmp_path / "ideal",
+        progress=False,
+    )
     run = json.loads((tmp_path / "ideal" / "run.json").read_text())
     assert run["simulator"].startswith("numpy ")

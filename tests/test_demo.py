@@ -12,8 +12,8 @@ import json
 import pandas as pd
 import pytest
 
-from coupled import __version__
-from coupled.cli import main
+from coupled.cli.main import main
+from coupled.core.version import __version__
 from coupled.engines import available_engines
 
 FAST = ["--no-figures", "--calibration-events", "phase"]
@@ -21,8 +21,9 @@ HAS_CIRCUIT = "circuit" in available_engines()
 
 
 def run_demo(out, capsys, engine: str, steps: int, p: str) -> str:
-    code = main(["demo", "--engine", engine, "--steps", str(steps), "--p", p, *FAST,
-                 "--out", str(out)])  # fmt: skip
+    code = main(
+        ["demo", "--engine", engine, "--steps", str(steps), "--p", p, *FAST, "--out", str(out)]
+    )
     assert code == 0
     return capsys.readouterr().out.strip().splitlines()[-1]
 

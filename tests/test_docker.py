@@ -123,7 +123,7 @@ def test_installs_the_package_then_runs_the_smoke_test(steps):
     install = next(i for i, r in enumerate(runs) if re.search(r"pip install .*\s\.(\s|$)", r))
     smoke = next(i for i, r in enumerate(runs) if "smoke_test()" in r)
     assert smoke >= install
-    assert "from coupled.spice_solver import smoke_test" in runs[smoke]
+    assert "from coupled.spice.network import smoke_test" in runs[smoke]
     # The smoke test runs as root at build time, before the image switches user.
     smoke_step = next(i for i, (k, a) in enumerate(steps) if k == "RUN" and "smoke_test" in a)
     user_step = next(i for i, (k, _) in enumerate(steps) if k == "USER")
@@ -151,8 +151,15 @@ def test_dask_ports_and_docs(steps):
     exposed = " ".join(args for keyword, args in steps if keyword == "EXPOSE").split()
     assert {"8786", "8787"} <= set(exposed)
     docs = (ROOT / "docs" / "docker.md").read_text()
-    for needle in ("docker build", "-v ", ":/results", "--entrypoint dask", "scheduler",
-                   "worker", "--executor dask --scheduler"):  # fmt: skip
+    for needle in (
+        "docker build",
+        "-v ",
+        ":/results",
+        "--entrypoint dask",
+        "scheduler",
+        "worker",
+        "--executor dask --scheduler",
+    ):
         assert needle in docs, needle
 
 
@@ -160,8 +167,7 @@ def test_hadolint_passes():
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     if not Path(hadolint).exists():
         pytest.skip("hadolint is not installed (make setup installs it)")
-    done = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -179,14 +185,28 @@ def wheel(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("wheel")
     source = folder / "src"
     # Build from a copy so the build leaves nothing (build/, egg-info) in the shared tree.
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "results", "build", "dist", "*.egg-info", "__pycache__", ".*cache",
-        ".hypothesis", ".benchmarks"))  # fmt: skip
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "results",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".*cache",
+            ".hypothesis",
+            ".benchmarks",
+        ),
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(folder), str(source)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     (built,) = folder.glob("coupled_learning_sim-*.whl")
     return built
@@ -200,33 +220,60 @@ def test_wheel_holds_the_data_files(wheel, pyproject):
     for package in pyproject["tool"]["setuptools"]["packages"]:
         assert package.replace(".", "/") + "/__init__.py" in names
     entry = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "coupled = coupled.cli:run" in zipfile.ZipFile(wheel).read(entry).decode()
+    assert "coupled = coupled.cli.main:run" in zipfile.ZipFile(wheel).read(entry).decode()
 
 
 def test_installed_wheel_works_from_another_folder(wheel, tmp_path):
     target = tmp_path / "site"
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-         str(wheel)], capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target), "OPENBLAS_NUM_THREADS": "1"}
 
     def coupled(*argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "coupled", *argv], capture_output=True,
-                              text=True, cwd=work, env=env, timeout=180)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "coupled", *argv],
+            capture_output=True,
+            text=True,
+            cwd=work,
+            env=env,
+            timeout=180,
+        )
 
     where = subprocess.run(
-        [sys.executable, "-c", "import coupled, netlists; print(coupled.__file__); "
-         "print(netlists.__file__); print(coupled.__version__)"],
-        capture_output=True, text=True, cwd=work, env=env, timeout=60,
-    ).stdout.split()  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import coupled, netlists; print(coupled.__file__); "
+            "print(netlists.__file__); print(coupled.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=env,
+        timeout=60,
+    ).stdout.split()
     assert all(Path(p).is_relative_to(target) for p in where[:2]), where  # not the tree
     assert where[2] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    done = coupled("solve", "jammed143", "--drive", "0=1", "--drive", "63=0", "--engine",
-                   "spice", "--json")  # fmt: skip
+    done = coupled(
+        "solve", "jammed143", "--drive", "0=1", "--drive", "63=0", "--engine", "spice", "--json"
+    )
     assert done.returncode == 0, done.stderr
     volts = json.loads(done.stdout)["node_voltages_v"]
     assert len(volts) == 64 and volts[0] == pytest.approx(1.0) and volts[63] == 0.0
@@ -234,7 +281,16 @@ def test_installed_wheel_works_from_another_folder(wheel, tmp_path):
     done = coupled("netlist", "--network", "experiment16", "--out", "board.cir")
     assert done.returncode == 0, done.stderr
     assert ".subckt" in (work / "board.cir").read_text().lower()
-    smoke = subprocess.run([sys.executable, "-c", "from coupled.spice_solver import smoke_test; "
-                            "smoke_test(); print('ok')"], capture_output=True, text=True,
-                           cwd=work, env=env, timeout=120)  # fmt: skip
+    smoke = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from coupled.spice.network import smoke_test; smoke_test(); print('ok')",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=env,
+        timeout=120,
+    )
     assert smoke.stdout.strip() == "ok", smoke.stderr

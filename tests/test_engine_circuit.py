@@ -11,19 +11,17 @@ import pytest
 
 from circuits import oscillator
 from circuits.comparator import decide_up, decision_margin_v
-from coupled.calibration import (
-    bias_for_p,
-    board_oscillators,
-    calibration_from_table,
-    p_against_bias,
-    simulate_events,
-)
-from coupled.cli import main
+from coupled.calibration.run import board_oscillators
+from coupled.cli.main import main
+from coupled.core.errors import SpiceError, UserError
 from coupled.engines import get_engine
+from coupled.engines.board.curve import bias_for_p, calibration_from_table, p_against_bias
+from coupled.engines.board.events import simulate_events
 from coupled.engines.circuit import CircuitEngine
-from coupled.errors import SpiceError, UserError
-from coupled.spice import get_session
-from coupled.training import TrainConfig, _DrawSource, initial_state, make_tasks, train
+from coupled.spice.session import get_session
+from coupled.training.config import TrainConfig
+from coupled.training.draws import _DrawSource, initial_state, make_tasks
+from coupled.training.run import train
 
 E16 = dict(network="experiment16", rule="discrete", seed=3)
 
@@ -48,8 +46,13 @@ def _rss_mib() -> float:
 def test_directions_obey_the_comparator_law_of_each_edge():
     """Part spread and comparator offsets: up iff (x - y + o_A)(x + y + o_B) > 0 on the exact
     drops of the board's own twins (x clamped, y free), wherever the margin is resolvable."""
-    config = TrainConfig(**E16, p=1.0, sigma_v=0.05, tasks=2,
-                         engine_options={"tolerance": 0.05, "phase_model": "formula"})  # fmt: skip
+    config = TrainConfig(
+        **E16,
+        p=1.0,
+        sigma_v=0.05,
+        tasks=2,
+        engine_options={"tolerance": 0.05, "phase_model": "formula"},
+    )
     engine, state, source = _engine(config)
     p = engine.parameters
     resolution = engine.design.comparator.resolution_v(engine.design.swing_v)
@@ -77,8 +80,9 @@ def test_enables_are_the_oscillators_above_the_bias_at_each_trigger():
     """p = 0.4: each edge moves exactly when its oscillator (continuous physical time, never
     reset to a common phase) is above the bias at the trigger instant n * T."""
     period_s = 50e-6
-    config = TrainConfig(**E16, p=0.4, sigma_v=0.05, tasks=1,
-                         engine_options={"trigger_period_s": period_s})  # fmt: skip
+    config = TrainConfig(
+        **E16, p=0.4, sigma_v=0.05, tasks=1, engine_options={"trigger_period_s": period_s}
+    )
     engine, state, source = _engine(config)
     osc = engine.phase_oscillators
     bits = []
@@ -115,8 +119,7 @@ def test_p_one_enables_every_edge_and_the_bias_sits_below_every_oscillator():
 
 
 def test_seeded_runs_repeat_and_events_come_from_the_board(tmp_path):
-    config = TrainConfig(**E16, p=0.5, steps=12, log_every=6, record_events="csv",
-                         engine="circuit")  # fmt: skip
+    config = TrainConfig(**E16, p=0.5, steps=12, log_every=6, record_events="csv", engine="circuit")
     first = train(config, tmp_path / "a", progress=False)
     second = train(config, tmp_path / "b", progress=False)
     assert first.events.equals(second.events)
@@ -186,8 +189,11 @@ def test_a_window_ngspice_cannot_run_is_retried_then_reported_with_its_step():
     try:
         state = engine.step(state, source.draws(1))
         state = engine.step(state, source.draws(2))
-        with pytest.raises(SpiceError, match=r"circuit engine, step 3: the window failed .* and "
-                                             r"so did a fresh transient"):  # fmt: skip
+        with pytest.raises(
+            SpiceError,
+            match=r"circuit engine, step 3: the window failed .* and "
+            r"so did a fresh transient",
+        ):
             engine.step(state, source.draws(3))
     finally:
         engine.close()
@@ -204,8 +210,12 @@ def test_calibration_files_must_describe_this_board(tmp_path):
         table, meta={"oscillators": board_oscillators(16, 0.05, 1).to_dict()}
     )
     (tmp_path / "other.json").write_text(json.dumps(other.to_dict()))
-    config = TrainConfig(**E16, p=0.3, tasks=1, engine_options={
-        "calibration": str(tmp_path / "good.json"), "phase_model": "formula"})  # fmt: skip
+    config = TrainConfig(
+        **E16,
+        p=0.3,
+        tasks=1,
+        engine_options={"calibration": str(tmp_path / "good.json"), "phase_model": "formula"},
+    )
     engine, _, _ = _engine(config)
     assert engine.bias_v == bias_for_p(0.3, good)
     engine.close()
@@ -227,8 +237,20 @@ def test_calibration_files_must_describe_this_board(tmp_path):
 )
 def test_bad_options_exit_2_before_writing(tmp_path, capsys, extra, match):
     out = tmp_path / "run"
-    argv = ["train", "--network", "experiment16", "--engine", "circuit", "--rule", "discrete",
-            "--steps", "2", "--out", str(out), *extra]  # fmt: skip
+    argv = [
+        "train",
+        "--network",
+        "experiment16",
+        "--engine",
+        "circuit",
+        "--rule",
+        "discrete",
+        "--steps",
+        "2",
+        "--out",
+        str(out),
+        *extra,
+    ]
     assert main(argv) == 2
     assert match in capsys.readouterr().err
     assert not out.exists()
@@ -236,9 +258,28 @@ def test_bad_options_exit_2_before_writing(tmp_path, capsys, extra, match):
 
 def test_golden_flags_reach_the_engine(tmp_path):
     out = tmp_path / "golden"
-    argv = ["train", "--network", "experiment16", "--engine", "circuit", "--rule", "discrete",
-            "--golden", "--trigger-period-s", "2.5e-6", "--tolerance", "0.02", "--steps", "3",
-            "--p", "0.5", "--record-events", "csv", "--out", str(out)]  # fmt: skip
+    argv = [
+        "train",
+        "--network",
+        "experiment16",
+        "--engine",
+        "circuit",
+        "--rule",
+        "discrete",
+        "--golden",
+        "--trigger-period-s",
+        "2.5e-6",
+        "--tolerance",
+        "0.02",
+        "--steps",
+        "3",
+        "--p",
+        "0.5",
+        "--record-events",
+        "csv",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     options = json.loads((out / "run.json").read_text())["config"]["engine_options"]
     assert options == {"golden": True, "trigger_period_s": 2.5e-6, "tolerance": 0.02}

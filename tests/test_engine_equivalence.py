@@ -16,7 +16,8 @@ import dataclasses
 import numpy as np
 
 from coupled.engines import get_engine
-from coupled.training import TrainConfig, _DrawSource, initial_state, make_tasks
+from coupled.training.config import TrainConfig
+from coupled.training.draws import _DrawSource, initial_state, make_tasks
 
 
 def _lockstep(config: TrainConfig, engine_options: dict[str, dict], steps: int):
@@ -27,8 +28,9 @@ def _lockstep(config: TrainConfig, engine_options: dict[str, dict], steps: int):
     engines = {}
     for name, options in engine_options.items():
         engine = get_engine(name)
-        engine.prepare(network, tasks, dataclasses.replace(cfg, engine=name,
-                                                           engine_options=options))  # fmt: skip
+        engine.prepare(
+            network, tasks, dataclasses.replace(cfg, engine=name, engine_options=options)
+        )
         engines[name] = engine
     state, fixed_sigma = initial_state(cfg, network.n_edges)
     source = _DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed_sigma)

@@ -7,13 +7,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from coupled import rules, solver
+from coupled.core.errors import SpiceError
 from coupled.engines import get_engine
 from coupled.engines.spice import TwinSolver
-from coupled.errors import SpiceError
-from coupled.networks import experiment16
-from coupled.spice import get_session
-from coupled.training import TrainConfig, _DrawSource, initial_state, make_tasks, train
+from coupled.physics import rules, solver
+from coupled.physics.networks import experiment16
+from coupled.spice.session import get_session
+from coupled.training.config import TrainConfig
+from coupled.training.draws import _DrawSource, initial_state, make_tasks
+from coupled.training.run import train
 
 
 def _prepared(config: TrainConfig, name: str = "spice"):
@@ -43,21 +45,26 @@ def test_measure_is_the_numpy_twin_solve_with_the_nudge():
                 x, y = task.train_inputs_v[index[t]], task.train_targets_v[index[t]]
                 driven = list(task.inputs) + list(task.grounds)
                 volts = np.concatenate([x, np.zeros((len(x), len(task.grounds)))], axis=1)
-                free = solver.solve(network, driven_nodes=driven, driven_voltages_v=volts,
-                                    resistance_ohm=r[t])  # fmt: skip
+                free = solver.solve(
+                    network, driven_nodes=driven, driven_voltages_v=volts, resistance_ohm=r[t]
+                )
                 clamp = free[:, list(task.outputs)] + 0.6 * (y - free[:, list(task.outputs)])
                 clamped = solver.solve(
-                    network, driven_nodes=driven + list(task.outputs),
-                    driven_voltages_v=np.concatenate([volts, clamp], axis=1), resistance_ohm=r[t],
-                )  # fmt: skip
+                    network,
+                    driven_nodes=driven + list(task.outputs),
+                    driven_voltages_v=np.concatenate([volts, clamp], axis=1),
+                    resistance_ohm=r[t],
+                )
                 assert np.allclose(m.free_drop_v[t], solver.edge_drops(network, free), atol=1e-9)
-                assert np.allclose(m.clamped_drop_v[t], solver.edge_drops(network, clamped),
-                                   atol=1e-9)  # fmt: skip
+                assert np.allclose(
+                    m.clamped_drop_v[t], solver.edge_drops(network, clamped), atol=1e-9
+                )
                 assert np.allclose(m.free_output_v[t], free[:, list(task.outputs)], atol=1e-9)
         predicted = engine.predict(r, np.stack([t.test_inputs_v for t in tasks]))
         ideal, *_ = _prepared(config, "ideal")
-        assert np.allclose(predicted, ideal.predict(r, np.stack([t.test_inputs_v for t in tasks])),
-                           atol=1e-9)  # fmt: skip
+        assert np.allclose(
+            predicted, ideal.predict(r, np.stack([t.test_inputs_v for t in tasks])), atol=1e-9
+        )
     finally:
         engine.close()
 
@@ -67,8 +74,17 @@ def test_measure_is_the_numpy_twin_solve_with_the_nudge():
 )
 def test_discrete_training_takes_the_ideal_decisions(network, steps, p, sigma_v):
     """Same draws (p, sigma per edge and step): the same bits and taps as the ideal engine."""
-    base = TrainConfig(network=network, rule="discrete", p=p, sigma_v=sigma_v, steps=steps,
-                       tasks=2, seed=8, log_every=steps, record_events="csv")  # fmt: skip
+    base = TrainConfig(
+        network=network,
+        rule="discrete",
+        p=p,
+        sigma_v=sigma_v,
+        steps=steps,
+        tasks=2,
+        seed=8,
+        log_every=steps,
+        record_events="csv",
+    )
     ideal = train(dataclasses.replace(base, engine="ideal"), progress=False)
     spice = train(dataclasses.replace(base, engine="spice"), progress=False)
     assert np.array_equal(spice.state.taps, ideal.state.taps)
@@ -79,8 +95,16 @@ def test_discrete_training_takes_the_ideal_decisions(network, steps, p, sigma_v)
 
 def test_continuous_training_matches_the_ideal_engine():
     """Mini-batches go through dc sweeps; resistances agree with the exact engine to rounding."""
-    base = TrainConfig(network="jammed143", rule="continuous", p=0.5, batch_fraction=0.5,
-                       steps=12, tasks=2, seed=3, log_every=6)  # fmt: skip
+    base = TrainConfig(
+        network="jammed143",
+        rule="continuous",
+        p=0.5,
+        batch_fraction=0.5,
+        steps=12,
+        tasks=2,
+        seed=3,
+        log_every=6,
+    )
     ideal = train(dataclasses.replace(base, engine="ideal"), progress=False)
     spice = train(dataclasses.replace(base, engine="spice"), progress=False)
     start = initial_state(base.resolved(), 143)[0].resistance_ohm
@@ -90,8 +114,9 @@ def test_continuous_training_matches_the_ideal_engine():
 
 def test_per_step_traffic_leaves_no_memory_in_ngspice():
     """300 steps on 143 edges (~290 alters each): RSS flat, no statement kept by ngspice."""
-    config = TrainConfig(network="jammed143", rule="discrete", p=1.0, sigma_v=0.05, tasks=1,
-                         seed=2, steps=400)  # fmt: skip
+    config = TrainConfig(
+        network="jammed143", rule="discrete", p=1.0, sigma_v=0.05, tasks=1, seed=2, steps=400
+    )
     engine, network, tasks, cfg = _prepared(config)
     state, fixed = initial_state(cfg, network.n_edges)
     source = _DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
@@ -114,8 +139,10 @@ def test_per_step_traffic_leaves_no_memory_in_ngspice():
 
 def test_a_failed_analysis_is_retried_then_reported_with_its_step():
     network = experiment16()
-    task = make_tasks(TrainConfig(network="experiment16", rule="discrete", tasks=1,
-                                  roles="network", grounds=0), network)[0]  # fmt: skip
+    task = make_tasks(
+        TrainConfig(network="experiment16", rule="discrete", tasks=1, roles="network", grounds=0),
+        network,
+    )[0]
     twin = TwinSolver(network, [task], eta=1.0)
     r = np.full((1, network.n_edges), 2000.0)
     x, y = task.train_inputs_v[:1], task.train_targets_v[:1]
@@ -137,8 +164,9 @@ def test_a_failed_analysis_is_retried_then_reported_with_its_step():
 
 def test_discrete_rule_decisions_follow_the_measured_drops():
     """Directions are Eq. 10 of the ngspice drops (not a copy of the ideal engine's)."""
-    config = TrainConfig(network="experiment16", rule="discrete", p=1.0, sigma_v=0.0, tasks=3,
-                         seed=6)  # fmt: skip
+    config = TrainConfig(
+        network="experiment16", rule="discrete", p=1.0, sigma_v=0.0, tasks=3, seed=6
+    )
     engine, network, tasks, cfg = _prepared(config)
     state, fixed = initial_state(cfg, network.n_edges)
     source = _DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
-from coupled import rules
+from coupled.core.errors import UserError
 from coupled.engines import available_engines, get_engine
-from coupled.errors import UserError
-from coupled.networks import load_network, random_geometric
-from coupled.solver import (
+from coupled.physics import rules
+from coupled.physics.networks import load_network, random_geometric
+from coupled.physics.solver import (
     dirichlet_solve,
     edge_drops,
     laplacians,
@@ -20,7 +18,8 @@ from coupled.solver import (
     planned_system,
     solve,
 )
-from coupled.training import TrainConfig, initial_state, make_tasks
+from coupled.training.config import TrainConfig
+from coupled.training.draws import initial_state, make_tasks
 
 
 def _dense_reference(net, g, mask, values):
@@ -30,9 +29,14 @@ def _dense_reference(net, g, mask, values):
 
 @pytest.mark.parametrize(
     "spec,slack,tail",
-    [("jammed143", 3, 24), ("jammed143", 0, 0), ("jammed143", 1, 64), ("rgg:40:0.3:2", 2, 5),
-     ("square:5x6", 3, 10)],
-)  # fmt: skip
+    [
+        ("jammed143", 3, 24),
+        ("jammed143", 0, 0),
+        ("jammed143", 1, 64),
+        ("rgg:40:0.3:2", 2, 5),
+        ("square:5x6", 3, 10),
+    ],
+)
 def test_planned_solve_equals_dense_solve(spec, slack, tail):
     net = load_network(spec)
     plan = plan_elimination(net, slack=slack, dense_tail=tail)
@@ -87,9 +91,11 @@ def test_measure_matches_independent_free_and_clamped_solves():
             vf = free[list(task.outputs)]
             vc = rules.clamp(vf, task.train_targets_v[ex], 0.6)
             clamped = solve(
-                net, driven_nodes=driven + list(task.outputs),
-                driven_voltages_v=np.concatenate([x, vc]), resistance_ohm=r[t],
-            )  # fmt: skip
+                net,
+                driven_nodes=driven + list(task.outputs),
+                driven_voltages_v=np.concatenate([x, vc]),
+                resistance_ohm=r[t],
+            )
             assert np.allclose(m.free_output_v[t, j], vf, atol=1e-12)
             assert np.allclose(m.free_drop_v[t, j], edge_drops(net, free), atol=1e-12)
             assert np.allclose(m.clamped_drop_v[t, j], edge_drops(net, clamped), atol=1e-12)
@@ -111,8 +117,12 @@ def test_predict_matches_solver():
     got = engine.predict(r, inputs)
     for t, task in enumerate(tasks):
         volts = np.hstack([task.test_inputs_v, np.zeros((len(task.test_inputs_v), 1))])
-        v = solve(net, driven_nodes=list(task.inputs) + list(task.grounds),
-                  driven_voltages_v=volts, resistance_ohm=r[t])  # fmt: skip
+        v = solve(
+            net,
+            driven_nodes=list(task.inputs) + list(task.grounds),
+            driven_voltages_v=volts,
+            resistance_ohm=r[t],
+        )
         assert np.allclose(got[t], v[:, list(task.outputs)], atol=1e-12)
 
 
@@ -132,10 +142,15 @@ def test_allostery_with_many_outputs_measures_correctly():
     # with eta = 1 the clamped outputs sit exactly at the targets
     for t, task in enumerate(tasks):
         driven = list(task.inputs) + list(task.grounds) + list(task.outputs)
-        volts = np.concatenate([task.train_inputs_v[0], np.zeros(len(task.grounds)),
-                                task.train_targets_v[0]])  # fmt: skip
-        v = solve(net, driven_nodes=driven, driven_voltages_v=volts,
-                  resistance_ohm=state.resistance_ohm[t])  # fmt: skip
+        volts = np.concatenate(
+            [task.train_inputs_v[0], np.zeros(len(task.grounds)), task.train_targets_v[0]]
+        )
+        v = solve(
+            net,
+            driven_nodes=driven,
+            driven_voltages_v=volts,
+            resistance_ohm=state.resistance_ohm[t],
+        )
         assert np.allclose(m.clamped_drop_v[t, 0], edge_drops(net, v), atol=1e-11)
 
 
@@ -151,15 +166,19 @@ def test_unknown_engine_option_refused():
         TrainConfig(network="square:3x3", engine_options={"slack": -1}).validate()
 
 
-def test_registry_finds_new_engine_modules_without_edits(tmp_path, monkeypatch):
+def test_registry_lists_engines_only_and_a_new_engine_is_one_entry(tmp_path, monkeypatch):
     import coupled.engines as engines
+    from coupled.engines.base import Engine
 
-    (tmp_path / "mirror.py").write_text(
+    assert available_engines() == ("circuit", "ideal", "spice")
+    for name in available_engines():
+        assert issubclass(engines.engine_class(name), Engine)
+    (tmp_path / "mirror_engine.py").write_text(
         "from coupled.engines.ideal import IdealEngine\n"
-        "class MirrorEngine(IdealEngine):\n    name = 'mirror'\nENGINE = MirrorEngine\n"
+        "class MirrorEngine(IdealEngine):\n    name = 'mirror'\n"
     )
-    monkeypatch.setattr(engines, "__path__", [*engines.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "coupled.engines.mirror", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(engines.ENGINES, "mirror", ("mirror_engine", "MirrorEngine"))
     assert "mirror" in available_engines()
     assert get_engine("mirror").name == "mirror"
 
@@ -171,13 +190,15 @@ def test_random_geometric_network_engine_runs_discrete_step():
     engine = get_engine("ideal")
     engine.prepare(net, tasks, cfg)
     state, _ = initial_state(cfg, net.n_edges)
-    from coupled.engines import StepDraws
+    from coupled.physics.state import StepDraws
 
     draws = StepDraws(
-        step=1, edge_mask=np.ones((2, net.n_edges), bool),
-        example_mask=np.ones((2, 16), bool), example_index=np.array([3, 0]),
+        step=1,
+        edge_mask=np.ones((2, net.n_edges), bool),
+        example_mask=np.ones((2, 16), bool),
+        example_index=np.array([3, 0]),
         sigma_v=np.zeros((2, net.n_edges)),
-    )  # fmt: skip
+    )
     new = engine.step(state, draws)
     assert np.all(np.abs(new.taps - state.taps) <= 1)
     m = engine.measure(state.resistance_ohm, np.array([[3], [0]]))
@@ -185,4 +206,3 @@ def test_random_geometric_network_engine_runs_discrete_step():
     assert np.array_equal(new.direction, want)
     assert np.array_equal(new.taps, np.clip(state.taps + want, 0, 127))
     assert np.allclose(new.resistance_ohm, rules.taps_to_ohm(new.taps))
-

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from coupled.io import write_json, write_text
+from coupled.core.io import write_json, write_text
 
 
 def test_written_files_follow_the_umask(tmp_path):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coupled import kernels, rules
+from coupled.core.errors import UserError
 from coupled.engines import get_engine
-from coupled.errors import UserError
-from coupled.networks import load_network
-from coupled.solver import dirichlet_solve, edge_drops, laplacians
-from coupled.training import TrainConfig, make_tasks, train
+from coupled.physics import kernels, rules
+from coupled.physics.networks import load_network
+from coupled.physics.solver import dirichlet_solve, edge_drops, laplacians
+from coupled.training.config import TrainConfig
+from coupled.training.draws import make_tasks
+from coupled.training.run import train
 
 # (network, task kind, outputs): regression (k = O = 2, the fused path) and allostery (k = O = 3
 # with one ground, or O = 1), on the paper's networks and random graphs.
@@ -80,13 +82,16 @@ def test_free_and_clamped_states_equal_dense_solves(spec, kind, outputs):
     m = engine.measure(r, index)
     for t, task in enumerate(tasks):
         for j, ex in enumerate(index[t]):
-            free, clamped = _dense_states(net, task, r[t], task.train_inputs_v[ex],
-                                          task.train_targets_v[ex], 0.7)  # fmt: skip
+            free, clamped = _dense_states(
+                net, task, r[t], task.train_inputs_v[ex], task.train_targets_v[ex], 0.7
+            )
             scale = np.abs(edge_drops(net, free)).max()
-            assert np.allclose(m.free_drop_v[t, j], edge_drops(net, free), rtol=1e-10,
-                               atol=1e-10 * scale)  # fmt: skip
-            assert np.allclose(m.clamped_drop_v[t, j], edge_drops(net, clamped), rtol=1e-10,
-                               atol=1e-10 * scale)  # fmt: skip
+            assert np.allclose(
+                m.free_drop_v[t, j], edge_drops(net, free), rtol=1e-10, atol=1e-10 * scale
+            )
+            assert np.allclose(
+                m.clamped_drop_v[t, j], edge_drops(net, clamped), rtol=1e-10, atol=1e-10 * scale
+            )
             assert np.allclose(m.free_output_v[t, j], free[list(task.outputs)], rtol=1e-10)
 
 
@@ -97,12 +102,15 @@ def test_continuous_step_contrast_equals_rule_on_dense_states(spec, kind, output
     rng = np.random.default_rng(5)
     n_train = tasks[0].train_inputs_v.shape[0]
     mask = rng.random((len(tasks), n_train)) < 0.6
-    contrast = kernels.continuous_step(plan, arrays, r, mask, np.ones(r.shape, bool), 0.5,
-                                       1.0, 0.0, np.inf)[0]  # fmt: skip
+    contrast = kernels.continuous_step(
+        plan, arrays, r, mask, np.ones(r.shape, bool), 0.5, 1.0, 0.0, np.inf
+    )[0]
     for t, task in enumerate(tasks):
         examples = zip(task.train_inputs_v, task.train_targets_v, strict=True)
-        drops = [[edge_drops(net, s) for s in _dense_states(net, task, r[t], x, y, 0.5)]
-                 for x, y in examples]  # fmt: skip
+        drops = [
+            [edge_drops(net, s) for s in _dense_states(net, task, r[t], x, y, 0.5)]
+            for x, y in examples
+        ]
         free = np.array([d[0] for d in drops])[None]
         clamped = np.array([d[1] for d in drops])[None]
         want = rules.squared_current_contrast(free, clamped, r[t][None], mask[t][None])[0]
@@ -135,11 +143,13 @@ def test_power_contrast_law():
     for j in range(3):
         one = np.zeros((3, 16), bool)
         one[:, j] = True
-        contrast = kernels.continuous_step(plan, arrays, r, one, np.zeros(r.shape, bool), 1.0,
-                                           1.0, 0.0, np.inf)[0]  # fmt: skip
+        contrast = kernels.continuous_step(
+            plan, arrays, r, one, np.zeros(r.shape, bool), 1.0, 1.0, 0.0, np.inf
+        )[0]
         for t, task in enumerate(tasks):
-            free, clamped = _dense_states(net, task, r[t], task.train_inputs_v[j],
-                                          task.train_targets_v[j], 1.0)  # fmt: skip
+            free, clamped = _dense_states(
+                net, task, r[t], task.train_inputs_v[j], task.train_targets_v[j], 1.0
+            )
             p_f = np.sum(edge_drops(net, free) ** 2 / r[t])
             p_c = np.sum(edge_drops(net, clamped) ** 2 / r[t])
             assert p_c >= p_f
@@ -154,23 +164,35 @@ def test_batch_equals_single_tasks_bit_for_bit(spec, kind, outputs):
     example_mask = rng.random((150, 16)) < 0.5
     edge_mask = rng.random(r.shape) < 0.5
     args = (0.8, 2e4, 1000.0, 10000.0)
-    batch = kernels.continuous_step(plan, kernels.TaskArrays.from_tasks(tasks, net), r,
-                                    example_mask, edge_mask, *args)  # fmt: skip
+    batch = kernels.continuous_step(
+        plan, kernels.TaskArrays.from_tasks(tasks, net), r, example_mask, edge_mask, *args
+    )
     nodes = kernels.node_response(plan, kernels.TaskArrays.from_tasks(tasks, net), r)
     for t in (0, 3, 55, 56, 111, 149):
-        alone = kernels.continuous_step(plan, kernels.TaskArrays.from_tasks([tasks[t]], net),
-                                        r[t:t + 1], example_mask[t:t + 1], edge_mask[t:t + 1],
-                                        *args)  # fmt: skip
+        alone = kernels.continuous_step(
+            plan,
+            kernels.TaskArrays.from_tasks([tasks[t]], net),
+            r[t : t + 1],
+            example_mask[t : t + 1],
+            edge_mask[t : t + 1],
+            *args,
+        )
         for got, want in zip(alone, batch, strict=True):
             assert np.array_equal(got[0], want[t])
-        single = kernels.node_response(plan, kernels.TaskArrays.from_tasks([tasks[t]], net),
-                                       r[t:t + 1])  # fmt: skip
+        single = kernels.node_response(
+            plan, kernels.TaskArrays.from_tasks([tasks[t]], net), r[t : t + 1]
+        )
         assert np.array_equal(single[0], nodes[t])
     # any order and any batch size: the reversed first 37 tasks
     order = np.arange(36, -1, -1)
-    part = kernels.continuous_step(plan, kernels.TaskArrays.from_tasks([tasks[i] for i in order],
-                                   net), r[order], example_mask[order], edge_mask[order],
-                                   *args)  # fmt: skip
+    part = kernels.continuous_step(
+        plan,
+        kernels.TaskArrays.from_tasks([tasks[i] for i in order], net),
+        r[order],
+        example_mask[order],
+        edge_mask[order],
+        *args,
+    )
     for got, want in zip(part, batch, strict=True):
         assert np.array_equal(got, want[order])
 
@@ -208,15 +230,22 @@ def test_plan_factorisation_fill_and_order():
     position = np.empty(net.n_nodes, int)
     position[plan.order] = np.arange(net.n_nodes)
     for s in range(net.n_nodes):
-        links = plan.link_node[plan.link_ptr[s]:plan.link_ptr[s + 1]]
+        links = plan.link_node[plan.link_ptr[s] : plan.link_ptr[s + 1]]
         assert np.all(position[links] > s)
     assert len(set(plan.edge_entry.tolist())) == net.n_edges
     assert plan.n_pairs < 2500  # minimum degree keeps the fill small on the 64-node packing
 
 
 def test_compiled_and_planned_engines_agree():
-    base = dict(network="jammed143", tasks=3, steps=30, p=0.5, batch_fraction=0.5, log_every=10,
-                checkpoint_every=0)  # fmt: skip
+    base = dict(
+        network="jammed143",
+        tasks=3,
+        steps=30,
+        p=0.5,
+        batch_fraction=0.5,
+        log_every=10,
+        checkpoint_every=0,
+    )
     compiled = train(TrainConfig(**base))
     planned = train(TrainConfig(**base, engine_options={"solver": "planned"}))
     assert np.allclose(compiled.state.resistance_ohm, planned.state.resistance_ohm, rtol=1e-10)

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coupled.errors import UserError
-from coupled.networks import (
+from coupled.core.errors import UserError
+from coupled.physics.networks import (
     Network,
     experiment16,
     jammed143,
@@ -122,9 +122,8 @@ def test_random_geometric_graph_edges_are_the_close_pairs(n, radius, seed):
     assert net.n_nodes == n
     pos = net.positions
     expected = {
-        (i, j) for i in range(n) for j in range(i + 1, n)
-        if math.dist(pos[i], pos[j]) < radius
-    }  # fmt: skip
+        (i, j) for i in range(n) for j in range(i + 1, n) if math.dist(pos[i], pos[j]) < radius
+    }
     assert {tuple(sorted(e)) for e in net.edges.tolist()} == expected
     assert connected(n, net.edges)
     assert net == random_geometric(n, radius, seed)
@@ -214,11 +213,14 @@ def test_folder(tmp_path):
         load_network(tmp_path)
 
 
-@pytest.mark.parametrize("name, message", [
-    ("empty.txt", "empty"),
-    ("blank.txt", "empty"),
-    ("empty.json", "malformed JSON"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("empty.txt", "empty"),
+        ("blank.txt", "empty"),
+        ("empty.json", "malformed JSON"),
+    ],
+)
 def test_empty_files(tmp_path, name, message):
     path = dump(tmp_path, "\n \n" if name.startswith("blank") else "", name)
     with pytest.raises(UserError, match=message):
@@ -239,37 +241,40 @@ def test_binary_files(tmp_path):
             load_network(path)
 
 
-@pytest.mark.parametrize("data, message", [
-    ([1, 2], "expected a JSON object"),
-    ({"edges": [[0, 1]]}, "missing key 'nodes'"),
-    ({"nodes": 2}, "missing key 'edges'"),
-    (path_network(colour="red"), "unknown key 'colour'; allowed: box_size, edges"),
-    (path_network(nodes=4.0), "nodes must be a whole number, got 4.0"),
-    (path_network(nodes="4"), "nodes must be a whole number, got '4'"),
-    (path_network(nodes=True), "nodes must be a whole number, got True"),
-    (path_network(nodes=1), "nodes 1 must be a whole number >= 2"),
-    (path_network(edges=[0, 1, 2]), "edges must be a list of"),
-    (path_network(edges=[[0, 1, 2]]), "edges must be a list of"),
-    (path_network(edges=[["a", "b"]]), "edges must be a list of"),
-    (path_network(edges=[[0, 1], [1]]), "edges must be a list of"),
-    (path_network(edges=[[0, 1.5]]), "edge node indices must be whole numbers"),
-    (path_network(resistance_ohm="big"), "resistance_ohm must be numbers in ohm"),
-    (path_network(resistance_ohm=[1, [2]]), "resistance_ohm must be numbers in ohm"),
-    (path_network(positions="here"), "positions must be 4 finite"),
-    (path_network(positions=[[0, 0]] * 3), "positions must be 4 finite"),
-    (path_network(positions=[[0, 0], [1, 1], [2], [3, 3]]), "positions must be 4 finite"),
-    (path_network(node_names=["a", "a", "b", "c"]), "node_names must be 4 distinct names"),
-    (path_network(node_names=["a", "b"]), "node_names must be 4 distinct names"),
-    (path_network(node_names=7), "node_names must be a list, got 7"),
-    (path_network(grounds=None), "grounds must be a list, got None"),
-    (path_network(inputs=[9]), "node 9 out of range 0..3"),
-    (path_network(inputs=["x"]), "unknown node 'x'"),
-    (path_network(inputs=7), "inputs must be a list, got 7"),
-    (path_network(inputs=[1.5]), "unknown node 1.5"),
-    (path_network(inputs=[math.inf]), "unknown node inf"),
-    (path_network(box_size=-1), "box_size -1 must be a positive finite number"),
-    (path_network(box_size="wide"), "box_size 'wide' must be a positive finite number"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ([1, 2], "expected a JSON object"),
+        ({"edges": [[0, 1]]}, "missing key 'nodes'"),
+        ({"nodes": 2}, "missing key 'edges'"),
+        (path_network(colour="red"), "unknown key 'colour'; allowed: box_size, edges"),
+        (path_network(nodes=4.0), "nodes must be a whole number, got 4.0"),
+        (path_network(nodes="4"), "nodes must be a whole number, got '4'"),
+        (path_network(nodes=True), "nodes must be a whole number, got True"),
+        (path_network(nodes=1), "nodes 1 must be a whole number >= 2"),
+        (path_network(edges=[0, 1, 2]), "edges must be a list of"),
+        (path_network(edges=[[0, 1, 2]]), "edges must be a list of"),
+        (path_network(edges=[["a", "b"]]), "edges must be a list of"),
+        (path_network(edges=[[0, 1], [1]]), "edges must be a list of"),
+        (path_network(edges=[[0, 1.5]]), "edge node indices must be whole numbers"),
+        (path_network(resistance_ohm="big"), "resistance_ohm must be numbers in ohm"),
+        (path_network(resistance_ohm=[1, [2]]), "resistance_ohm must be numbers in ohm"),
+        (path_network(positions="here"), "positions must be 4 finite"),
+        (path_network(positions=[[0, 0]] * 3), "positions must be 4 finite"),
+        (path_network(positions=[[0, 0], [1, 1], [2], [3, 3]]), "positions must be 4 finite"),
+        (path_network(node_names=["a", "a", "b", "c"]), "node_names must be 4 distinct names"),
+        (path_network(node_names=["a", "b"]), "node_names must be 4 distinct names"),
+        (path_network(node_names=7), "node_names must be a list, got 7"),
+        (path_network(grounds=None), "grounds must be a list, got None"),
+        (path_network(inputs=[9]), "node 9 out of range 0..3"),
+        (path_network(inputs=["x"]), "unknown node 'x'"),
+        (path_network(inputs=7), "inputs must be a list, got 7"),
+        (path_network(inputs=[1.5]), "unknown node 1.5"),
+        (path_network(inputs=[math.inf]), "unknown node inf"),
+        (path_network(box_size=-1), "box_size -1 must be a positive finite number"),
+        (path_network(box_size="wide"), "box_size 'wide' must be a positive finite number"),
+    ],
+)
 def test_json_content_errors(tmp_path, data, message):
     with pytest.raises(UserError, match=message):
         load_network(dump(tmp_path, data))
@@ -282,36 +287,45 @@ def test_truncated_text_file(tmp_path):
         load_network(path)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("3 2\n0 0\n1 0\n2 0\n0 1\n1 2\n", "first line must be 'N E L'"),
-    ("three 2 1\n0 0\n1 0\n2 0\n0 1\n1 2\n", "first line must be 'N E L'"),
-    ("3 2 1\n0 0\n1 zero\n2 0\n0 1\n1 2\n", "non-numeric value"),
-    ("3 2 1\n0 0\n1 0\n2 0\n0 1\n1 two\n", "non-numeric value"),
-    ("3 2 1\n0 0\n1 0 0\n2 0\n0 1\n1 2\n", "each position line must be 'x y'"),
-    ("3 2 1\n0 0\n1 0\n2 0\n0 1 2\n1 2\n", "each edge line must be 'i j'"),
-    ("1 1 1\n0 0\n0 0\n", "header says 1 nodes and 1 edges"),
-    ("3 2 1\n0 0\nnan 0\n2 0\n0 1\n1 2\n", "positions must be 3 finite"),
-    ("3 2 0\n0 0\n1 0\n2 0\n0 1\n1 2\n", "box_size 0.0 must be a positive finite number"),
-    ("3 2 inf\n0 0\n1 0\n2 0\n0 1\n1 2\n", "box_size inf must be a positive finite number"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("3 2\n0 0\n1 0\n2 0\n0 1\n1 2\n", "first line must be 'N E L'"),
+        ("three 2 1\n0 0\n1 0\n2 0\n0 1\n1 2\n", "first line must be 'N E L'"),
+        ("3 2 1\n0 0\n1 zero\n2 0\n0 1\n1 2\n", "non-numeric value"),
+        ("3 2 1\n0 0\n1 0\n2 0\n0 1\n1 two\n", "non-numeric value"),
+        ("3 2 1\n0 0\n1 0 0\n2 0\n0 1\n1 2\n", "each position line must be 'x y'"),
+        ("3 2 1\n0 0\n1 0\n2 0\n0 1 2\n1 2\n", "each edge line must be 'i j'"),
+        ("1 1 1\n0 0\n0 0\n", "header says 1 nodes and 1 edges"),
+        ("3 2 1\n0 0\nnan 0\n2 0\n0 1\n1 2\n", "positions must be 3 finite"),
+        ("3 2 0\n0 0\n1 0\n2 0\n0 1\n1 2\n", "box_size 0.0 must be a positive finite number"),
+        ("3 2 inf\n0 0\n1 0\n2 0\n0 1\n1 2\n", "box_size inf must be a positive finite number"),
+    ],
+)
 def test_text_content_errors(tmp_path, text, message):
     with pytest.raises(UserError, match=message):
         load_network(dump(tmp_path, text, "bad.txt"))
 
 
-@pytest.mark.parametrize("edges, message", [
-    ([[0, 1], [1, 4]], r"edge 1 \(1, 4\) names a missing node; nodes are 0..3"),
-    ([[0, 1], [-1, 2]], r"edge 1 \(-1, 2\) names a missing node"),
-    ([[0, 1], [2, 2], [1, 3]], "edge 1 is a self loop on node 2"),
-    ([[0, 1], [1, 2], [2, 3], [1, 2]], "duplicate edge between nodes 1 and 2"),
-    ([[0, 1], [1, 2], [2, 3], [2, 1]], "duplicate edge between nodes 1 and 2"),
-    ([[0, 1], [1, 2], [0, 2]], r"disconnected \(2 parts; node 3 is not connected to node 0\)"),
-    ([[0, 3], [1, 2], [0, 3]], "duplicate edge between nodes 0 and 3"),
-    ([[0, 3], [1, 2], [1, 4]], r"edge 2 \(1, 4\) names a missing node"),
-    ([[0, 1], [2, 3]], r"disconnected \(4 nodes but 2 edges; a connected network needs at least"),
-    ([[0, 3], [1, 2], [3, 0.5]], "edge node indices must be whole numbers"),
-    ([[0, 1], [1, 1e300]], r"edge 1 \(1, 1e\+300\) names a missing node"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "edges, message",
+    [
+        ([[0, 1], [1, 4]], r"edge 1 \(1, 4\) names a missing node; nodes are 0..3"),
+        ([[0, 1], [-1, 2]], r"edge 1 \(-1, 2\) names a missing node"),
+        ([[0, 1], [2, 2], [1, 3]], "edge 1 is a self loop on node 2"),
+        ([[0, 1], [1, 2], [2, 3], [1, 2]], "duplicate edge between nodes 1 and 2"),
+        ([[0, 1], [1, 2], [2, 3], [2, 1]], "duplicate edge between nodes 1 and 2"),
+        ([[0, 1], [1, 2], [0, 2]], r"disconnected \(2 parts; node 3 is not connected to node 0\)"),
+        ([[0, 3], [1, 2], [0, 3]], "duplicate edge between nodes 0 and 3"),
+        ([[0, 3], [1, 2], [1, 4]], r"edge 2 \(1, 4\) names a missing node"),
+        (
+            [[0, 1], [2, 3]],
+            r"disconnected \(4 nodes but 2 edges; a connected network needs at least",
+        ),
+        ([[0, 3], [1, 2], [3, 0.5]], "edge node indices must be whole numbers"),
+        ([[0, 1], [1, 1e300]], r"edge 1 \(1, 1e\+300\) names a missing node"),
+    ],
+)
 def test_graph_errors_in_json_and_text(tmp_path, edges, message):
     data = {"nodes": 4, "edges": edges}
     with pytest.raises(UserError, match=message):
@@ -378,13 +392,16 @@ PROPERTY_SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**20), 10**20)
-    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5),
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
     ),
     max_leaves=12,
-)  # fmt: skip
+)
 
 
 def load_from_text(text: str | bytes, suffix: str) -> Network:
@@ -444,16 +461,39 @@ def test_property_valid_networks_round_trip(net):
         assert read_text(path) == bare
 
 
-KNOWN_KEYS = {"name", "nodes", "edges", "resistance_ohm", "positions", "node_names", "inputs",
-              "outputs", "grounds", "box_size"}  # fmt: skip
+KNOWN_KEYS = {
+    "name",
+    "nodes",
+    "edges",
+    "resistance_ohm",
+    "positions",
+    "node_names",
+    "inputs",
+    "outputs",
+    "grounds",
+    "box_size",
+}
 
 
 def _must_fail_json(data: dict, draw) -> dict:
     """Apply one corruption that makes the network invalid."""
-    kind = draw(st.sampled_from([
-        "missing_node", "self_loop", "duplicate", "resistance", "count", "nodes", "edges",
-        "unknown_key", "drop_key", "isolated", "roles",
-    ]))  # fmt: skip
+    kind = draw(
+        st.sampled_from(
+            [
+                "missing_node",
+                "self_loop",
+                "duplicate",
+                "resistance",
+                "count",
+                "nodes",
+                "edges",
+                "unknown_key",
+                "drop_key",
+                "isolated",
+                "roles",
+            ]
+        )
+    )
     n, edges, r = data["nodes"], data["edges"], data["resistance_ohm"]
     if kind == "missing_node":
         e = draw(st.integers(0, len(edges) - 1))
@@ -512,10 +552,15 @@ def test_property_truncated_json_raises_user_error(net, data):
 
 
 @PROPERTY_SETTINGS
-@given(st.dictionaries(st.sampled_from(sorted(path_network()) + ["positions", "node_names",
-                                                                  "inputs", "outputs", "grounds",
-                                                                  "box_size"]),
-                       json_values))  # fmt: skip
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            sorted(path_network())
+            + ["positions", "node_names", "inputs", "outputs", "grounds", "box_size"]
+        ),
+        json_values,
+    )
+)
 def test_property_arbitrary_values_never_raise_other_errors(overrides):
     try:
         load_from_text(json.dumps(path_network(**overrides)), ".json")

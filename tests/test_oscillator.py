@@ -21,8 +21,8 @@ from circuits.oscillator import (
     waveform_fraction,
     waveform_v,
 )
-from coupled.calibration import _tran, characterise_oscillators
-from coupled.errors import UserError
+from coupled.core.errors import UserError
+from coupled.engines.board.events import _tran, characterise_oscillators
 
 VS = DEFAULT_SUPPLY_V
 
@@ -74,8 +74,9 @@ def test_enable_duty_goes_from_one_to_zero_as_the_bias_rises():
     t = data["time"]
     keep = t > params.period_s[0]
     dt = np.gradient(t)[keep]
-    duty = np.array([np.sum(dt * (data[f"v(en{k})"][keep] > VS / 2)) / np.sum(dt)
-                     for k in range(bias.size)])  # fmt: skip
+    duty = np.array(
+        [np.sum(dt * (data[f"v(en{k})"][keep] > VS / 2)) / np.sum(dt) for k in range(bias.size)]
+    )
     assert duty[0] > 0.99 and duty[-1] < 0.01
     assert np.all(np.diff(duty) < 0)
     assert np.allclose(duty[1:-1], duty_above(params, bias[1:-1], VS)[:, 0], atol=0.03)
@@ -101,9 +102,13 @@ def test_draws_are_seeded_and_spread_as_documented():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(n_edges=0, tolerance=0.05), dict(n_edges=3, tolerance=0.5),
-     dict(n_edges=3, tolerance=-0.1), dict(n_edges=3, tolerance=float("nan"))],
-)  # fmt: skip
+    [
+        dict(n_edges=0, tolerance=0.05),
+        dict(n_edges=3, tolerance=0.5),
+        dict(n_edges=3, tolerance=-0.1),
+        dict(n_edges=3, tolerance=float("nan")),
+    ],
+)
 def test_bad_draws_raise_user_error(kwargs):
     with pytest.raises(UserError):
         draw_oscillators(rng=np.random.default_rng(0), **kwargs)
@@ -151,8 +156,14 @@ def test_instance_lines_and_libraries():
     assert float(values["r"]) == pytest.approx(params.r_ohm[2], rel=1e-8)
     assert float(values["c"]) == pytest.approx(params.c_f[2], rel=1e-8)
     assert enable_instance(4, "en_4", "osc_4", "bias", "vdd", "0").split()[:7] == [
-        "XCMPEN_4", "en_4", "osc_4", "bias", "vdd", "0", "comp_enable",
-    ]  # fmt: skip
+        "XCMPEN_4",
+        "en_4",
+        "osc_4",
+        "bias",
+        "vdd",
+        "0",
+        "comp_enable",
+    ]
     with pytest.raises(UserError):
         oscillator_instance(3, "o", params, "vdd", "0")
     files = library_files()

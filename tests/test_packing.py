@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coupled.errors import UserError
-from coupled.networks import jammed143
-from coupled.packing import (
+from coupled.core.errors import UserError
+from coupled.physics.networks import jammed143
+from coupled.physics.packing import (
     FireConfig,
     Packing,
     bidisperse_diameters,
@@ -77,8 +77,9 @@ def test_forces_are_minus_the_energy_gradient_and_sum_to_zero():
             up, down = x.copy(), x.copy()
             up[i, k] += h
             down[i, k] -= h
-            numeric[i, k] = -(energy_forces(up, diameters, box)[0]
-                              - energy_forces(down, diameters, box)[0]) / (2 * h)  # fmt: skip
+            numeric[i, k] = -(
+                energy_forces(up, diameters, box)[0] - energy_forces(down, diameters, box)[0]
+            ) / (2 * h)
     assert np.allclose(forces, numeric, atol=1e-7)
     assert np.allclose(forces.sum(axis=0), 0.0, atol=1e-12)  # Newton's third law
 

@@ -12,9 +12,10 @@ from circuits.comparator import ComparatorModel
 from circuits.latch import LatchModel
 from circuits.library import inline_library, library_file, subckt_names
 from circuits.pot import PotModel
-from coupled import rules
-from coupled.errors import UserError
-from coupled.spice import get_session, spice_number
+from coupled.core.errors import UserError
+from coupled.physics import rules
+from coupled.spice.numbers import spice_number
+from coupled.spice.session import get_session
 
 HIGH, LOW = 5.0, 0.0
 
@@ -35,9 +36,13 @@ def _op(part: str, *lines: str, **kwargs) -> dict[str, float]:
 
 def test_every_library_file_defines_its_one_subcircuit_with_a_header(tmp_path):
     parts = {
-        "pot": pot.SUBCKT, "comparator": comparator.SUBCKT, "diffamp": diffamp.SUBCKT,
-        "xor": xor.SUBCKT, "latch": latch.SUBCKT, "nudge": nudge.SUBCKT,
-    }  # fmt: skip
+        "pot": pot.SUBCKT,
+        "comparator": comparator.SUBCKT,
+        "diffamp": diffamp.SUBCKT,
+        "xor": xor.SUBCKT,
+        "latch": latch.SUBCKT,
+        "nudge": nudge.SUBCKT,
+    }
     for part, name in parts.items():
         text = library_file(part).read_text()
         assert subckt_names(text) == [name]
@@ -127,8 +132,12 @@ def test_comparator_decides_beyond_its_resolution_and_the_offset_moves_the_thres
     model = ComparatorModel()  # LM339-class gain
     res = model.resolution_v(HIGH - LOW)
     assert 1e-5 < res < 1e-4
-    for vin, offset, high in ((2 * res, 0.0, True), (-2 * res, 0.0, False),
-                              (-0.03, 0.04, True), (-0.05, 0.04, False)):  # fmt: skip
+    for vin, offset, high in (
+        (2 * res, 0.0, True),
+        (-2 * res, 0.0, False),
+        (-0.03, 0.04, True),
+        (-0.05, 0.04, False),
+    ):
         out = _op("comparator", *_comparator_bench(vin, offset, model))["v(out)"]
         assert (out > 4.9) if high else (out < 0.1), (vin, offset, out)
     # The offset source can be altered in place (per-step sigma).

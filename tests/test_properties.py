@@ -3,7 +3,7 @@ valid object or ``UserError`` (or argparse's exit status 2), never any other exc
 
 Covered: network files (JSON documents of any shape, text files of random tokens, random bytes),
 built-in network names, ``TrainConfig.from_dict`` with random dicts, sweep TOML specs (random
-tables and random text), the option parsers of :mod:`coupled.options` and ``check_range``, and
+tables and random text), the option parsers of :mod:`coupled.core.options` and ``check_range``, and
 ``coupled solve --drive`` through the real command line. Sizes are bounded so that a valid
 draw never asks for a large network (huge sizes are covered in ``test_bad_input.py``).
 """
@@ -23,34 +23,50 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from coupled import options
-from coupled.cli import main
-from coupled.errors import UserError
-from coupled.networks import Network, load_network, read_json, read_text
-from coupled.sweep_spec import load_spec, plan_sweep
-from coupled.training import TrainConfig
+from coupled.cli.main import main
+from coupled.core import options
+from coupled.core.errors import UserError
+from coupled.physics.networks import Network, load_network, read_json, read_text
+from coupled.sweep.spec import load_spec, plan_sweep
+from coupled.training.config import TrainConfig
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- value strategies ----------------------------------------------------------------------------
 
-special_floats = st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324, 10**400,
-                                  -(10**400), 2**63, 2**64])  # fmt: skip
+special_floats = st.sampled_from(
+    [math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324, 10**400, -(10**400), 2**63, 2**64]
+)
 numbers = st.one_of(
-    st.integers(-3, 12), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-3, 12),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
     special_floats,
-)  # fmt: skip
+)
 scalars = st.one_of(numbers, st.booleans(), st.none(), st.text(max_size=8))
 json_values = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5),
-                                                                          inner, max_size=3),
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=12,
-)  # fmt: skip
+)
 
-NETWORK_KEYS = ["name", "nodes", "edges", "resistance_ohm", "positions", "node_names", "inputs",
-                "outputs", "grounds", "box_size"]  # fmt: skip
-small_edges = st.lists(st.lists(st.one_of(st.integers(-1, 6), numbers), min_size=0, max_size=3),
-                       max_size=8)  # fmt: skip
+NETWORK_KEYS = [
+    "name",
+    "nodes",
+    "edges",
+    "resistance_ohm",
+    "positions",
+    "node_names",
+    "inputs",
+    "outputs",
+    "grounds",
+    "box_size",
+]
+small_edges = st.lists(
+    st.lists(st.one_of(st.integers(-1, 6), numbers), min_size=0, max_size=3), max_size=8
+)
 network_documents = st.fixed_dictionaries(
     {},
     optional={
@@ -79,7 +95,7 @@ def _write(folder: str, name: str, content: str | bytes) -> Path:
 
 
 def _valid_network(network: Network) -> None:
-    """What a Network that exists guarantees (see coupled.networks)."""
+    """What a Network that exists guarantees (see coupled.physics.networks)."""
     assert network.n_nodes >= 2 and network.n_edges >= 1
     assert np.all(network.resistance_ohm > 0) and np.all(np.isfinite(network.resistance_ohm))
     assert np.all(network.edges[:, 0] != network.edges[:, 1])
@@ -115,10 +131,11 @@ def test_random_and_truncated_json_text(text, cut):
 
 
 tokens = st.one_of(
-    st.integers(-3, 8).map(str), st.floats(allow_nan=True).map(repr),
+    st.integers(-3, 8).map(str),
+    st.floats(allow_nan=True).map(repr),
     st.sampled_from(["nan", "inf", "-inf", "1e999", "x", "", "0x1", "1_0", "١"]),
     st.text(max_size=3),
-)  # fmt: skip
+)
 text_lines = st.lists(st.lists(tokens, max_size=4).map(" ".join), max_size=14)
 
 
@@ -146,13 +163,17 @@ def test_random_bytes_through_load_network(content, suffix):
 
 small = st.one_of(st.integers(-2, 7).map(str), st.sampled_from(["", "x", "1.5", "-0", "9e0"]))
 builtin_specs = st.one_of(
-    st.builds(lambda a, b, sep: f"square:{a}{sep}{b}", small, small,
-              st.sampled_from(["x", "X", "*", ""])),
-    st.builds(lambda n, r, s: f"rgg:{n}:{r}" + ("" if s is None else f":{s}"), small,
-              st.sampled_from(["0.5", "0", "-1", "nan", "inf", "2", "abc", ""]),
-              st.one_of(st.none(), st.sampled_from(["0", "-1", "x", str(2**70), "1.5"]))),
+    st.builds(
+        lambda a, b, sep: f"square:{a}{sep}{b}", small, small, st.sampled_from(["x", "X", "*", ""])
+    ),
+    st.builds(
+        lambda n, r, s: f"rgg:{n}:{r}" + ("" if s is None else f":{s}"),
+        small,
+        st.sampled_from(["0.5", "0", "-1", "nan", "inf", "2", "abc", ""]),
+        st.one_of(st.none(), st.sampled_from(["0", "-1", "x", str(2**70), "1.5"])),
+    ),
     st.text(max_size=12),
-)  # fmt: skip
+)
 
 
 @FAST
@@ -169,18 +190,19 @@ def test_random_network_names(spec):
 
 FIELDS = [f for f in TrainConfig.__dataclass_fields__]
 config_values = st.one_of(
-    numbers, scalars, st.lists(scalars, max_size=2),
+    numbers,
+    scalars,
+    st.lists(scalars, max_size=2),
     st.dictionaries(st.sampled_from(["slack", "dense_tail", "x"]), scalars, max_size=2),
-)  # fmt: skip
+)
 networks = st.sampled_from(["square:3x3", "experiment16", "rgg:8:0.6:1", "nosuch", "", "rgg:3"])
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    data=st.dictionaries(st.sampled_from([*FIELDS, "speed", "p-mode"]), config_values,
-                         max_size=6),
+    data=st.dictionaries(st.sampled_from([*FIELDS, "speed", "p-mode"]), config_values, max_size=6),
     network=st.one_of(st.none(), networks),
-)  # fmt: skip
+)
 def test_train_config_from_random_dicts(data, network):
     if network is not None:
         data["network"] = network
@@ -226,24 +248,33 @@ def _toml(value) -> str:
 
 
 toml_scalars = st.one_of(
-    st.integers(-3, 30000), st.integers(-(2**63), 2**63 - 1), st.floats(), st.booleans(),
-    st.text(max_size=6), st.sampled_from(["square:3x3", "experiment16", "nosuch.json"]),
-)  # fmt: skip
+    st.integers(-3, 30000),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(),
+    st.booleans(),
+    st.text(max_size=6),
+    st.sampled_from(["square:3x3", "experiment16", "nosuch.json"]),
+)
 toml_values = st.one_of(
-    toml_scalars, st.lists(toml_scalars, max_size=3),
+    toml_scalars,
+    st.lists(toml_scalars, max_size=3),
     st.dictionaries(st.sampled_from(["slack", "dense_tail"]), toml_scalars, max_size=2),
-)  # fmt: skip
-table = st.dictionaries(st.sampled_from([*FIELDS, "speed", "batch-fraction"]), toml_values,
-                        max_size=4)  # fmt: skip
+)
+table = st.dictionaries(
+    st.sampled_from([*FIELDS, "speed", "batch-fraction"]), toml_values, max_size=4
+)
 
 
 @settings(max_examples=80, deadline=None)
 @given(
     base=table,
-    grid=st.dictionaries(st.sampled_from(["p", "seed", "eta", "steps", "network", "what"]),
-                         st.one_of(st.lists(toml_scalars, max_size=3), toml_scalars), max_size=3),
+    grid=st.dictionaries(
+        st.sampled_from(["p", "seed", "eta", "steps", "network", "what"]),
+        st.one_of(st.lists(toml_scalars, max_size=3), toml_scalars),
+        max_size=3,
+    ),
     other=st.sampled_from(["", "[other]\nx = 1\n", "top = 1\n", "[base.inner]\nx = 1\n"]),
-)  # fmt: skip
+)
 def test_random_sweep_specs(base, grid, other):
     base.setdefault("network", "square:3x3")
     text = other + "".join(
@@ -284,9 +315,11 @@ PARSERS = {
     "nonnegative_int": (options.nonnegative_int, lambda v: isinstance(v, int) and v >= 0),
 }
 option_texts = st.one_of(
-    st.text(max_size=12), st.floats().map(repr), st.integers().map(str),
+    st.text(max_size=12),
+    st.floats().map(repr),
+    st.integers().map(str),
     st.sampled_from(["nan", "-inf", "1e400", "0x10", " 1 ", "1_000", "", "9" * 5000]),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -305,19 +338,28 @@ def test_option_parsers(name, text):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    value=st.one_of(numbers, scalars, st.lists(numbers, max_size=2), st.complex_numbers(),
-                    st.fractions(), st.decimals(), st.just(np.float32(0.5)),
-                    st.just(np.int64(3)), st.just(np.array([0.5]))),
+    value=st.one_of(
+        numbers,
+        scalars,
+        st.lists(numbers, max_size=2),
+        st.complex_numbers(),
+        st.fractions(),
+        st.decimals(),
+        st.just(np.float32(0.5)),
+        st.just(np.int64(3)),
+        st.just(np.array([0.5])),
+    ),
     low=st.one_of(st.none(), st.floats(-10, 10)),
     span=st.one_of(st.none(), st.floats(0, 10)),
     low_open=st.booleans(),
     high_open=st.booleans(),
-)  # fmt: skip
+)
 def test_check_range(value, low, span, low_open, high_open):
     high = None if span is None or low is None else low + span
     try:
-        number = options.check_range("--x", value, low, high, low_open=low_open,
-                                     high_open=high_open)  # fmt: skip
+        number = options.check_range(
+            "--x", value, low, high, low_open=low_open, high_open=high_open
+        )
     except UserError as exc:
         assert str(exc).startswith("--x ")
     else:

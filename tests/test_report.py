@@ -15,9 +15,9 @@ import math
 import pandas as pd
 import pytest
 
-from coupled import __version__
-from coupled import report_data as rd
-from coupled.cli import main
+from coupled.cli.main import main
+from coupled.core.version import __version__
+from coupled.reporting import data as rd
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -32,8 +32,15 @@ def fig1_table(factors: dict[float, float]) -> pd.DataFrame:
         for task in (0, 1):
             for step in range(0, 1001, 100):
                 sx = step * p
-                rows.append({"p": p, "task": task, "step": step, "steps_x_p": sx,
-                             "scaled_error": c * (1 - sx / 1000) * (1 + 0.1 * (2 * task - 1))})
+                rows.append(
+                    {
+                        "p": p,
+                        "task": task,
+                        "step": step,
+                        "steps_x_p": sx,
+                        "scaled_error": c * (1 - sx / 1000) * (1 + 0.1 * (2 * task - 1)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -75,8 +82,11 @@ def write_fixture_pieces(out, seed: int = 0, quick: bool = True) -> None:
         folder = out / name
         folder.mkdir(parents=True)
         table.to_csv(folder / f"{name}.csv", index=False)
-        meta = {"config": {"figure": name, "quick": quick, "seed": seed}, "seed": seed,
-                "version": __version__}
+        meta = {
+            "config": {"figure": name, "quick": quick, "seed": seed},
+            "seed": seed,
+            "version": __version__,
+        }
         (folder / f"{name}.json").write_text(json.dumps(meta))
         (folder / f"{name}.png").write_bytes(PNG)
 
@@ -114,24 +124,40 @@ def test_fig4_claims_compare_smallest_p_with_synchronous():
 
 
 def test_bias_and_pearson_claims():
-    table = pd.DataFrame({"bias_v": [1.0, 2.0, 3.0, 4.0], "p": [1.0, 0.7, 0.3, 0.0],
-                          "n_triggers": 200, "n_edges": 16})
+    table = pd.DataFrame(
+        {
+            "bias_v": [1.0, 2.0, 3.0, 4.0],
+            "p": [1.0, 0.7, 0.3, 0.0],
+            "n_triggers": 200,
+            "n_edges": 16,
+        }
+    )
     assert rd.claim_bias({"p_table": table})["agrees"] == "yes"
     rising = table.assign(p=[1.0, 0.3, 0.7, 0.0])
     assert rd.claim_bias({"p_table": rising})["agrees"] == "no"
     narrow = table.assign(p=[1.0, 0.8, 0.6, 0.5])
     assert rd.claim_bias({"p_table": narrow})["agrees"] == "no"
-    corr = {"mean_abs_pearson": 0.012, "max_abs_pearson": 0.1, "n_pairs": 120,
-            "n_triggers": 2500, "p": 0.5}
+    corr = {
+        "mean_abs_pearson": 0.012,
+        "max_abs_pearson": 0.1,
+        "n_pairs": 120,
+        "n_triggers": 2500,
+        "p": 0.5,
+    }
     row = rd.claim_pearson({"correlation": corr})
     assert row["agrees"] == "yes" and "0.0200" in row["measured_value"]  # 1/sqrt(2500)
     assert rd.claim_pearson({"correlation": {**corr, "mean_abs_pearson": 0.2}})["agrees"] == "no"
 
 
 def test_missing_or_malformed_pieces_are_not_measured():
-    data = rd.ReportData(config=rd.ReportConfig(), out_dir=None, pieces=(),
-                         figures={"fig4c": {"table": pd.DataFrame({"p": [0.5], "task": [0],
-                                                                   "final_scaled_error": [1]})}})
+    data = rd.ReportData(
+        config=rd.ReportConfig(),
+        out_dir=None,
+        pieces=(),
+        figures={
+            "fig4c": {"table": pd.DataFrame({"p": [0.5], "task": [0], "final_scaled_error": [1]})}
+        },
+    )
     claims = rd.evaluate_claims(data)
     assert list(claims.columns) == list(rd.CLAIM_COLUMNS) and len(claims) == 8
     assert set(claims["agrees"]) == {rd.NOT_MEASURED}
@@ -154,8 +180,8 @@ def test_report_runs_missing_pieces_and_reuses_existing(tmp_path, capsys):
 
     page = (out / "report.html").read_text()
     assert page.count('<img src="data:image/png;base64,') >= 6 + 2  # figures + calibration
-    assert "The paper's claims" in page and "<td class=\"yes\">yes</td>" in page
-    assert "src=\"http" not in page and "<script" not in page  # self-contained
+    assert "The paper's claims" in page and '<td class="yes">yes</td>' in page
+    assert 'src="http' not in page and "<script" not in page  # self-contained
     claims = pd.read_csv(out / "report_claims.csv")
     assert {"claim", "paper_value", "measured_value", "agrees"} <= set(claims.columns)
     verdict = claims.set_index("figure")["agrees"]
@@ -259,4 +285,4 @@ def test_quick_report_from_nothing_runs_every_piece(tmp_path):
         assert {actions[f] for f in rd.FIGURES} == {"ran"}
         claims = pd.read_csv(out / "report_claims.csv")
         assert set(claims["agrees"]) <= {"yes", "no"}
-    assert "<img src=\"data:image/png;base64," in (out / "report.html").read_text()
+    assert '<img src="data:image/png;base64,' in (out / "report.html").read_text()

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coupled import __version__
-from coupled.cli import main
-from coupled.errors import UserError
-from coupled.reproduce import reproduce, tail_mean
-from coupled.reproduce.fig2 import fit_power_law
+from coupled.cli.main import main
+from coupled.core.errors import UserError
+from coupled.core.version import __version__
+from coupled.reproduction.base import reproduce, tail_mean
+from coupled.reproduction.fig2 import fit_power_law
 
 
 def _meta_ok(path, seed=0):
@@ -33,7 +33,9 @@ def _meta_ok(path, seed=0):
 
 def test_fig1_quick_collapses_in_steps_x_p(tmp_path):
     out = tmp_path / "fig1"
-    reproduce("fig1", out, quick=True)
+    from analysis.figures import draw_figure
+
+    reproduce("fig1", out, quick=True, draw=draw_figure)
     table = pd.read_csv(out / "fig1.csv")
     assert list(table.columns) == ["p", "task", "step", "steps_x_p", "scaled_error"]
     np.testing.assert_allclose(table["steps_x_p"], table["step"] * table["p"])
@@ -170,10 +172,23 @@ def test_fit_power_law_recovers_a_known_law():
 
 def test_tail_mean_averages_the_last_fraction():
     history = pd.DataFrame(
-        {"task": [0, 1] * 5, "step": np.repeat([0, 25, 50, 75, 100], 2),
-         "scaled_error": [1, 1, 0.5, 0.6, 0.4, 0.2, 0.2, 0.4, 0.1, 0.3]}
-    )  # fmt: skip
+        {
+            "task": [0, 1] * 5,
+            "step": np.repeat([0, 25, 50, 75, 100], 2),
+            "scaled_error": [1, 1, 0.5, 0.6, 0.4, 0.2, 0.2, 0.4, 0.1, 0.3],
+        }
+    )
     tail = tail_mean(history, 100, 0.3)  # steps 75 and 100
     assert tail.loc[0] == pytest.approx(0.15)
     assert tail.loc[1] == pytest.approx(0.35)
     assert tail_mean(history, 100, 0.0).loc[1] == pytest.approx(0.3)
+
+
+def test_the_library_writes_data_only_and_the_command_draws(tmp_path):
+    from coupled.cli.main import main
+
+    reproduce("fig4c", tmp_path / "lib", quick=True)
+    assert (tmp_path / "lib" / "fig4c.csv").exists()
+    assert not list((tmp_path / "lib").glob("*.png"))
+    assert main(["reproduce", "fig4c", "--quick", "--out", str(tmp_path / "cli")]) == 0
+    assert (tmp_path / "cli" / "fig4c.png").exists()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coupled import rules
-from coupled.networks import experiment16, square_lattice
-from coupled.solver import edge_drops, power_w, solve
+from coupled.physics import rules
+from coupled.physics.networks import experiment16, square_lattice
+from coupled.physics.solver import edge_drops, power_w, solve
 
 
 def _states(net, r, inputs, outputs, grounds, x, clamp_v=None):
@@ -131,10 +131,7 @@ def test_single_output_update_follows_plain_error_gradient():
         return float(np.sum((vf - desired) ** 2))
 
     grad = np.array(
-        [
-            (error(r0 + h) - error(r0 - h)) / (2 * 1e-2)
-            for h in np.eye(net.n_edges) * 1e-2
-        ]
+        [(error(r0 + h) - error(r0 - h)) / (2 * 1e-2) for h in np.eye(net.n_edges) * 1e-2]
     )
     free_v = _states(net, r0, inputs, outputs, grounds, x)
     clamped_v = _states(

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coupled.errors import UserError
-from coupled.networks import Network, experiment16, jammed143, square_lattice
-from coupled.solver import (
+from coupled.core.errors import UserError
+from coupled.physics.networks import Network, experiment16, jammed143, square_lattice
+from coupled.physics.solver import (
     dirichlet_solve,
     edge_currents,
     edge_drops,
@@ -77,11 +77,14 @@ def test_series_parallel():
 WHEATSTONE = [(0, 1), (1, 3), (0, 2), (2, 3), (1, 2)]  # A=0 top, B=1, D=2, C=3 bottom; R5: B-D
 
 
-@pytest.mark.parametrize("r1, r2, r3, r4, r5", [
-    (1000.0, 2000.0, 1500.0, 3000.0, 500.0),  # balanced: R1/R2 = R3/R4
-    (1000.0, 2000.0, 3000.0, 1500.0, 500.0),  # unbalanced
-    (120.0, 7000.0, 330.0, 47.0, 10_000.0),  # unbalanced, wide spread
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "r1, r2, r3, r4, r5",
+    [
+        (1000.0, 2000.0, 1500.0, 3000.0, 500.0),  # balanced: R1/R2 = R3/R4
+        (1000.0, 2000.0, 3000.0, 1500.0, 500.0),  # unbalanced
+        (120.0, 7000.0, 330.0, 47.0, 10_000.0),  # unbalanced, wide spread
+    ],
+)
 def test_wheatstone_bridge(r1, r2, r3, r4, r5):
     vs = 9.0
     net = circuit(4, WHEATSTONE, [r1, r2, r3, r4, r5])
@@ -254,18 +257,24 @@ def test_part_without_a_driven_node_is_an_error():
     assert np.allclose(v, 2.0)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"drive": {}}, "at least one node must be driven"),
-    ({}, "give drive= or both driven_nodes= and driven_voltages_v="),
-    ({"drive": {"I1": 1.0, 0: 2.0}}, r"a node is driven twice: \[0, 0\]"),
-    ({"drive": {"I1": np.nan}}, "driving voltages must be finite"),
-    ({"drive": {"X9": 1.0}}, "unknown node 'X9'"),
-    ({"drive": {12: 1.0}}, "node 12 out of range 0..8"),
-    ({"driven_nodes": [0, 1], "driven_voltages_v": np.ones(3)}, "3 voltages given for 2 driven"),
-    ({"drive": {0: 1.0}, "resistance_ohm": np.zeros(16)}, "resistance_ohm.* positive finite"),
-    ({"drive": {0: 1.0}, "resistance_ohm": np.full(16, np.inf)}, "resistance_ohm.* positive"),
-    ({"drive": {0: 1.0}, "resistance_ohm": np.ones(15)}, "15 resistances given for 16 edges"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"drive": {}}, "at least one node must be driven"),
+        ({}, "give drive= or both driven_nodes= and driven_voltages_v="),
+        ({"drive": {"I1": 1.0, 0: 2.0}}, r"a node is driven twice: \[0, 0\]"),
+        ({"drive": {"I1": np.nan}}, "driving voltages must be finite"),
+        ({"drive": {"X9": 1.0}}, "unknown node 'X9'"),
+        ({"drive": {12: 1.0}}, "node 12 out of range 0..8"),
+        (
+            {"driven_nodes": [0, 1], "driven_voltages_v": np.ones(3)},
+            "3 voltages given for 2 driven",
+        ),
+        ({"drive": {0: 1.0}, "resistance_ohm": np.zeros(16)}, "resistance_ohm.* positive finite"),
+        ({"drive": {0: 1.0}, "resistance_ohm": np.full(16, np.inf)}, "resistance_ohm.* positive"),
+        ({"drive": {0: 1.0}, "resistance_ohm": np.ones(15)}, "15 resistances given for 16 edges"),
+    ],
+)
 def test_solve_input_errors(kwargs, message):
     with pytest.raises(UserError, match=message):
         solve(experiment16(), **kwargs)

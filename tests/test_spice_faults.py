@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coupled.errors import SpiceError
-from coupled.networks import square_lattice
-from coupled.solver import solve
-from coupled.spice import INSTALL_HINT
-from coupled.spice_solver import spice_solve
+from coupled.core.errors import SpiceError
+from coupled.physics.networks import square_lattice
+from coupled.physics.solver import solve
+from coupled.spice.network import spice_solve
+from coupled.spice.session import INSTALL_HINT
 
 DIVIDER = "divider\nV1 in 0 1\nR1 in mid 1k\nR2 mid 0 1k\n"
 # A current source that pushes node a down while it is above 0.5 V and up while it is below:
@@ -44,9 +44,13 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _coupled(*argv: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "coupled", *argv], capture_output=True, text=True, cwd=cwd,
-        env=_env(**env), timeout=180,
-    )  # fmt: skip
+        [sys.executable, "-m", "coupled", *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=_env(**env),
+        timeout=180,
+    )
 
 
 # -- missing ngspice -----------------------------------------------------------------------------
@@ -61,8 +65,16 @@ def test_missing_library_gives_the_install_hint(tmp_path, library):
         "text_file": str(fake),
         "other_library": "libm.so.6",  # a real shared library without ngspice's functions
     }[library]
-    done = _coupled("solve", "square:3x3", "--drive", "0=1", "--engine", "spice", cwd=tmp_path,
-                    NGSPICE_LIBRARY_PATH=path)  # fmt: skip
+    done = _coupled(
+        "solve",
+        "square:3x3",
+        "--drive",
+        "0=1",
+        "--engine",
+        "spice",
+        cwd=tmp_path,
+        NGSPICE_LIBRARY_PATH=path,
+    )
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     lines = done.stderr.splitlines()
@@ -74,10 +86,10 @@ def test_missing_library_gives_the_install_hint(tmp_path, library):
 
 def test_missing_library_in_python_and_the_exact_engine_still_works(tmp_path):
     code = (
-        "from coupled.errors import SpiceNotFoundError\n"
-        "from coupled.spice_solver import smoke_test\n"
-        "from coupled.networks import experiment16\n"
-        "from coupled.solver import solve\n"
+        "from coupled.core.errors import SpiceNotFoundError\n"
+        "from coupled.spice.network import smoke_test\n"
+        "from coupled.physics.networks import experiment16\n"
+        "from coupled.physics.solver import solve\n"
         "try:\n"
         "    smoke_test()\n"
         "except SpiceNotFoundError as exc:\n"
@@ -85,16 +97,27 @@ def test_missing_library_in_python_and_the_exact_engine_still_works(tmp_path):
         "v = solve(experiment16(), {'I1': 1.0, 'I2': 0.0})\n"
         "print('ideal:', float(v.min()), float(v.max()))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=_env(NGSPICE_LIBRARY_PATH="/nonexistent/libngspice.so"),
-                          timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_env(NGSPICE_LIBRARY_PATH="/nonexistent/libngspice.so"),
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     refused, ideal = done.stdout.splitlines()
     assert refused.startswith("refused: ngspice shared library not found")
     assert "NGSPICE_LIBRARY_PATH=/nonexistent/libngspice.so" in refused
     assert ideal == "ideal: 0.0 1.0"  # maximum principle: node voltages within the drives
-    done = _coupled("train", "--network", "square:3x3", "--steps", "3", cwd=tmp_path,
-                    NGSPICE_LIBRARY_PATH="/nonexistent/libngspice.so")  # fmt: skip
+    done = _coupled(
+        "train",
+        "--network",
+        "square:3x3",
+        "--steps",
+        "3",
+        cwd=tmp_path,
+        NGSPICE_LIBRARY_PATH="/nonexistent/libngspice.so",
+    )
     assert done.returncode == 0 and "trained 1 task(s) for 3 steps" in done.stdout
 
 
@@ -112,9 +135,22 @@ def test_spice_engine_without_library_refuses_before_writing(tmp_path):
 def test_missing_library_found_late_leaves_no_output_folder(tmp_path):
     # calibrate checks its options, creates --out, then starts ngspice: the failure comes
     # after the folder exists, and the command line removes it again.
-    done = _coupled("calibrate", "--network", "experiment16", "--events", "phase",
-                    "--triggers", "20", "--p-triggers", "20", "--no-plots", "--out", "cal",
-                    cwd=tmp_path, NGSPICE_LIBRARY_PATH=str(tmp_path / "none.so"))  # fmt: skip
+    done = _coupled(
+        "calibrate",
+        "--network",
+        "experiment16",
+        "--events",
+        "phase",
+        "--triggers",
+        "20",
+        "--p-triggers",
+        "20",
+        "--no-plots",
+        "--out",
+        "cal",
+        cwd=tmp_path,
+        NGSPICE_LIBRARY_PATH=str(tmp_path / "none.so"),
+    )
     assert done.returncode == 2, done.stderr
     assert INSTALL_HINT in done.stderr.splitlines()[-1]
     assert "Traceback" not in done.stderr
@@ -122,7 +158,6 @@ def test_missing_library_found_late_leaves_no_output_folder(tmp_path):
 
 
 # -- an analysis that cannot converge ------------------------------------------------------------
-
 
 
 def test_operating_point_without_solution_is_a_spice_error(session):
@@ -213,7 +248,7 @@ def _spice_worker_loop(ready) -> None:  # runs in a spawned process until it is 
 
 
 def _spice_divider() -> float:
-    from coupled.spice_solver import smoke_test
+    from coupled.spice.network import smoke_test
 
     smoke_test()
     return float(spice_solve(square_lattice(1, 3), {0: 1.0, 2: 0.0})[1])
@@ -244,11 +279,32 @@ def test_killed_calibration_worker_is_reported_on_one_line(tmp_path):
     # The per-edge oscillator transients run in spawned worker processes, each with its own
     # ngspice; one is killed while it simulates.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coupled", "calibrate", "--network", "experiment16",
-         "--events", "transient", "--workers", "2", "--triggers", "400", "--p-triggers", "400",
-         "--no-plots", "--no-effective-bias", "--out", "cal"],
-        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "coupled",
+            "calibrate",
+            "--network",
+            "experiment16",
+            "--events",
+            "transient",
+            "--workers",
+            "2",
+            "--triggers",
+            "400",
+            "--p-triggers",
+            "400",
+            "--no-plots",
+            "--no-effective-bias",
+            "--out",
+            "cal",
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _kill_busy_worker(proc, lambda pid: "spawn_main" in _cmdline(pid), min_cpu_s=1.0)
         out, err = proc.communicate(timeout=180)
@@ -269,10 +325,25 @@ def test_sweep_recovers_a_worker_killed_mid_run(tmp_path):
         "[grid]\np = [0.5, 1.0]\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coupled", "sweep", str(spec), "--executor", "process",
-         "--workers", "2", "--out", "sweep"],
-        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "coupled",
+            "sweep",
+            str(spec),
+            "--executor",
+            "process",
+            "--workers",
+            "2",
+            "--out",
+            "sweep",
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def is_pool_worker(pid: int) -> bool:  # a child of the forkserver, not the forkserver
         parents = [p for p in _children(proc.pid) if "forkserver" in _cmdline(p)]
@@ -293,11 +364,13 @@ def test_sweep_recovers_a_worker_killed_mid_run(tmp_path):
     ]
     assert len(workers) == 2 and not any(w.endswith(f":{killed}") for w in workers)
     # Every point as if nothing had happened: the same numbers as training it directly.
-    from coupled.training import TrainConfig, train
+    from coupled.training.config import TrainConfig
+    from coupled.training.run import train
 
     for row in table.itertuples():
-        config = TrainConfig(network="jammed143", steps=3000, log_every=1000,
-                             checkpoint_every=0, p=row.p)  # fmt: skip
+        config = TrainConfig(
+            network="jammed143", steps=3000, log_every=1000, checkpoint_every=0, p=row.p
+        )
         history = train(config).history
         assert row.final_error == history["error"].iloc[-1]
     assert "swept 2 point(s)" in out and "failed 0" in out

@@ -10,18 +10,12 @@ import sys
 import numpy as np
 import pytest
 
-from coupled.errors import SpiceError, SpiceNotFoundError, UserError
-from coupled.spice import (
-    MAX_COMMAND_CHARS,
-    _open_library,
-    get_session,
-    is_error_line,
-    spice_number,
-)
+from coupled.core.errors import SpiceError, SpiceNotFoundError, UserError
+from coupled.spice.numbers import spice_number
+from coupled.spice.session import MAX_COMMAND_CHARS, _open_library, get_session, is_error_line
 
 DIVIDER = "divider\nV1 in 0 1\nR1 in mid 1k\nR2 mid 0 1k\n"
 RC_TAU_S = 1e3 * 1e-9
-
 
 
 def test_one_session_with_version_and_description():
@@ -266,8 +260,8 @@ def test_memory_stays_flat_over_2000_alter_op_cycles(session):
 
 
 RECYCLE_SCRIPT = """
-from coupled.errors import SpiceError
-from coupled.spice import get_session
+from coupled.core.errors import SpiceError
+from coupled.spice.session import get_session
 s = get_session()
 s.load("d\\nV1 in 0 1\\nR1 in mid 1k\\nR2 mid 0 1k\\n", name="recycled")
 s.recycle()
@@ -286,17 +280,21 @@ print(s.op()["v(mid)"])
 def test_recycle_removes_every_circuit_and_keeps_working():
     # In a child process: recycle() would also remove circuits other tests hold here.
     result = subprocess.run(
-        [sys.executable, "-c", RECYCLE_SCRIPT], capture_output=True, text=True, timeout=120,
-        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"), check=False,
-    )  # fmt: skip
+        [sys.executable, "-c", RECYCLE_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert float(result.stdout) == pytest.approx(1.0)
 
 
 INTERP_SCRIPT = """
 import warnings
-from coupled.errors import SpiceError
-from coupled.spice import get_session
+from coupled.core.errors import SpiceError
+from coupled.spice.session import get_session
 s = get_session()
 rc = "rc\\nV1 in 0 1\\nR1 in out 1k\\nC1 out 0 1n ic=0\\n"
 s.load(rc)
@@ -325,9 +323,13 @@ print(free_points, data["time"].size, data["time"][-1])
 def test_interp_leaks_into_later_circuits_and_is_reported():
     # In a child process: once on, interpolation stays on for every later transient.
     result = subprocess.run(
-        [sys.executable, "-c", INTERP_SCRIPT], capture_output=True, text=True, timeout=120,
-        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"), check=False,
-    )  # fmt: skip
+        [sys.executable, "-c", INTERP_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     free_points, interp_points, end_s = result.stdout.split()
     # 0..2 us on the 0.1 us grid (the pause costs ngspice's interpolation one grid point).

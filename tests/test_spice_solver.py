@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coupled.errors import UserError
-from coupled.networks import Network, experiment16, random_geometric, square_lattice
-from coupled.solver import solve
-from coupled.spice import get_session
-from coupled.spice_solver import SpiceNetworkSolver, smoke_test, spice_solve
+from coupled.core.errors import UserError
+from coupled.physics.networks import Network, experiment16, random_geometric, square_lattice
+from coupled.physics.solver import solve
+from coupled.spice.network import SpiceNetworkSolver, smoke_test, spice_solve
+from coupled.spice.session import get_session
 
 TOLERANCE_V = 1e-9
 
@@ -120,11 +120,17 @@ def test_two_solvers_share_the_session():
     nodes_free = [network.node(n) for n in ("I1", "I2", "G1")]
     nodes_clamped = nodes_free + [network.node("O1"), network.node("O2")]
     np.testing.assert_allclose(
-        v_free, solve(network, driven_nodes=nodes_free, driven_voltages_v=drive_free,
-                      resistance_ohm=r), atol=TOLERANCE_V)  # fmt: skip
+        v_free,
+        solve(network, driven_nodes=nodes_free, driven_voltages_v=drive_free, resistance_ohm=r),
+        atol=TOLERANCE_V,
+    )
     np.testing.assert_allclose(
-        v_clamped, solve(network, driven_nodes=nodes_clamped, driven_voltages_v=drive_clamped,
-                         resistance_ohm=r), atol=TOLERANCE_V)  # fmt: skip
+        v_clamped,
+        solve(
+            network, driven_nodes=nodes_clamped, driven_voltages_v=drive_clamped, resistance_ohm=r
+        ),
+        atol=TOLERANCE_V,
+    )
     free.close()
     clamped.close()
     assert not any(name.startswith(("solver",)) for name in get_session().circuits)
@@ -195,8 +201,9 @@ def test_training_like_updates_keep_memory_nearly_flat():
             r_step = r * rng.uniform(0.9, 1.1, network.n_edges)
             node_v = solver.solve(volts[0], r_step)
     growth = _rss_mib() - before
-    expected = solve(network, driven_nodes=driven, driven_voltages_v=volts[0],
-                     resistance_ohm=r_step)  # fmt: skip
+    expected = solve(
+        network, driven_nodes=driven, driven_voltages_v=volts[0], resistance_ohm=r_step
+    )
     np.testing.assert_allclose(node_v, expected, atol=TOLERANCE_V)
     # Altering all ~230 resistors per step would keep ~55 KB per step, 22 MB here.
     assert growth < 5.0, f"RSS grew by {growth:.1f} MiB over 400 steps"

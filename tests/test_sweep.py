@@ -21,15 +21,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coupled import __version__
-from coupled.cli import main
-from coupled.errors import UserError
-from coupled.networks import experiment16, write_json
-from coupled.sweep import comparable, load_histories, load_results, run_sweep
-from coupled.sweep_exec import WORKER_DIED, check_executor
-from coupled.sweep_spec import load_spec, plan_sweep, point_hash
-from coupled.sweep_worker import TEST_DIE_ENV
-from coupled.training import TrainConfig, train
+from coupled.cli.main import main
+from coupled.core.errors import UserError
+from coupled.core.version import __version__
+from coupled.physics.networks import experiment16, write_json
+from coupled.sweep.executors import WORKER_DIED, check_executor
+from coupled.sweep.run import comparable, load_histories, load_results, run_sweep
+from coupled.sweep.spec import load_spec, plan_sweep, point_hash
+from coupled.sweep.worker import TEST_DIE_ENV
+from coupled.training.config import TrainConfig
+from coupled.training.run import train
 
 SMALL = """
 [base]
@@ -75,8 +76,14 @@ def finished_points(out: Path) -> dict[str, tuple[int, int]]:
 
 def run_cli(args: list[str], env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "coupled", *args], env=full_env,
-                          capture_output=True, text=True, timeout=240, **kwargs)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "coupled", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        **kwargs,
+    )
 
 
 # -- the table ----------------------------------------------------------------------------------
@@ -132,11 +139,14 @@ def test_process_and_dask_give_identical_tables(reference, tmp_path):
     pd.testing.assert_frame_equal(comparable(process.table), expected, check_exact=True)
     dask = run_sweep(plan, tmp_path / "dask", executor=check_executor("dask", 2))
     pd.testing.assert_frame_equal(comparable(dask.table), expected, check_exact=True)
-    recycled = run_sweep(plan, tmp_path / "recycled",
-                         executor=check_executor("process", 2, max_runs_per_worker=1))
+    recycled = run_sweep(
+        plan, tmp_path / "recycled", executor=check_executor("process", 2, max_runs_per_worker=1)
+    )
     pd.testing.assert_frame_equal(comparable(recycled.table), expected, check_exact=True)
-    workers = {json.loads((tmp_path / "recycled/points" / p.hash / "point.json").read_text())
-               ["worker"] for p in plan.points}  # fmt: skip
+    workers = {
+        json.loads((tmp_path / "recycled/points" / p.hash / "point.json").read_text())["worker"]
+        for p in plan.points
+    }
     assert len(workers) == 4  # one fresh process per run
 
 
@@ -144,12 +154,17 @@ def test_process_and_dask_give_identical_tables(reference, tmp_path):
 
 
 def test_sigkill_half_way_then_resume_computes_only_the_missing_points(tmp_path):
-    spec = write_spec(tmp_path, SMALL.format(rule="discrete", steps=1500).replace(
-        "seed = [3, 4]", "seed = [3, 4, 5]"))  # fmt: skip
+    spec = write_spec(
+        tmp_path,
+        SMALL.format(rule="discrete", steps=1500).replace("seed = [3, 4]", "seed = [3, 4, 5]"),
+    )
     out = tmp_path / "killed"
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "coupled", "sweep", str(spec), "--out",
-                             str(out)], env=env, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coupled", "sweep", str(spec), "--out", str(out)],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     try:
         while len(finished_points(out)) < 2:
@@ -169,8 +184,7 @@ def test_sigkill_half_way_then_resume_computes_only_the_missing_points(tmp_path)
     assert len(after) == 6 and all(after[h] == before[h] for h in before)
     assert not list(out.glob("points/.partial-*"))
     counts = json.loads((out / "sweep.json").read_text())["counts"]
-    assert counts == {"points": 6, "computed": 6 - len(before), "reused": len(before),
-                      "failed": 0}  # fmt: skip
+    assert counts == {"points": 6, "computed": 6 - len(before), "reused": len(before), "failed": 0}
     fresh = run_sweep(plan_sweep(load_spec(spec)), tmp_path / "fresh")
     pd.testing.assert_frame_equal(
         comparable(load_results(out)), comparable(fresh.table), check_exact=True
@@ -218,9 +232,12 @@ def test_a_second_sweep_in_a_busy_folder_is_refused(reference, tmp_path):
 def test_point_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     net = tmp_path / "board.json"
     write_json(experiment16(), net)
-    spec = write_spec(tmp_path, SMALL.format(rule="continuous", steps=20).replace(
-        "seed = [3, 4]", f'network = ["{net}", "experiment16"]').replace(
-        'network = "experiment16"\n', ""))  # fmt: skip
+    spec = write_spec(
+        tmp_path,
+        SMALL.format(rule="continuous", steps=20)
+        .replace("seed = [3, 4]", f'network = ["{net}", "experiment16"]')
+        .replace('network = "experiment16"\n', ""),
+    )
     plan = plan_sweep(load_spec(spec))  # validated while the file exists
     net.unlink()
     result = run_sweep(plan, tmp_path / "out")
@@ -232,7 +249,8 @@ def test_point_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     good = result.table[result.table["status"] == "ok"]
     assert list(good["point"]) == [1, 1, 3, 3] and good["final_error"].notna().all()
     assert sorted(os.listdir(tmp_path / "out/points")) == sorted(
-        p.hash for p in plan.points if p.index in (1, 3))
+        p.hash for p in plan.points if p.index in (1, 3)
+    )
 
 
 @pytest.mark.parametrize("once", [True, False], ids=["dies-once", "dies-always"])
@@ -242,15 +260,25 @@ def test_dead_pool_worker_is_retried_once(reference, tmp_path, once):
     marker = tmp_path / "died"
     hook = f"{victim}:{marker}" if once else victim
     spec = write_spec(tmp_path, SMALL.format(rule="discrete", steps=60))
-    done = run_cli(["sweep", str(spec), "--executor", "process", "--workers", "2", "--out",
-                    str(tmp_path / "out")], env={TEST_DIE_ENV: hook})  # fmt: skip
+    done = run_cli(
+        [
+            "sweep",
+            str(spec),
+            "--executor",
+            "process",
+            "--workers",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        env={TEST_DIE_ENV: hook},
+    )
     assert done.returncode in (0, 1), done.stderr
     table = load_results(tmp_path / "out")
     if once:
         assert done.returncode == 0, done.stderr
         assert marker.exists()
-        pd.testing.assert_frame_equal(comparable(table), comparable(serial.table),
-                                      check_exact=True)  # fmt: skip
+        pd.testing.assert_frame_equal(comparable(table), comparable(serial.table), check_exact=True)
     else:
         assert done.returncode == 1
         lines = [line for line in done.stderr.splitlines() if line.startswith("coupled sweep")]
@@ -268,17 +296,22 @@ def test_dead_dask_worker_is_retried_elsewhere(reference, tmp_path, monkeypatch)
     monkeypatch.setenv(TEST_DIE_ENV, f"{plan.points[2].hash}:{marker}")
     result = run_sweep(plan, tmp_path / "out", executor=check_executor("dask", 2))
     assert marker.exists() and result.n_failed == 0
-    pd.testing.assert_frame_equal(comparable(result.table), comparable(serial.table),
-                                  check_exact=True)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        comparable(result.table), comparable(serial.table), check_exact=True
+    )
 
 
 # -- validation ---------------------------------------------------------------------------------
 
 BAD_SPECS = {
-    "unknown option": ('[base]\nnetwork = "experiment16"\nstep = 5\n',
-                       "[base]: unknown option 'step'; allowed: batch_fraction"),
-    "empty grid list": ('[base]\nnetwork = "experiment16"\n[grid]\np = []\n',
-                        "[grid] p: empty list"),
+    "unknown option": (
+        '[base]\nnetwork = "experiment16"\nstep = 5\n',
+        "[base]: unknown option 'step'; allowed: batch_fraction",
+    ),
+    "empty grid list": (
+        '[base]\nnetwork = "experiment16"\n[grid]\np = []\n',
+        "[grid] p: empty list",
+    ),
     "grid not a list": ("[grid]\np = 0.5\n", "[grid] p = 0.5: must be a list"),
     "bad value": ("[grid]\np = [0.5, 1.5]\n", "grid point 1 (p=1.5): --p 1.5: must be in (0, 1]"),
     "wrong type": ('[base]\nsteps = "many"\n', "--steps 'many': must be a whole number"),
@@ -287,7 +320,7 @@ BAD_SPECS = {
     "both tables": ("[base]\np = 0.5\n[grid]\np = [1.0]\n", "'p' is in both [base] and [grid]"),
     "duplicate point": ("[grid]\np = [1, 1.0]\n", "same run as grid point 0"),
     "dashes": ("[base]\np-mode = 'fixed'\n", "write p_mode: underscores, not dashes"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_SPECS))

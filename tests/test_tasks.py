@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coupled.errors import UserError
-from coupled.networks import experiment16, load_network, square_lattice
-from coupled.solver import solve
-from coupled.tasks import check_counts, default_counts, make_task, network_roles
+from coupled.core.errors import UserError
+from coupled.physics.networks import experiment16, load_network, square_lattice
+from coupled.physics.solver import solve
+from coupled.physics.tasks import check_counts, default_counts, make_task, network_roles
 
 
 def _rng(seed=0):
@@ -22,8 +22,9 @@ def test_allostery_counts_follow_fig4d(outputs, expected):
 
 def test_regression_roles_disjoint_and_ranges():
     net = load_network("jammed143")
-    task = make_task(net, "regression", 2, 3, 1, _rng(), train_size=10, test_size=7,
-                     input_range_v=(0.5, 2.0))  # fmt: skip
+    task = make_task(
+        net, "regression", 2, 3, 1, _rng(), train_size=10, test_size=7, input_range_v=(0.5, 2.0)
+    )
     nodes = task.inputs + task.outputs + task.grounds
     assert len(set(nodes)) == 6 and all(0 <= v < net.n_nodes for v in nodes)
     assert task.train_inputs_v.shape == (10, 2) and task.test_inputs_v.shape == (7, 2)
@@ -42,8 +43,10 @@ def test_targets_are_the_teachers_free_outputs():
     r = task.teacher_resistance_ohm
     assert r.min() >= 1000.0 and r.max() <= 10000.0
     driven = list(task.inputs) + list(task.grounds)
-    for x, y in ((task.train_inputs_v, task.train_targets_v),
-                 (task.test_inputs_v, task.test_targets_v)):  # fmt: skip
+    for x, y in (
+        (task.train_inputs_v, task.train_targets_v),
+        (task.test_inputs_v, task.test_targets_v),
+    ):
         volts = np.hstack([x, np.zeros((len(x), 1))])
         v = solve(net, driven_nodes=driven, driven_voltages_v=volts, resistance_ohm=r)
         assert np.allclose(v[:, list(task.outputs)], y, atol=1e-12)

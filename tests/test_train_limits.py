@@ -2,9 +2,9 @@
 
 import pytest
 
-from coupled.cli import main
-from coupled.errors import UserError
-from coupled.train_config import MAX_COUNTS, TrainConfig
+from coupled.cli.main import main
+from coupled.core.errors import UserError
+from coupled.training.config import MAX_COUNTS, TrainConfig
 
 
 @pytest.mark.parametrize("name", sorted(MAX_COUNTS))

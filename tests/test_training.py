@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coupled import __version__, rules
-from coupled.errors import UserError
-from coupled.networks import load_network
-from coupled.solver import edge_drops, solve
-from coupled.training import HISTORY_COLUMNS, TrainConfig, make_tasks, train, train_many
+from coupled.core.errors import UserError
+from coupled.core.version import __version__
+from coupled.physics import rules
+from coupled.physics.networks import load_network
+from coupled.physics.solver import edge_drops, solve
+from coupled.training.config import HISTORY_COLUMNS, TrainConfig
+from coupled.training.draws import make_tasks
+from coupled.training.run import train, train_many
 
 SMALL = dict(network="square:4x4", steps=40, log_every=10, checkpoint_every=0)
 
@@ -102,7 +105,7 @@ def test_full_batch_synchronous_run_equals_plain_gradient_loop():
     result = train(cfg)
     net = load_network(cfg.network)
     task = make_tasks(cfg.resolved(), net)[0]
-    from coupled.training import initial_state
+    from coupled.training.draws import initial_state
 
     r = initial_state(cfg.resolved(), net.n_edges)[0].resistance_ohm[0]
     driven = list(task.inputs) + list(task.grounds)
@@ -113,9 +116,11 @@ def test_full_batch_synchronous_run_equals_plain_gradient_loop():
             free = solve(net, driven_nodes=driven, driven_voltages_v=volts, resistance_ohm=r)
             vc = free[list(task.outputs)] + 0.5 * (y - free[list(task.outputs)])
             clamped = solve(
-                net, driven_nodes=driven + list(task.outputs),
-                driven_voltages_v=np.concatenate([volts, vc]), resistance_ohm=r,
-            )  # fmt: skip
+                net,
+                driven_nodes=driven + list(task.outputs),
+                driven_voltages_v=np.concatenate([volts, vc]),
+                resistance_ohm=r,
+            )
             total += (edge_drops(net, clamped) ** 2 - edge_drops(net, free) ** 2) / r**2
         r = np.clip(r + 5e8 * total, cfg.r_min_ohm, cfg.r_max_ohm)
     assert np.allclose(result.state.resistance_ohm[0], r, rtol=1e-10)
@@ -124,8 +129,9 @@ def test_full_batch_synchronous_run_equals_plain_gradient_loop():
 
 @pytest.mark.parametrize("mode", ["bernoulli", "fixed"])
 def test_share_of_updated_edges_is_p(mode):
-    result = train(_cfg(network="jammed143", tasks=2, steps=200, p=0.3, p_mode=mode,
-                        record_events="parquet"))  # fmt: skip
+    result = train(
+        _cfg(network="jammed143", tasks=2, steps=200, p=0.3, p_mode=mode, record_events="parquet")
+    )
     ev = result.events
     assert len(ev) == 2 * 200 * 143
     per_step = ev.groupby(["task", "step"])["enabled"].sum()
@@ -171,16 +177,33 @@ def test_continuous_regression_learns():
 
 
 def test_allostery_learns_discrete():
-    result = train(_cfg(network="jammed143", task="allostery", rule="discrete", sigma_v=0.0,
-                        tasks=3, steps=300, log_every=300))  # fmt: skip
+    result = train(
+        _cfg(
+            network="jammed143",
+            task="allostery",
+            rule="discrete",
+            sigma_v=0.0,
+            tasks=3,
+            steps=300,
+            log_every=300,
+        )
+    )
     last = result.history[result.history.step == 300]
     assert last["scaled_error"].mean() < 0.5
 
 
 @pytest.mark.parametrize("rule", ["continuous", "discrete"])
 def test_resume_equals_uninterrupted(tmp_path, rule):
-    kw = dict(rule=rule, network="jammed143", tasks=2, steps=150, p=0.5, log_every=20,
-              checkpoint_every=45, record_events="parquet")  # fmt: skip
+    kw = dict(
+        rule=rule,
+        network="jammed143",
+        tasks=2,
+        steps=150,
+        p=0.5,
+        log_every=20,
+        checkpoint_every=45,
+        record_events="parquet",
+    )
     whole = train(_cfg(**kw), tmp_path / "whole")
     part = tmp_path / "part"
     stopped = train(_cfg(**kw), part, stop_at=100)

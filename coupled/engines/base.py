@@ -10,7 +10,7 @@ E edges, k inputs, O outputs; tasks of one batch share k and O.
 
 Subclasses implement :meth:`Engine.measure` (free and clamped edge drops for given examples) and
 :meth:`Engine.predict` (free outputs for given inputs). The default :meth:`Engine.step` applies
-the pure rules of :mod:`coupled.rules` to those measurements; an engine may override
+the pure rules of :mod:`coupled.physics.rules` to those measurements; an engine may override
 :meth:`Engine.contrast` with a faster exact form (the ``ideal`` engine does), or override
 :meth:`Engine.step` entirely (the ``circuit`` engine decides enables and directions itself). The
 state after a step carries the per-edge ``enabled`` and ``direction`` bits of that step so the
@@ -20,82 +20,19 @@ loop can record them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from coupled import rules
-from coupled.errors import UserError
+from coupled.core.errors import UserError
+from coupled.physics import rules
+from coupled.physics.state import Measurement, StepDraws, TrainState
 
 if TYPE_CHECKING:
-    from coupled.networks import Network
-    from coupled.tasks import Task
-    from coupled.training import TrainConfig
-
-
-@dataclass(frozen=True, eq=False)
-class StepDraws:
-    """Random draws of one step for K tasks (made by the training loop, never by an engine).
-
-    Attributes
-    ----------
-    step
-        The step these draws are for (1-based).
-    edge_mask
-        Update bits theta, bool (K, E).
-    example_mask
-        Continuous rule: training examples in the batch, bool (K, X).
-    example_index
-        Discrete rule: the training example shown, int (K,).
-    sigma_v
-        Discrete rule: comparator bias per edge, volts (K, E); zeros for the continuous rule.
-    """
-
-    step: int
-    edge_mask: np.ndarray
-    example_mask: np.ndarray
-    example_index: np.ndarray
-    sigma_v: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
-class TrainState:
-    """Learning degrees of freedom of K tasks after ``step`` steps.
-
-    Attributes
-    ----------
-    step
-        Steps done.
-    resistance_ohm
-        Edge resistances (K, E).
-    taps
-        Discrete rule: tap positions (K, E), int; ``None`` for the continuous rule.
-    enabled
-        Update bits applied in the last step (K, E), or ``None`` before the first step.
-    direction
-        Direction of the last step per edge (K, E), int8: the tap direction (discrete rule, +1 or
-        -1 also where not enabled) or the sign of the applied change (continuous rule).
-    """
-
-    step: int
-    resistance_ohm: np.ndarray
-    taps: np.ndarray | None = None
-    enabled: np.ndarray | None = None
-    direction: np.ndarray | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class Measurement:
-    """Free and clamped states of a batch of examples.
-
-    ``free_drop_v`` and ``clamped_drop_v`` are edge drops (K, X, E); ``free_output_v`` are the
-    free output voltages (K, X, O), all volts.
-    """
-
-    free_drop_v: np.ndarray
-    clamped_drop_v: np.ndarray
-    free_output_v: np.ndarray
+    from coupled.physics.networks import Network
+    from coupled.physics.tasks import Task
+    from coupled.training.config import TrainConfig
 
 
 class Engine(ABC):
@@ -158,9 +95,12 @@ class Engine(ABC):
             )
             direction = np.sign(new_r - r).astype(np.int8)
             return replace(
-                state, step=draws.step, resistance_ohm=new_r, enabled=draws.edge_mask,
+                state,
+                step=draws.step,
+                resistance_ohm=new_r,
+                enabled=draws.edge_mask,
                 direction=direction,
-            )  # fmt: skip
+            )
         m = self.measure(r, draws.example_index[:, None])
         direction = rules.discrete_direction(
             m.free_drop_v[:, 0], m.clamped_drop_v[:, 0], draws.sigma_v

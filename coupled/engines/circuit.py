@@ -3,7 +3,7 @@
 Contract. Each task trains on a copy of the board of :mod:`circuits.board` (twin digital pots,
 difference stages, two comparators and an XOR per edge, latches, per-edge relaxation
 oscillators and enable comparators, global bias and trigger), all copies in one ngspice
-circuit (:mod:`coupled.engines.circuit_board`). Per step the engine moves the pots to the
+circuit (:mod:`coupled.engines.board.session`). Per step the engine moves the pots to the
 state's taps, applies the example drawn by the loop (inputs and targets), lets the circuit run
 through one trigger, reads every edge's latched direction and enable and moves the taps of
 enabled edges one position (saturating at 0 and 127). The board decides: the loop's update
@@ -21,7 +21,7 @@ Time. Oscillators run in continuous physical time: step ``n`` samples the board 
     capacitor voltage moving at its own slope, its comparator state), released, run in the
     circuit up to the trigger instant at the window's end, where the engine pauses and reads
     the latches. Between windows the phases advance analytically (the phase model fitted to
-    the simulated oscillators, :mod:`coupled.engines.circuit_phase`). Every
+    the simulated oscillators, :mod:`coupled.engines.board.phase`). Every
     ``restart_every`` steps the transient restarts (its stored vectors are dropped; nothing
     else carries over from a window to the next).
 ``golden=True``
@@ -57,19 +57,20 @@ from circuits.board import BoardDesign, build_board, draw_board_parameters
 from circuits.latch import LatchModel
 from circuits.oscillator import advance, initial_state
 from circuits.pot import PotModel
-from coupled import rules, solver
-from coupled.calibration import bias_for_p, load_calibration
-from coupled.engines.base import Engine, Measurement, StepDraws, TrainState
-from coupled.engines.circuit_board import FastTiming, GoldenTiming, engine_circuit
-from coupled.engines.circuit_phase import fitted_oscillators, phase_calibration
-from coupled.errors import SpiceError, UserError
-from coupled.options import check_range
-from coupled.spice import get_session
+from coupled.core.errors import SpiceError, UserError
+from coupled.core.options import check_range
+from coupled.engines.base import Engine
+from coupled.engines.board.curve import bias_for_p, load_calibration
+from coupled.engines.board.phase import fitted_oscillators, phase_calibration
+from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
+from coupled.physics import rules, solver
+from coupled.physics.state import Measurement, StepDraws, TrainState
+from coupled.spice.session import get_session
 
 if TYPE_CHECKING:
-    from coupled.networks import Network
-    from coupled.tasks import Task
-    from coupled.training import TrainConfig
+    from coupled.physics.networks import Network
+    from coupled.physics.tasks import Task
+    from coupled.training.config import TrainConfig
 
 PHASE_MODELS = ("fitted", "formula")
 DIRECTION_THRESHOLD = 0.6
@@ -108,8 +109,7 @@ class CircuitEngine(Engine):
         check_range("--engine-option tolerance", merged["tolerance"], 0.0, 0.5, high_open=True)
         for name in ("trigger_period_s", "window_s", "trigger_width_s"):
             check_range(f"--engine-option {name}", merged[name], 0.0, low_open=True)
-        for name, low in (("board_seed", 0), ("restart_every", 1),
-                          ("golden_steps_per_period", 10)):  # fmt: skip
+        for name, low in (("board_seed", 0), ("restart_every", 1), ("golden_steps_per_period", 10)):
             value = merged[name]
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise UserError(
@@ -151,9 +151,12 @@ class CircuitEngine(Engine):
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
         self.design = BoardDesign(pot=pot, latch=ENGINE_LATCH, mode="full")
         self.parameters = draw_board_parameters(
-            network, opts["tolerance"], opts["board_seed"], comparator_offset_v=config.sigma_v,
+            network,
+            opts["tolerance"],
+            opts["board_seed"],
+            comparator_offset_v=config.sigma_v,
             pot_model=pot,
-        )  # fmt: skip
+        )
         nominal = self.parameters.oscillators
         swing = self.design.swing_v
         if opts["phase_model"] == "fitted":
@@ -191,11 +194,18 @@ class CircuitEngine(Engine):
             parameters = replace(parameters, oscillators=moved)
         return [
             build_board(
-                self.network, parameters, self.design, inputs=task.inputs, outputs=task.outputs,
-                grounds=task.grounds, input_v=task.train_inputs_v[0],
-                target_v=task.train_targets_v[0], eta=self.config.eta,
-                taps=np.zeros(self.network.n_edges, dtype=np.int64), bias_v=self.bias_v,
-            )  # fmt: skip
+                self.network,
+                parameters,
+                self.design,
+                inputs=task.inputs,
+                outputs=task.outputs,
+                grounds=task.grounds,
+                input_v=task.train_inputs_v[0],
+                target_v=task.train_targets_v[0],
+                eta=self.config.eta,
+                taps=np.zeros(self.network.n_edges, dtype=np.int64),
+                bias_v=self.bias_v,
+            )
             for task in self.tasks
         ]
 
@@ -235,9 +245,12 @@ class CircuitEngine(Engine):
         new_taps = rules.discrete_update(taps, direction, enabled)
         cfg = self.config
         return TrainState(
-            step=n, resistance_ohm=rules.taps_to_ohm(new_taps, cfg.r_min_ohm, cfg.r_max_ohm),
-            taps=new_taps, enabled=enabled, direction=direction,
-        )  # fmt: skip
+            step=n,
+            resistance_ohm=rules.taps_to_ohm(new_taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            taps=new_taps,
+            enabled=enabled,
+            direction=direction,
+        )
 
     def _tap_values(self, taps: np.ndarray) -> dict[str, float]:
         pot, p = self.design.pot, self.parameters
@@ -245,8 +258,7 @@ class CircuitEngine(Engine):
         clamped = pot.wiper_resistance_ohm(taps, p.r_ab_clamped_ohm)
         values: dict[str, float] = {}
         for t, elements in enumerate(self._circuit.tap_elements):
-            for (f, c), rf, rc in zip(elements, free[t].tolist(), clamped[t].tolist(),
-                                      strict=True):  # fmt: skip
+            for (f, c), rf, rc in zip(elements, free[t].tolist(), clamped[t].tolist(), strict=True):
                 values[f] = rf
                 values[c] = rc
         return values
@@ -266,8 +278,9 @@ class CircuitEngine(Engine):
         slope = (q * swing - vc) / osc.tau_s  # d(v)/dt of the RC exponential, V/s
         values: dict[str, float] = {}
         for names in self._circuit.preset_sources:
-            for (pv, pq, ps), a, b, c in zip(names, vc.tolist(), q.tolist(), slope.tolist(),
-                                             strict=True):  # fmt: skip
+            for (pv, pq, ps), a, b, c in zip(
+                names, vc.tolist(), q.tolist(), slope.tolist(), strict=True
+            ):
                 values[pv], values[pq], values[ps] = a, b, c
         return values
 
@@ -292,8 +305,9 @@ class CircuitEngine(Engine):
             self._windows = 0
         stop = (opts["restart_every"] + 2) * window
         try:
-            data = self._run(commands, (self._windows + 1) * window, self._windows == 0, window,
-                             stop)  # fmt: skip
+            data = self._run(
+                commands, (self._windows + 1) * window, self._windows == 0, window, stop
+            )
         except SpiceError as first:
             # Fallback: a fresh transient with a finer time step, all values written again.
             full = [f"alter {k} = {v!r}" for k, v in self._loaded.items()] + commands
@@ -361,8 +375,9 @@ class CircuitEngine(Engine):
         """
         cfg, pot, p = self.config, self.design.pot, self.parameters
         step = (cfg.r_max_ohm - cfg.r_min_ohm) / (rules.N_TAPS - 1)
-        taps = np.clip(np.rint((np.asarray(resistance_ohm) - cfg.r_min_ohm) / step), 0,
-                       rules.N_TAPS - 1).astype(np.int64)  # fmt: skip
+        taps = np.clip(
+            np.rint((np.asarray(resistance_ohm) - cfg.r_min_ohm) / step), 0, rules.N_TAPS - 1
+        ).astype(np.int64)
         free = pot.resistance_ohm(taps, p.r_ab_free_ohm, p.r_series_free_ohm)
         clamped = pot.resistance_ohm(taps, p.r_ab_clamped_ohm, p.r_series_clamped_ohm)
         return free, clamped
@@ -374,8 +389,9 @@ class CircuitEngine(Engine):
         free_drops, clamped_drops, outputs = [], [], []
         for t, task in enumerate(self.tasks):
             x, y = self.train_inputs_v[t, index[t]], self.train_targets_v[t, index[t]]
-            free_v, clamped_v = _twin_states(self.network, task, free_ohm[t], clamped_ohm[t], x,
-                                             y, self.config.eta)  # fmt: skip
+            free_v, clamped_v = _twin_states(
+                self.network, task, free_ohm[t], clamped_ohm[t], x, y, self.config.eta
+            )
             free_drops.append(solver.edge_drops(self.network, free_v))
             clamped_drops.append(solver.edge_drops(self.network, clamped_v))
             outputs.append(free_v[:, list(task.outputs)])
@@ -401,8 +417,9 @@ class CircuitEngine(Engine):
 def _free_state(network, task, resistance_ohm, inputs_v) -> np.ndarray:
     driven = list(task.inputs) + list(task.grounds)
     volts = np.concatenate([inputs_v, np.zeros((inputs_v.shape[0], len(task.grounds)))], axis=1)
-    return solver.solve(network, driven_nodes=driven, driven_voltages_v=volts,
-                        resistance_ohm=resistance_ohm)  # fmt: skip
+    return solver.solve(
+        network, driven_nodes=driven, driven_voltages_v=volts, resistance_ohm=resistance_ohm
+    )
 
 
 def _twin_states(network, task, free_ohm, clamped_ohm, inputs_v, targets_v, eta):
@@ -412,11 +429,10 @@ def _twin_states(network, task, free_ohm, clamped_ohm, inputs_v, targets_v, eta)
     volts = np.concatenate(
         [inputs_v, np.zeros((inputs_v.shape[0], len(task.grounds))), clamp], axis=1
     )
-    clamped_v = solver.solve(network, driven_nodes=driven, driven_voltages_v=volts,
-                             resistance_ohm=clamped_ohm)  # fmt: skip
+    clamped_v = solver.solve(
+        network, driven_nodes=driven, driven_voltages_v=volts, resistance_ohm=clamped_ohm
+    )
     return free_v, clamped_v
 
 
-ENGINE = CircuitEngine
-
-__all__ = ["ENGINE", "CircuitEngine", "DIRECTION_THRESHOLD", "PHASE_MODELS"]
+__all__ = ["CircuitEngine", "DIRECTION_THRESHOLD", "PHASE_MODELS"]

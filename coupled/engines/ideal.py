@@ -13,14 +13,14 @@ example: ``sum_j w_j (dC_j^2 - dF_j^2) = sum_j w_j dP_j (2 dF_j + dP_j)`` with `
 Two interchangeable solvers (``engine_options``):
 
 ``solver="compiled"`` (default)
-    :mod:`coupled.kernels`: per task a sparse ``L D L^T`` in a fixed minimum-degree order,
+    :mod:`coupled.physics.kernels`: per task a sparse ``L D L^T`` in a fixed minimum-degree order,
     compiled with numba, tasks vectorised in blocks. A continuous step (solve, batch statistics,
     contrast, update) is one kernel call: about 2.3 us of CPU per task-step on ``jammed143``
     with 50 tasks (``benchmarks/bench_ideal.py``). :meth:`IdealEngine.measure` and
     :meth:`IdealEngine.predict` (the discrete rule, the error history) take the kernel's node
     responses and finish in numpy.
 ``solver="planned"``
-    The numpy elimination of :func:`coupled.solver.plan_elimination` (rounds of independent
+    The numpy elimination of :func:`coupled.physics.solver.plan_elimination` (rounds of independent
     low-degree nodes vectorised over tasks, a dense LAPACK tail); ``slack`` (int, default 3) is
     the degree slack of its schedule, ``dense_tail`` (int, default 24) the number of last nodes
     solved as one dense system. About 22 us per task-step; kept as an independent cross-check.
@@ -37,15 +37,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from coupled import kernels
-from coupled.engines.base import Engine, Measurement, StepDraws, TrainState
-from coupled.errors import UserError
-from coupled.solver import plan_elimination, planned_solve, planned_system
+from coupled.core.errors import UserError
+from coupled.engines.base import Engine
+from coupled.physics import kernels
+from coupled.physics.solver import plan_elimination, planned_solve, planned_system
+from coupled.physics.state import Measurement, StepDraws, TrainState
 
 if TYPE_CHECKING:
-    from coupled.networks import Network
-    from coupled.tasks import Task
-    from coupled.training import TrainConfig
+    from coupled.physics.networks import Network
+    from coupled.physics.tasks import Task
+    from coupled.training.config import TrainConfig
 
 SOLVERS = ("compiled", "planned")
 
@@ -104,13 +105,23 @@ class IdealEngine(Engine):
         if not (self.compiled and cfg.rule == "continuous"):
             return super().step(state, draws)
         _, new_r, direction = kernels.continuous_step(
-            self.factor_plan, self.task_arrays, state.resistance_ohm, draws.example_mask,
-            draws.edge_mask, self.eta, cfg.gamma, cfg.r_min_ohm, cfg.r_max_ohm,
-        )  # fmt: skip
+            self.factor_plan,
+            self.task_arrays,
+            state.resistance_ohm,
+            draws.example_mask,
+            draws.edge_mask,
+            self.eta,
+            cfg.gamma,
+            cfg.r_min_ohm,
+            cfg.r_max_ohm,
+        )
         return TrainState(
-            step=draws.step, resistance_ohm=new_r, taps=state.taps, enabled=draws.edge_mask,
+            step=draws.step,
+            resistance_ohm=new_r,
+            taps=state.taps,
+            enabled=draws.edge_mask,
             direction=direction,
-        )  # fmt: skip
+        )
 
     def measure(self, resistance_ohm: np.ndarray, example_index: np.ndarray) -> Measurement:
         """Free and clamped drops (K, X, E) for training examples ``example_index`` (K, X)."""
@@ -131,9 +142,16 @@ class IdealEngine(Engine):
         if self.compiled:  # the continuous step's own contrast, bit for bit
             r = np.asarray(resistance_ohm, dtype=float)
             return kernels.continuous_step(
-                self.factor_plan, self.task_arrays, r, example_mask,
-                np.zeros(r.shape, dtype=bool), self.eta, 0.0, -np.inf, np.inf,
-            )[0]  # fmt: skip
+                self.factor_plan,
+                self.task_arrays,
+                r,
+                example_mask,
+                np.zeros(r.shape, dtype=bool),
+                self.eta,
+                0.0,
+                -np.inf,
+                np.inf,
+            )[0]
         resp = self._response(resistance_ohm)
         x, current = self.train_x, self._states(resp, self.train_x, self.train_y)[1]
         w = np.asarray(example_mask, dtype=float)  # (K, X)
@@ -218,9 +236,6 @@ class IdealEngine(Engine):
         rhs[:, :k] = np.where(self.driven[:, None, :], self.unit[:, :k], -lap_cols)
         x = planned_solve(plan, entries, rhs)  # (N, k + O, K)
         return np.ascontiguousarray(np.moveaxis(x, 1, 0))
-
-
-ENGINE = IdealEngine
 
 
 def _apply(matrix: np.ndarray, vectors: np.ndarray) -> np.ndarray:

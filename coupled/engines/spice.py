@@ -1,6 +1,6 @@
 """The ``spice`` engine: the twin networks solved in ngspice, decisions by the rules in Python.
 
-Contract. Same draws, same rules as the ``ideal`` engine (:mod:`coupled.rules` through the
+Contract. Same draws, same rules as the ``ideal`` engine (:mod:`coupled.physics.rules` through the
 default :meth:`~coupled.engines.base.Engine.step`); only the physics is delegated: the free and
 the clamped twin of every task are resistor networks in ONE ngspice circuit (tasks side by side,
 nothing shared but the ground), the clamped outputs held by the analog nudge
@@ -22,7 +22,7 @@ vectors. Measured costs are in ``benchmarks/bench_engines.py`` and ``docs/engine
 
 Failures. An analysis that fails is retried once on a freshly loaded circuit (same values),
 then once more with ngspice's convergence aids forced on (``gminsteps`` and ``srcsteps``
-stepping, a larger ``itl1``); if that fails too, :class:`~coupled.errors.SpiceError` names the
+stepping, a larger ``itl1``); if that fails too, :class:`~coupled.core.errors.SpiceError` names the
 step. Options (``engine_options``): none.
 """
 
@@ -35,18 +35,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from coupled.engines.base import Engine, Measurement, StepDraws, TrainState
-from coupled.errors import SpiceError
-from coupled.spice import SpiceSession, get_session
+from coupled.core.errors import SpiceError
+from coupled.engines.base import Engine
+from coupled.physics.state import Measurement, StepDraws, TrainState
+from coupled.spice.session import SpiceSession, get_session
 
 if TYPE_CHECKING:
-    from coupled.networks import Network
-    from coupled.tasks import Task
-    from coupled.training import TrainConfig
+    from coupled.physics.networks import Network
+    from coupled.physics.tasks import Task
+    from coupled.training.config import TrainConfig
 
 OPTIONS_LINE = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12"
 """Options of every twin-network circuit (linear: LU precision sets the error, see
-:mod:`coupled.spice_solver`)."""
+:mod:`coupled.spice.network`)."""
 FALLBACK_COMMANDS = ("option gminsteps=100", "option srcsteps=100", "option itl1=500")
 """Convergence aids set before the last retry of a failed analysis."""
 
@@ -88,8 +89,10 @@ class TwinNetworks:
                 free[v] = f"t{t}i{j}"
             for v in task.grounds:
                 free[v] = "0"
-            clamped = [name if name == "0" or name.startswith(f"t{t}i") else f"t{t}c{v}"
-                       for v, name in enumerate(free)]  # fmt: skip
+            clamped = [
+                name if name == "0" or name.startswith(f"t{t}i") else f"t{t}c{v}"
+                for v, name in enumerate(free)
+            ]
             self.free_nodes.append(free)
             self.clamped_nodes.append(clamped)
         self._unknown = [
@@ -115,8 +118,7 @@ class TwinNetworks:
         (K, X, k) and (K, X, O) for a sweep over X examples. ``clamped_ohm=None`` leaves the
         clamped twins out (free outputs only, for ``predict``).
         """
-        lines = [f"* twin networks of {len(self.tasks)} task(s), {self.network.name}",
-                 OPTIONS_LINE]  # fmt: skip
+        lines = [f"* twin networks of {len(self.tasks)} task(s), {self.network.name}", OPTIONS_LINE]
         if sweep:
             lines.append("VIDX idx 0 0")
         edges = self.network.edges.tolist()
@@ -157,8 +159,10 @@ class TwinNetworks:
     @staticmethod
     def drive_alters(prefix: str, new: np.ndarray, old: np.ndarray) -> list[str]:
         """``alter`` commands for the sources ``V<prefix><t>_<j>`` whose value changed."""
-        return [f"alter V{prefix}{t}_{j} = {_num(new[t, j])}"
-                for t, j in zip(*np.nonzero(new != old), strict=True)]  # fmt: skip
+        return [
+            f"alter V{prefix}{t}_{j} = {_num(new[t, j])}"
+            for t, j in zip(*np.nonzero(new != old), strict=True)
+        ]
 
     # -- readout ----------------------------------------------------------------------------
     def node_voltages(
@@ -188,8 +192,9 @@ class TwinNetworks:
 
     def free_keys(self) -> list[str]:
         """Vector keys of the free twins' unknown nodes."""
-        return [f"v({self.free_nodes[t][v]})" for t in range(len(self.tasks))
-                for v in self._unknown[t]]  # fmt: skip
+        return [
+            f"v({self.free_nodes[t][v]})" for t in range(len(self.tasks)) for v in self._unknown[t]
+        ]
 
 
 class _Circuit:
@@ -240,8 +245,9 @@ class TwinSolver:
         """Free and clamped node voltages (K, N) for one example per task (op)."""
         circuit = self._op
         if circuit is None:
-            circuit = self._load(f"{self._prefix}:op", free_ohm, clamped_ohm, inputs_v,
-                                 targets_v, sweep=False)  # fmt: skip
+            circuit = self._load(
+                f"{self._prefix}:op", free_ohm, clamped_ohm, inputs_v, targets_v, sweep=False
+            )
             self._op = circuit
             commands = []
         else:
@@ -251,8 +257,9 @@ class TwinSolver:
             commands += self.twins.drive_alters("I", inputs_v, circuit.inputs_v)
             commands += self.twins.drive_alters("T", targets_v, circuit.targets_v)
         keys = self.twins.read_keys
-        data = self._run(circuit, commands, "op", keys, (free_ohm, clamped_ohm, inputs_v,
-                                                         targets_v), sweep=False)  # fmt: skip
+        data = self._run(
+            circuit, commands, "op", keys, (free_ohm, clamped_ohm, inputs_v, targets_v), sweep=False
+        )
         circuit.free_ohm[...] = free_ohm
         circuit.clamped_ohm[...] = clamped_ohm
         circuit.inputs_v[...] = inputs_v
@@ -309,8 +316,10 @@ class TwinSolver:
             except SpiceError as again:
                 error = again
         where = f"step {self.step}" if self.step is not None else "a solve"
-        raise SpiceError(f"spice engine, {where}: {analysis.split()[0]} failed after a reload "
-                         f"and convergence aids: {error}") from None  # fmt: skip
+        raise SpiceError(
+            f"spice engine, {where}: {analysis.split()[0]} failed after a reload "
+            f"and convergence aids: {error}"
+        ) from None
 
     def _analyse(self, circuit, commands, analysis, keys) -> dict:
         self.session.select(circuit.name)
@@ -377,6 +386,4 @@ class SpiceEngine(Engine):
             solver.close()
 
 
-ENGINE = SpiceEngine
-
-__all__ = ["ENGINE", "SpiceEngine", "TwinNetworks", "TwinSolver"]
+__all__ = ["SpiceEngine", "TwinNetworks", "TwinSolver"]

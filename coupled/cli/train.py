@@ -1,0 +1,238 @@
+"""``coupled train``: train coupled-learning networks and write history and final state.
+
+Every option maps onto a field of :class:`coupled.training.TrainConfig` (dashes become
+underscores); the whole configuration is validated before ``--out`` is created, so a bad value
+exits with status 2, one line on stderr and nothing written. Prints a one-line summary (mean
+final scaled test error over the tasks) on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import fields
+
+import numpy as np
+
+from coupled.core.errors import UserError
+from coupled.physics.networks import BUILTIN_NETWORKS
+from coupled.physics.tasks import TASK_KINDS
+from coupled.training.config import (
+    EVENT_FORMATS,
+    MODES,
+    ROLE_MODES,
+    RULES,
+    SIGMA_MODES,
+    TrainConfig,
+)
+from coupled.training.run import train
+
+_DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.name != "engine_options"}
+
+
+def _option(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs) -> None:
+    default = _DEFAULTS[name]
+    shown = "" if default is None else f" (default: {default})"
+    parser.add_argument(
+        "--" + name.replace("_", "-"), dest=name, default=default, help=help_text + shown, **kwargs
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``train`` subcommand."""
+    parser = subparsers.add_parser(
+        "train",
+        help="train coupled-learning resistor networks (continuous or discrete rule)",
+        description=(
+            "Train independent learning tasks at once with coupled learning (free and clamped "
+            "states, local resistance updates gated by an update probability p) and write "
+            "history.csv, final_state.json and run.json to --out."
+        ),
+    )
+    _option(parser, "network", f"built-in network ({', '.join(BUILTIN_NETWORKS)}) or a file")
+    _option(parser, "task", "learning task", choices=TASK_KINDS)
+    _option(
+        parser,
+        "inputs",
+        "input nodes per task (default: 2 for regression, O for allostery)",
+        type=int,
+        metavar="K",
+    )
+    _option(parser, "outputs", "output nodes per task, O", type=int, metavar="O")
+    _option(
+        parser,
+        "grounds",
+        "ground nodes (0 V) per task (default: 1 for regression, max(1, O // 2) for allostery)",
+        type=int,
+        metavar="G",
+    )
+    _option(
+        parser,
+        "roles",
+        "'random': nodes drawn per task from the seed; 'network': the "
+        "network's own inputs/outputs/grounds",
+        choices=ROLE_MODES,
+    )
+    _option(
+        parser,
+        "rule",
+        "learning rule: continuous (Eq. 1-3) or discrete taps (Eq. 10-11)",
+        choices=RULES,
+    )
+    _option(parser, "engine", "back end: ideal (exact numpy), spice, circuit", metavar="NAME")
+    _option(parser, "p", "update probability per edge and step, in (0, 1]", type=float)
+    _option(
+        parser,
+        "p_mode",
+        "'bernoulli': each edge with probability p; 'fixed': exactly round(p E) edges per step",
+        choices=MODES,
+    )
+    _option(
+        parser,
+        "batch_fraction",
+        "continuous rule: share of training examples in each step's batch, in (0, 1]",
+        type=float,
+        metavar="B",
+    )
+    _option(
+        parser,
+        "batch_mode",
+        "'bernoulli': each example with probability B; 'fixed': exactly round(B X) examples",
+        choices=MODES,
+    )
+    _option(parser, "steps", "training steps", type=int, metavar="N")
+    _option(parser, "tasks", "independent tasks trained at once", type=int, metavar="T")
+    _option(
+        parser,
+        "first_task",
+        "index of the first task (task i uses random stream i)",
+        type=int,
+        metavar="I",
+    )
+    _option(parser, "seed", "seed of every random draw (tasks, initial state, updates)", type=int)
+    _option(parser, "eta", "nudge: clamped outputs V_F + eta (V_D - V_F), in (0, 1]", type=float)
+    _option(
+        parser,
+        "gamma",
+        "continuous rule: learning rate in ohm per ampere squared, dR = gamma (I_C^2 - I_F^2)",
+        type=float,
+    )
+    _option(
+        parser,
+        "sigma_v",
+        "discrete rule: comparator bias sigma ~ U[0, MAX] volts",
+        type=float,
+        metavar="MAX",
+    )
+    _option(
+        parser,
+        "sigma_mode",
+        "'step': sigma drawn per edge per step; 'fixed': once per comparator",
+        choices=SIGMA_MODES,
+    )
+    _option(parser, "r_min_ohm", "lowest resistance: continuous clip and tap 0, ohm", type=float)
+    _option(parser, "r_max_ohm", "highest resistance: continuous clip and tap 127, ohm", type=float)
+    _option(parser, "input_min_v", "input voltages are uniform from this, volts", type=float)
+    _option(parser, "input_max_v", "... to this, volts", type=float)
+    _option(parser, "train_size", "regression: training examples per task", type=int)
+    _option(parser, "test_size", "regression: test examples per task", type=int)
+    _option(parser, "log_every", "history row every this many steps", type=int)
+    _option(parser, "checkpoint_every", "checkpoint every this many steps (0: never)", type=int)
+    parser.add_argument(
+        "--record-events",
+        dest="record_events",
+        nargs="?",
+        const="parquet",
+        default="none",
+        choices=EVENT_FORMATS,
+        help="write update_events.parquet (or .csv): step, task, edge, enabled, direction per "
+        "edge and step; large (steps x tasks x edges rows) (default: none)",
+    )
+    parser.add_argument(
+        "--engine-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="engine-specific setting, repeatable (ideal: slack=3, dense_tail=24; circuit: "
+        "see docs/engines.md)",
+    )
+    circuit = parser.add_argument_group(
+        "circuit engine", "shorthands for --engine-option of --engine circuit"
+    )
+    circuit.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        metavar="X",
+        help="relative spread of the board's parts, in [0, 0.5) (default 0.05)",
+    )
+    circuit.add_argument(
+        "--trigger-period-s",
+        dest="trigger_period_s",
+        type=float,
+        default=None,
+        metavar="T",
+        help="time between global triggers, seconds (default 5e-05)",
+    )
+    circuit.add_argument(
+        "--golden",
+        action="store_true",
+        default=None,
+        help="reference mode: oscillators free running through every trigger period (slow)",
+    )
+    circuit.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="calibration.json of 'coupled calibrate' for this board (default: computed)",
+    )
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
+    parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: only on a terminal)",
+    )
+    parser.set_defaults(func=run)
+
+
+_CIRCUIT_SHORTHANDS = ("tolerance", "trigger_period_s", "golden", "calibration")
+"""Options of the circuit engine that have their own flags (they fill engine_options)."""
+
+
+def parse_engine_options(items: list[str]) -> dict:
+    """``KEY=VALUE`` strings to a dict; values parsed as JSON numbers/booleans when possible."""
+    options: dict = {}
+    for text in items:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--engine-option {text!r}: expected KEY=VALUE, e.g. slack=1")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, train, write, print a summary."""
+    if args.resume and not args.out:
+        raise UserError("--resume needs --out DIR (the folder of the run to continue)")
+    values = {name: getattr(args, name) for name in _DEFAULTS}
+    values["engine_options"] = parse_engine_options(args.engine_option)
+    for name in _CIRCUIT_SHORTHANDS:
+        if getattr(args, name, None) is not None:
+            values["engine_options"][name] = getattr(args, name)
+    config = TrainConfig(**values)
+    result = train(
+        config, args.out, resume=args.resume, overwrite=args.overwrite, progress=args.progress
+    )
+    last = result.history[result.history["step"] == result.state.step]
+    scaled = last["scaled_error"].to_numpy()
+    where = f"; results in {args.out}" if args.out else ""
+    print(
+        f"trained {config.tasks} task(s) for {result.state.step} steps: final scaled test error "
+        f"mean {np.mean(scaled):.4g} (min {np.min(scaled):.4g}, max {np.max(scaled):.4g}){where}"
+    )
+    return 0

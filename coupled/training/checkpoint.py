@@ -1,0 +1,82 @@
+"""Checkpoints of a training run: one ``checkpoint.npz`` written atomically.
+
+A checkpoint after step ``s`` holds the learning state (resistances, taps), the states of the
+per-task step generators at the start of the draw chunk that contains step ``s + 1``, the history
+rows and recorded update events so far, and the run's configuration (as JSON). Everything else
+(tasks, initial state, fixed comparator biases) is a pure function of the configuration and is
+rebuilt on resume, so a resumed run replays exactly the draws of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coupled.core.errors import UserError
+from coupled.core.io import atomic_write
+
+CHECKPOINT_NAME = "checkpoint.npz"
+
+
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    """Contents of a checkpoint (see the module docstring)."""
+
+    config: dict
+    step: int
+    resistance_ohm: np.ndarray
+    taps: np.ndarray | None
+    rng_states: list[dict]
+    history: dict[str, np.ndarray]
+    events: dict[str, np.ndarray]
+
+
+def save_checkpoint(folder: str | Path, checkpoint: Checkpoint) -> Path:
+    """Write ``checkpoint`` to ``folder/checkpoint.npz`` atomically."""
+    meta = {
+        "config": checkpoint.config,
+        "step": checkpoint.step,
+        "rng_states": checkpoint.rng_states,
+    }
+    arrays = {"meta": np.array(json.dumps(meta)), "resistance_ohm": checkpoint.resistance_ohm}
+    if checkpoint.taps is not None:
+        arrays["taps"] = checkpoint.taps
+    arrays.update({f"history/{k}": v for k, v in checkpoint.history.items()})
+    arrays.update({f"events/{k}": v for k, v in checkpoint.events.items()})
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    data = buffer.getvalue()
+    return atomic_write(Path(folder) / CHECKPOINT_NAME, lambda p: p.write_bytes(data))
+
+
+def load_checkpoint(folder: str | Path) -> Checkpoint | None:
+    """Read ``folder/checkpoint.npz``; ``None`` if there is none; ``UserError`` if unreadable."""
+    path = Path(folder) / CHECKPOINT_NAME
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"--resume: checkpoint {path} is unreadable ({exc})") from None
+    return Checkpoint(
+        config=meta["config"],
+        step=int(meta["step"]),
+        resistance_ohm=arrays["resistance_ohm"],
+        taps=arrays.get("taps"),
+        rng_states=meta["rng_states"],
+        history={k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("history/")},
+        events={k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("events/")},
+    )
+
+
+def remove_checkpoint(folder: str | Path) -> None:
+    """Delete the checkpoint of a finished run (if any)."""
+    path = Path(folder) / CHECKPOINT_NAME
+    if path.exists():
+        path.unlink()

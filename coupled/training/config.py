@@ -1,0 +1,208 @@
+"""A training run's definition and its result: ``TrainConfig``, ``TrainResult``, ``load_result``.
+
+``TrainConfig`` is frozen; its fields are the CLI long options with underscores. ``validate()``
+checks every value before any work (``UserError`` naming the first bad value and what is
+allowed) and returns the loaded network; ``resolved()`` fills ``inputs``/``grounds`` from the task
+kind and is what result files record; ``to_dict``/``from_dict`` are the plain-JSON form (an
+unknown key or a bad value raises ``UserError``). The choice tuples (``RULES``, ``MODES``, ...)
+are the allowed values of the options with choices.
+
+``TrainResult`` is what :func:`coupled.training.train` returns; its tables have the columns
+``HISTORY_COLUMNS`` and ``EVENT_COLUMNS``. ``load_result(dir)`` reads a finished run's folder
+(``final_state.json``, ``history.csv``, ``run.json`` as written by :mod:`coupled.training`) back
+into a ``TrainResult``, re-making its tasks from their seeded streams
+(:mod:`coupled.training.draws`).
+Everything here is re-exported by :mod:`coupled.training`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from coupled.core.errors import UserError
+from coupled.core.options import check_range
+from coupled.engines import check_engine_name
+from coupled.physics import rules
+from coupled.physics.networks import Network, load_network
+from coupled.physics.tasks import TASK_KINDS, check_counts, default_counts, network_roles
+
+RULES = ("continuous", "discrete")
+MODES = ("bernoulli", "fixed")
+SIGMA_MODES = ("step", "fixed")
+ROLE_MODES = ("random", "network")
+EVENT_FORMATS = ("none", "csv", "parquet")
+HISTORY_COLUMNS = ("task", "step", "steps_x_p", "error", "scaled_error", "train_error")
+EVENT_COLUMNS = ("step", "task", "edge", "enabled", "direction")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (field names follow the CLI long options).
+
+    ``inputs`` and ``grounds`` default (``None``) to the task kind's counts (regression: 2 inputs,
+    1 ground; allostery: O inputs, max(1, O // 2) grounds); :meth:`resolved` fills them in and is
+    what result files record. ``gamma`` is in ohm per ampere squared (continuous rule only),
+    ``sigma_v`` in volts (discrete rule only). See :mod:`coupled.training.draws` and
+    :mod:`coupled.training` for the semantics.
+    """
+
+    network: str = "jammed143"
+    task: str = "regression"
+    inputs: int | None = None
+    outputs: int = 2
+    grounds: int | None = None
+    roles: str = "random"
+    rule: str = "continuous"
+    engine: str = "ideal"
+    p: float = 1.0
+    p_mode: str = "bernoulli"
+    batch_fraction: float = 1.0
+    batch_mode: str = "bernoulli"
+    steps: int = 20000
+    tasks: int = 1
+    first_task: int = 0
+    seed: int = 0
+    eta: float = 1.0
+    gamma: float = 1.25e4
+    sigma_v: float = rules.DEFAULT_SIGMA_V
+    sigma_mode: str = "step"
+    r_min_ohm: float = rules.DEFAULT_R_MIN_OHM
+    r_max_ohm: float = rules.DEFAULT_R_MAX_OHM
+    input_min_v: float = 0.0
+    input_max_v: float = 200.0
+    train_size: int = 16
+    test_size: int = 64
+    log_every: int = 100
+    checkpoint_every: int = 1000
+    record_events: str = "none"
+    engine_options: dict = field(default_factory=dict)
+
+    # -- conversion ---------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain-JSON form."""
+        data = dataclasses.asdict(self)
+        data["engine_options"] = dict(self.engine_options)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """Build and validate a config; ``UserError`` names an unknown key or a bad value."""
+        if not isinstance(data, dict):
+            raise UserError(f"config must be a mapping of option names to values, got {data!r}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            allowed = ", ".join(sorted(known))
+            raise UserError(f"config key {unknown[0]!r}: unknown; allowed: {allowed}")
+        values = dict(data)
+        if isinstance(values.get("record_events"), bool):
+            values["record_events"] = "parquet" if values["record_events"] else "none"
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def resolved(self) -> TrainConfig:
+        """A copy with ``inputs`` and ``grounds`` filled in from the task kind."""
+        inputs, grounds = default_counts(self.task, self.outputs if _is_int(self.outputs) else 1)
+        return dataclasses.replace(
+            self,
+            inputs=inputs if self.inputs is None else self.inputs,
+            grounds=grounds if self.grounds is None else self.grounds,
+        )
+
+    # -- validation ---------------------------------------------------------------------------
+    def validate(self) -> Network:
+        """Check every value before any work; returns the loaded network.
+
+        Raises
+        ------
+        UserError
+            Naming the first bad value and what is allowed.
+        """
+        _choice("task", self.task, TASK_KINDS)
+        _choice("rule", self.rule, RULES)
+        _choice("p-mode", self.p_mode, MODES)
+        _choice("batch-mode", self.batch_mode, MODES)
+        _choice("sigma-mode", self.sigma_mode, SIGMA_MODES)
+        _choice("roles", self.roles, ROLE_MODES)
+        _choice("record-events", self.record_events, EVENT_FORMATS)
+        if not isinstance(self.engine, str):
+            raise UserError(f"--engine {self.engine!r}: must be a name")
+        check_engine_name(self.engine)
+        check_range("--p", self.p, 0.0, 1.0, low_open=True)
+        check_range("--batch-fraction", self.batch_fraction, 0.0, 1.0, low_open=True)
+        check_range("--eta", self.eta, 0.0, 1.0, low_open=True)
+        check_range("--gamma", self.gamma, 0.0, low_open=True)
+        check_range("--sigma-v", self.sigma_v, 0.0)
+        check_range("--r-min-ohm", self.r_min_ohm, 0.0, low_open=True)
+        check_range("--r-max-ohm", self.r_max_ohm, float(self.r_min_ohm), low_open=True)
+        check_range("--input-min-v", self.input_min_v)
+        check_range("--input-max-v", self.input_max_v, float(self.input_min_v), low_open=True)
+        for name, low in (
+            ("steps", 1),
+            ("tasks", 1),
+            ("first_task", 0),
+            ("seed", 0),
+            ("outputs", 1),
+            ("train_size", 1),
+            ("test_size", 1),
+            ("log_every", 1),
+            ("checkpoint_every", 0),
+        ):
+            _whole(name, getattr(self, name), low)
+        for name, high in MAX_COUNTS.items():
+            if getattr(self, name) > high:
+                raise UserError(
+                    f"--{name.replace('_', '-')} {getattr(self, name)}: must be at most {high} "
+                    "(each one is held in memory; split larger studies into a sweep)"
+                )
+        for name in ("inputs", "grounds"):
+            if getattr(self, name) is not None:
+                _whole(name, getattr(self, name), 1 if name == "inputs" else 0)
+        if self.rule == "discrete" and self.batch_fraction != 1.0:
+            raise UserError(
+                f"--batch-fraction {self.batch_fraction}: the discrete rule shows one example per "
+                "step; batch fraction applies to the continuous rule only (leave it at 1)"
+            )
+        if not isinstance(self.engine_options, dict):
+            raise UserError(f"engine_options {self.engine_options!r}: must be a mapping")
+        from coupled.engines import engine_class
+
+        engine_class(self.engine).check_options(dict(self.engine_options))
+        if not isinstance(self.network, str):
+            raise UserError(f"--network {self.network!r}: must be a name or a path")
+        network = load_network(self.network)
+        cfg = self.resolved()
+        check_counts(network, cfg.inputs, cfg.outputs, cfg.grounds)
+        if cfg.roles == "network":
+            network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
+        return network
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise UserError(f"--{name} {value!r}: must be one of {', '.join(allowed)}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+MAX_WHOLE = 2**63 - 1
+"""Largest whole-number option: results tables store them as 64-bit integers."""
+MAX_COUNTS = {"tasks": 100_000, "train_size": 1_000_000, "test_size": 1_000_000}
+"""Upper bounds of the counts that size memory (tasks and examples are all held at once)."""
+
+
+def _whole(name: str, value: Any, low: int) -> None:
+    option = "--" + name.replace("_", "-")
+    if not _is_int(value):
+        raise UserError(f"{option} {value!r}: must be a whole number >= {low}")
+    if value < low:
+        raise UserError(f"{option} {value}: must be at least {low}")
+    if value > MAX_WHOLE:
+        raise UserError(f"{option} {value}: must be at most {MAX_WHOLE} (2**63 - 1)")
