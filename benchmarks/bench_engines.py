@@ -41,7 +41,7 @@ from circuits.oscillator import advance  # noqa: E402
 from coupled.engines import get_engine  # noqa: E402
 from coupled.spice.session import get_session  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402
-from coupled.training.draws import _DrawSource, initial_state, make_tasks
+from coupled.training.draws import DrawSource, initial_state, make_tasks
 
 PEER_MS_143 = 228.0
 """Peer PySpice code, ms per step at 143 edges, twin networks only (literature figure)."""
@@ -69,7 +69,7 @@ def engine_ms(
     started = time.perf_counter()
     eng.prepare(net, tasks, cfg)
     state, fixed = initial_state(cfg, net.n_edges)
-    source = _DrawSource(cfg, net.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    source = DrawSource(cfg, net.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
     warm = min(5, steps)
     for step in range(1, warm + 1):
         state = eng.step(state, source.draws(step))

@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 from coupled.engines import get_engine  # noqa: E402
 from coupled.physics.networks import load_network  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402
-from coupled.training.draws import _DrawSource, initial_state, make_tasks  # noqa: E402
+from coupled.training.draws import DrawSource, initial_state, make_tasks  # noqa: E402
 from coupled.training.run import train, train_many  # noqa: E402
 
 SPEC = "jammed143"
@@ -135,7 +135,7 @@ def engine_seconds_per_task_step(config: TrainConfig, steps: int, repeats: int) 
     engine = get_engine("ideal")
     engine.prepare(net, tasks, config)
     state0, fixed = initial_state(config, net.n_edges)
-    source = _DrawSource(config, net.n_edges, len(tasks[0].train_inputs_v), fixed)
+    source = DrawSource(config, net.n_edges, len(tasks[0].train_inputs_v), fixed)
     draws = [source.draws(s) for s in range(1, steps + 1)]
     engine.step(state0, draws[0])  # compiled code loaded before timing
 

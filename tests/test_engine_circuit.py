@@ -20,7 +20,7 @@ from coupled.engines.board.events import simulate_events
 from coupled.engines.circuit import CircuitEngine
 from coupled.spice.session import get_session
 from coupled.training.config import TrainConfig
-from coupled.training.draws import _DrawSource, initial_state, make_tasks
+from coupled.training.draws import DrawSource, initial_state, make_tasks
 from coupled.training.run import train
 
 E16 = dict(network="experiment16", rule="discrete", seed=3)
@@ -34,7 +34,7 @@ def _engine(config: TrainConfig, engine_class=None):
     engine = engine_class() if engine_class else get_engine("circuit")
     engine.prepare(network, tasks, cfg)
     state, fixed = initial_state(cfg, network.n_edges)
-    source = _DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
     return engine, state, source
 
 

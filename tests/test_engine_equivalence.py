@@ -17,7 +17,7 @@ import numpy as np
 
 from coupled.engines import get_engine
 from coupled.training.config import TrainConfig
-from coupled.training.draws import _DrawSource, initial_state, make_tasks
+from coupled.training.draws import DrawSource, initial_state, make_tasks
 
 
 def _lockstep(config: TrainConfig, engine_options: dict[str, dict], steps: int):
@@ -33,7 +33,7 @@ def _lockstep(config: TrainConfig, engine_options: dict[str, dict], steps: int):
         )
         engines[name] = engine
     state, fixed_sigma = initial_state(cfg, network.n_edges)
-    source = _DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed_sigma)
+    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed_sigma)
     states = dict.fromkeys(engines, state)
     try:
         for step in range(1, steps + 1):

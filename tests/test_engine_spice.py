@@ -14,7 +14,7 @@ from coupled.physics import rules, solver
 from coupled.physics.networks import experiment16
 from coupled.spice.session import get_session
 from coupled.training.config import TrainConfig
-from coupled.training.draws import _DrawSource, initial_state, make_tasks
+from coupled.training.draws import DrawSource, initial_state, make_tasks
 from coupled.training.run import train
 
 
@@ -119,7 +119,7 @@ def test_per_step_traffic_leaves_no_memory_in_ngspice():
     )
     engine, network, tasks, cfg = _prepared(config)
     state, fixed = initial_state(cfg, network.n_edges)
-    source = _DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
     session = get_session()
     try:
         for step in range(1, 51):  # warm-up: circuits loaded, allocator settled
@@ -169,7 +169,7 @@ def test_discrete_rule_decisions_follow_the_measured_drops():
     )
     engine, network, tasks, cfg = _prepared(config)
     state, fixed = initial_state(cfg, network.n_edges)
-    source = _DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
     try:
         for step in range(1, 6):
             draws = source.draws(step)

@@ -225,7 +225,7 @@ def test_resume_of_finished_run_returns_it(tmp_path):
 
 def test_resume_with_other_options_refused(tmp_path):
     train(_cfg(checkpoint_every=10), tmp_path, stop_at=25)
-    with pytest.raises(UserError, match="made with p=1.0, not 0.5"):
+    with pytest.raises(UserError, match=r"made with --p 1.0 \(now 0.5\)"):
         train(_cfg(checkpoint_every=10, p=0.5), tmp_path, resume=True)
 
 
@@ -277,3 +277,81 @@ def test_train_many_equals_separate_runs(tmp_path):
 def test_train_many_refuses_runs_that_differ_in_structure():
     with pytest.raises(UserError, match="runs differ in eta"):
         train_many([_cfg(), _cfg(eta=0.5)])
+
+
+def test_resume_of_a_finished_run_checks_its_options(tmp_path):
+    train(_cfg(), tmp_path)
+    with pytest.raises(UserError, match=r"--p 1.0 \(now 0.7\), --seed 0 \(now 3\)"):
+        train(_cfg(p=0.7, seed=3), tmp_path, resume=True)
+
+
+@pytest.mark.parametrize("make", ["missing", "empty"])
+def test_resume_of_no_run_is_refused_with_a_hint(tmp_path, make):
+    out = tmp_path / "run"
+    if make == "empty":
+        out.mkdir()
+    with pytest.raises(UserError, match="no run there.*without --resume"):
+        train(_cfg(), out, resume=True)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_interrupt_checkpoints_the_last_finished_step_and_resume_is_exact(tmp_path):
+    from coupled.core.errors import Interrupted
+    from coupled.engines.ideal import IdealEngine
+
+    cfg = _cfg(steps=60, checkpoint_every=0)
+    whole = train(cfg)
+    calls = {"n": 0}
+    original = IdealEngine.step
+
+    def interrupted_at_37(self, state, draws):
+        calls["n"] += 1
+        if calls["n"] == 37:
+            raise KeyboardInterrupt
+        return original(self, state, draws)
+
+    IdealEngine.step = interrupted_at_37
+    try:
+        with pytest.raises(Interrupted, match="interrupted at step 36; checkpoint at step 36"):
+            train(cfg, tmp_path)
+    finally:
+        IdealEngine.step = original
+    assert (tmp_path / "checkpoint.npz").exists()
+    again = train(cfg, tmp_path, resume=True)
+    np.testing.assert_array_equal(whole.state.resistance_ohm, again.state.resistance_ohm)
+    pd.testing.assert_frame_equal(whole.history, again.history)
+
+
+def test_run_object_steps_like_train_and_closes_its_engine():
+    from coupled.training.run import Run
+
+    cfg = _cfg(steps=40)
+    whole = train(cfg)
+    with Run(cfg) as run:
+        run.steps(25)
+        run.step()
+        state = run.steps(14)
+        errors = run.errors()
+        m = run.measure()
+    assert state.step == 40
+    np.testing.assert_array_equal(state.resistance_ohm, whole.state.resistance_ohm)
+    last = whole.history[whole.history["step"] == 40]["error"].to_numpy()
+    np.testing.assert_allclose(errors["error"], last)
+    k, x = len(run.tasks), run.tasks[0].train_inputs_v.shape[0]
+    assert m.free_drop_v.shape == (k, x, run.network.n_edges)
+
+
+def test_history_has_about_200_rows_without_log_every_and_records_resistances(tmp_path):
+    cfg = _cfg(steps=1000, log_every=None, p=0.5, record_resistance_every=250)
+    result = train(cfg, tmp_path)
+    steps = result.history["step"].unique()
+    assert 150 <= len(steps) <= 260 and steps[-1] == 1000
+    table = pd.read_parquet(tmp_path / "resistance_history.parquet")
+    assert list(table.columns) == ["step", "task", "edge", "resistance_ohm", "tap"]
+    assert sorted(table["step"].unique()) == [0, 250, 500, 750, 1000]
+    last = table[table["step"] == 1000].sort_values(["task", "edge"])
+    np.testing.assert_array_equal(
+        last["resistance_ohm"].to_numpy(), result.state.resistance_ohm.ravel()
+    )
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["updated_share"] == pytest.approx(cfg.p, abs=0.05)

@@ -33,7 +33,7 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
-from coupled.core.errors import SpiceError, UserError
+from coupled.core.errors import Interrupted, SpiceError, UserError
 from coupled.core.io import missing_anchor, remove_created
 from coupled.core.version import __version__
 
@@ -129,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"coupled {args.command}: error: {what}: {one_line(exc)}", file=sys.stderr)
         return EXIT_RESOURCES
+    except Interrupted as exc:
+        print(f"coupled {args.command}: {exc.message}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print(f"coupled {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import fields
 
 import numpy as np
@@ -136,7 +137,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _option(parser, "input_max_v", "... to this, volts", type=float)
     _option(parser, "train_size", "regression: training examples per task", type=int)
     _option(parser, "test_size", "regression: test examples per task", type=int)
-    _option(parser, "log_every", "history row every this many steps", type=int)
+    _option(
+        parser,
+        "log_every",
+        "history row every this many steps (default: about 200 rows, ceil(steps / 200))",
+        type=int,
+    )
+    _option(
+        parser,
+        "record_resistance_every",
+        "write resistance_history.parquet (step, task, edge, resistance_ohm, tap) every this "
+        "many steps (0: never)",
+        type=int,
+        metavar="K",
+    )
     _option(parser, "checkpoint_every", "checkpoint every this many steps (0: never)", type=int)
     parser.add_argument(
         "--record-events",
@@ -225,12 +239,14 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name, None) is not None:
             values["engine_options"][name] = getattr(args, name)
     config = TrainConfig(**values)
+    if not args.out:
+        print("train: no --out given: results are printed, not written", file=sys.stderr)
     result = train(
         config, args.out, resume=args.resume, overwrite=args.overwrite, progress=args.progress
     )
     last = result.history[result.history["step"] == result.state.step]
     scaled = last["scaled_error"].to_numpy()
-    where = f"; results in {args.out}" if args.out else ""
+    where = f"; results in {args.out}" if args.out else "; nothing written (no --out)"
     print(
         f"trained {config.tasks} task(s) for {result.state.step} steps: final scaled test error "
         f"mean {np.mean(scaled):.4g} (min {np.min(scaled):.4g}, max {np.max(scaled):.4g}){where}"

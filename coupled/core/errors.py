@@ -18,3 +18,15 @@ class SpiceError(RuntimeError):
 
 class SpiceNotFoundError(SpiceError):
     """The ngspice shared library (or its code models) is not installed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A long run stopped by SIGINT/SIGTERM after saving what it had finished.
+
+    ``message`` is the one line the command line prints (e.g. which step the checkpoint holds
+    and how to continue); the command exits with status 130.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -114,5 +114,12 @@ class Engine(ABC):
             direction=direction,
         )
 
+    def provenance(self) -> dict:
+        """What this engine applied that a result file should record (default nothing).
+
+        The circuit engine records the bias it applied and which calibration set it.
+        """
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (ngspice sessions, worker processes)."""

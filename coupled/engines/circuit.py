@@ -406,6 +406,26 @@ class CircuitEngine(Engine):
             out.append(free_v[:, list(task.outputs)])
         return np.array(out)
 
+    def provenance(self) -> dict:
+        """The bias applied for the requested p and the calibration that set it."""
+        import hashlib
+
+        path = self.opts["calibration"]
+        record = {
+            "bias_v": float(self.bias_v),
+            "calibration_path": None,
+            "calibration_sha256": None,
+            "calibration_source": "phase model of the board",
+        }
+        if path is not None:
+            absolute = Path(path).resolve()
+            record.update(
+                calibration_path=str(absolute),
+                calibration_sha256=hashlib.sha256(absolute.read_bytes()).hexdigest(),
+                calibration_source="file",
+            )
+        return record
+
     def close(self) -> None:
         """Remove the board from the ngspice session."""
         if getattr(self, "_circuit", None) is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,9 @@ class Checkpoint:
     rng_states: list[dict]
     history: dict[str, np.ndarray]
     events: dict[str, np.ndarray]
+    resistance: dict[str, np.ndarray] = field(default_factory=dict)
+    updates: int = 0
+    """Edge updates applied so far (enabled bits summed over steps and tasks)."""
 
 
 def save_checkpoint(folder: str | Path, checkpoint: Checkpoint) -> Path:
@@ -41,12 +44,14 @@ def save_checkpoint(folder: str | Path, checkpoint: Checkpoint) -> Path:
         "config": checkpoint.config,
         "step": checkpoint.step,
         "rng_states": checkpoint.rng_states,
+        "updates": int(checkpoint.updates),
     }
     arrays = {"meta": np.array(json.dumps(meta)), "resistance_ohm": checkpoint.resistance_ohm}
     if checkpoint.taps is not None:
         arrays["taps"] = checkpoint.taps
     arrays.update({f"history/{k}": v for k, v in checkpoint.history.items()})
     arrays.update({f"events/{k}": v for k, v in checkpoint.events.items()})
+    arrays.update({f"resistance/{k}": v for k, v in checkpoint.resistance.items()})
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     data = buffer.getvalue()
@@ -72,6 +77,10 @@ def load_checkpoint(folder: str | Path) -> Checkpoint | None:
         rng_states=meta["rng_states"],
         history={k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("history/")},
         events={k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("events/")},
+        resistance={
+            k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("resistance/")
+        },
+        updates=int(meta.get("updates", 0)),
     )
 
 

@@ -37,6 +37,9 @@ ROLE_MODES = ("random", "network")
 EVENT_FORMATS = ("none", "csv", "parquet")
 HISTORY_COLUMNS = ("task", "step", "steps_x_p", "error", "scaled_error", "train_error")
 EVENT_COLUMNS = ("step", "task", "edge", "enabled", "direction")
+RESISTANCE_COLUMNS = ("step", "task", "edge", "resistance_ohm", "tap")
+HISTORY_ROWS = 200
+"""Rows per task that the history aims at when ``log_every`` is not given."""
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,10 @@ class TrainConfig:
     input_max_v: float = 200.0
     train_size: int = 16
     test_size: int = 64
-    log_every: int = 100
+    log_every: int | None = None
     checkpoint_every: int = 1000
     record_events: str = "none"
+    record_resistance_every: int = 0
     engine_options: dict = field(default_factory=dict)
 
     # -- conversion ---------------------------------------------------------------------------
@@ -106,12 +110,21 @@ class TrainConfig:
         return config
 
     def resolved(self) -> TrainConfig:
-        """A copy with ``inputs`` and ``grounds`` filled in from the task kind."""
+        """A copy with ``inputs``, ``grounds`` (from the task kind) and ``log_every`` filled in.
+
+        ``log_every`` defaults to ``ceil(steps / HISTORY_ROWS)``: about 200 history rows per task
+        whatever the step count.
+        """
         inputs, grounds = default_counts(self.task, self.outputs if _is_int(self.outputs) else 1)
+        log_every = self.log_every
+        if log_every is None:
+            steps = self.steps if _is_int(self.steps) and self.steps > 0 else HISTORY_ROWS
+            log_every = -(-steps // HISTORY_ROWS)
         return dataclasses.replace(
             self,
             inputs=inputs if self.inputs is None else self.inputs,
             grounds=grounds if self.grounds is None else self.grounds,
+            log_every=log_every,
         )
 
     # -- validation ---------------------------------------------------------------------------
@@ -150,8 +163,8 @@ class TrainConfig:
             ("outputs", 1),
             ("train_size", 1),
             ("test_size", 1),
-            ("log_every", 1),
             ("checkpoint_every", 0),
+            ("record_resistance_every", 0),
         ):
             _whole(name, getattr(self, name), low)
         for name, high in MAX_COUNTS.items():
@@ -160,9 +173,9 @@ class TrainConfig:
                     f"--{name.replace('_', '-')} {getattr(self, name)}: must be at most {high} "
                     "(each one is held in memory; split larger studies into a sweep)"
                 )
-        for name in ("inputs", "grounds"):
+        for name, low in (("inputs", 1), ("grounds", 0), ("log_every", 1)):
             if getattr(self, name) is not None:
-                _whole(name, getattr(self, name), 1 if name == "inputs" else 0)
+                _whole(name, getattr(self, name), low)
         if self.rule == "discrete" and self.batch_fraction != 1.0:
             raise UserError(
                 f"--batch-fraction {self.batch_fraction}: the discrete rule shows one example per "

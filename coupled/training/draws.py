@@ -3,12 +3,12 @@
 Task ``t`` (``first_task <= t < first_task + tasks``) has its own streams,
 ``SeedSequence(seed, spawn_key=(t,)).spawn(3)`` (:func:`task_streams`): (0) the task (roles,
 teacher, examples; :func:`make_tasks`), (1) the initial state (resistances or taps, fixed
-comparator biases; :func:`initial_state`), (2) the step draws (``_DrawSource``). Step draws are
+comparator biases; :func:`initial_state`), (2) the step draws (``DrawSource``). Step draws are
 made in chunks of ``DRAW_CHUNK`` steps per task, in this order: update uniforms (C, E), then for
 the continuous rule batch uniforms (C, X), for the discrete rule the example shown (C,) and, with
 ``sigma_mode="step"``, the comparator uniforms (C, E). A task therefore gets identical draws
-alone, in any batch, with any engine, and after a resume (``_DrawSource.resume_states`` /
-``restore`` carry the generator states through a checkpoint); ``_joined_draws`` stacks the
+alone, in any batch, with any engine, and after a resume (``DrawSource.resume_states`` /
+``restore`` carry the generator states through a checkpoint); ``joined_draws`` stacks the
 draws of several runs' sources for one batched engine step.
 
 Per step: continuous rule, the batch holds each training example with probability
@@ -94,7 +94,7 @@ def initial_state(config: TrainConfig, n_edges: int) -> tuple[TrainState, np.nda
     return state, np.array(sigma)
 
 
-class _DrawSource:
+class DrawSource:
     """Makes the StepDraws of every step from the per-task step generators, chunk by chunk."""
 
     def __init__(
@@ -127,8 +127,16 @@ class _DrawSource:
             self._generate(done_steps - done_steps % DRAW_CHUNK)
 
     def resume_states(self, done_steps: int) -> list[dict]:
-        """Generator states to store in a checkpoint taken after ``done_steps`` steps."""
-        return self.states() if done_steps % DRAW_CHUNK == 0 else self.chunk_states
+        """Generator states to store in a checkpoint taken after ``done_steps`` steps.
+
+        The states at the start of the chunk that holds step ``done_steps + 1``: the saved
+        start of that chunk if it was already drawn (a step interrupted after its draws were
+        made), else the generators' current states (which are exactly there).
+        """
+        start = done_steps - done_steps % DRAW_CHUNK
+        if self.chunk_start == start:
+            return [dict(s) for s in self.chunk_states]
+        return self.states()
 
     def _generate(self, start: int) -> None:
         cfg, c, e, k = self.cfg, DRAW_CHUNK, self.n_edges, self.cfg.tasks
@@ -178,7 +186,7 @@ class _DrawSource:
         )
 
 
-def _joined_draws(sources: list[_DrawSource], step: int) -> StepDraws:
+def joined_draws(sources: list[DrawSource], step: int) -> StepDraws:
     """The draws of several runs' sources, stacked along the task axis."""
     parts = [s.draws(step) for s in sources]
     fields = ("edge_mask", "example_mask", "example_index", "sigma_v")

@@ -1,164 +1,214 @@
-"""Training runs: the step loop, checkpoints and result files.
+"""Training runs: the :class:`Run` object, ``train`` and ``train_many``.
 
-``train(config, out_dir)`` trains ``config.tasks`` independent tasks at once on one engine;
-``train_many(configs, out_dirs)`` trains several runs that differ only in ``BATCHABLE_FIELDS`` as
-one engine batch, each result identical to its own ``train()``. The configuration and result
-types live in :mod:`coupled.training.config`, the random draws (streams, tasks, initial states, step
-draws and their reproducibility contract) in :mod:`coupled.training.draws`; both are re-exported
-here, so
-``from coupled.training import ...`` reaches every public name.
+:class:`Run` is what every caller shares (``train``, ``train_many``, the sweep worker, tests,
+benchmarks, notebooks): it validates a :class:`~coupled.training.config.TrainConfig`, builds
+the tasks, the engine and the seeded step draws, and exposes ``.state``, ``.step()``,
+``.steps(n)``, ``.measure()`` and ``.errors()``; as a context manager it closes its engine.
+``train(config, out_dir)`` runs one to ``config.steps`` with history, checkpoints, exact resume
+and result files; ``train_many(configs, out_dirs)`` trains several runs that differ only in
+``BATCHABLE_FIELDS`` as one engine batch, each result identical to its own ``train()``.
 
 Errors (the history): ``error`` is the test error, the mean over test examples of the summed
 squared output misses (V^2); ``scaled_error`` is error / error at step 0; ``train_error`` the same
-on the training set; ``steps_x_p`` = step * p. Rows at step 0, every ``log_every`` steps and at
-the last step.
+on the training set; ``steps_x_p`` = step * p. Rows at step 0, every ``log_every`` steps (default
+about 200 rows whatever the step count) and at the last step.
 
 Output folder: ``history.csv``, ``final_state.json`` (``resistance_ohm`` and for the discrete
 rule ``taps`` per task, the tasks, full config, seed, version), ``run.json`` (config, version,
-engine, wall time), ``update_events.csv``/``.parquet`` on request (step, task, edge, enabled,
-direction), and while running ``checkpoint.npz`` (every ``checkpoint_every`` steps).
+engine, wall time, share of edges updated, the engine's own provenance such as the circuit
+engine's ``bias_v`` and calibration checksum), ``update_events.csv``/``.parquet`` on request
+(step, task, edge, enabled, direction), ``resistance_history.parquet`` with
+``record_resistance_every`` (step, task, edge, resistance_ohm, tap), and while running
+``checkpoint.npz`` (every ``checkpoint_every`` steps, and at an interrupt).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from coupled.core.errors import UserError
+from coupled.core.errors import Interrupted, UserError
 from coupled.core.io import prepare_out_dir, write_json, write_table
 from coupled.core.version import __version__
 from coupled.engines import get_engine
+from coupled.engines.base import Engine
 from coupled.physics import rules
-from coupled.physics.state import TrainState
-from coupled.physics.tasks import Task
+from coupled.physics.networks import Network
+from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.training.checkpoint import (
     Checkpoint,
     load_checkpoint,
     remove_checkpoint,
     save_checkpoint,
 )
-from coupled.training.config import (
-    EVENT_COLUMNS,
-    EVENT_FORMATS,
-    HISTORY_COLUMNS,
-    MAX_WHOLE,
-    MODES,
-    ROLE_MODES,
-    RULES,
-    SIGMA_MODES,
-    TrainConfig,
-)
-from coupled.training.draws import (
-    DRAW_CHUNK,
-    _DrawSource,
-    _joined_draws,
-    initial_state,
-    make_tasks,
-    task_streams,
-)
+from coupled.training.config import TrainConfig
+from coupled.training.draws import DrawSource, initial_state, joined_draws, make_tasks
+from coupled.training.recorder import Recorder
 from coupled.training.results import TrainResult, load_result
 
-__all__ = [
-    "BATCHABLE_FIELDS",
-    "DRAW_CHUNK",
-    "EVENT_COLUMNS",
-    "EVENT_FORMATS",
-    "HISTORY_COLUMNS",
-    "MAX_WHOLE",
-    "MODES",
-    "ROLE_MODES",
-    "RULES",
-    "SIGMA_MODES",
-    "TrainConfig",
-    "TrainResult",
-    "initial_state",
-    "load_result",
-    "make_tasks",
-    "task_streams",
-    "train",
-    "train_many",
-]
+__all__ = ["BATCHABLE_FIELDS", "Run", "train", "train_many"]
+
+BATCHABLE_FIELDS = (
+    "p",
+    "p_mode",
+    "batch_fraction",
+    "batch_mode",
+    "seed",
+    "first_task",
+    "tasks",
+    "sigma_v",
+    "checkpoint_every",
+)
+"""Fields in which the configurations of one batched :class:`Run` may differ."""
 
 
-class _Recorder:
-    """Accumulates history rows and update events as column arrays."""
+class Run:
+    """One training run (or several batched runs) ready to step.
 
-    def __init__(
-        self,
-        config: TrainConfig,
-        tasks: list[Task],
-        engine,
-        saved: Checkpoint | None,
-        slots: tuple[np.ndarray, np.ndarray] | None = None,
-    ):
-        self.engine = engine
-        self.test_x = np.stack([t.test_inputs_v for t in tasks])
-        self.test_y = np.stack([t.test_targets_v for t in tasks])
-        self.train_x = np.stack([t.train_inputs_v for t in tasks])
-        self.train_y = np.stack([t.train_targets_v for t in tasks])
-        if slots is None:
-            slots = (config.first_task + np.arange(config.tasks), np.full(config.tasks, config.p))
-        self.task_ids, self.p = slots
-        self.history = {k: list(v) for k, v in (saved.history if saved else {}).items()}
-        self.events = {k: [v] for k, v in (saved.events if saved else {}).items()}
-        if not self.history:
-            self.history = {k: [] for k in HISTORY_COLUMNS}
-        if not self.events:
-            self.events = {k: [] for k in EVENT_COLUMNS}
-        first = np.asarray(self.history["error"][: len(tasks)], dtype=float)
-        self.error0 = first if first.size else None
+    Parameters
+    ----------
+    config
+        The run, or several runs that differ only in :data:`BATCHABLE_FIELDS` (trained as one
+        engine batch: tasks of all runs side by side, each with its own random streams).
+        Validated here; ``UserError`` names the first bad value.
+    track_states
+        Keep the generator states that a checkpoint needs (:meth:`checkpoint`).
 
-    def log(self, state: TrainState) -> None:
-        r = state.resistance_ohm
-        error = rules.mean_squared_error(self.engine.predict(r, self.test_x), self.test_y)
-        train_error = rules.mean_squared_error(self.engine.predict(r, self.train_x), self.train_y)
-        if self.error0 is None:
-            self.error0 = error
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = error / self.error0
-        h = self.history
-        h["task"].extend(self.task_ids.tolist())
-        h["step"].extend([state.step] * len(error))
-        h["steps_x_p"].extend((state.step * self.p).tolist())
-        h["error"].extend(error.tolist())
-        h["scaled_error"].extend(scaled.tolist())
-        h["train_error"].extend(train_error.tolist())
+    Attributes
+    ----------
+    config
+        The (first) resolved configuration; ``configs`` holds all of them.
+    network
+        The loaded network.
+    tasks
+        The K tasks of the batch, in order (run by run).
+    engine
+        The prepared engine (:mod:`coupled.engines`).
+    state
+        The current :class:`~coupled.physics.state.TrainState` (resistances (K, E), taps for
+        the discrete rule, the last step's enable and direction bits).
 
-    def record(self, state: TrainState) -> None:
-        k, e = state.enabled.shape
-        ev = self.events
-        ev["step"].append(np.full(k * e, state.step, dtype=np.int64))
-        ev["task"].append(np.repeat(self.task_ids, e))
-        ev["edge"].append(np.tile(np.arange(e), k))
-        ev["enabled"].append(state.enabled.ravel().astype(bool))
-        ev["direction"].append(state.direction.ravel().astype(np.int8))
+    Examples
+    --------
+    >>> with Run(TrainConfig(network="experiment16", task="allostery", rule="discrete")) as run:
+    ...     run.steps(100)
+    ...     print(run.errors()["scaled_error"])
+    """
 
-    def history_arrays(self) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v) for k, v in self.history.items()}
+    def __init__(self, config: TrainConfig | Sequence[TrainConfig], *, track_states: bool = False):
+        configs = [config] if isinstance(config, TrainConfig) else list(config)
+        if not configs:
+            raise UserError("Run: no configuration given")
+        self.network: Network = configs[0].validate()
+        self.configs = [c.resolved() for c in configs]
+        self.config = self.configs[0]
+        first = self.config.to_dict()
+        for cfg in self.configs[1:]:
+            cfg.validate()
+            for key, value in cfg.to_dict().items():
+                if key not in BATCHABLE_FIELDS and value != first[key]:
+                    raise UserError(
+                        f"batched runs differ in {key} ({first[key]!r} and {value!r}); only "
+                        f"{', '.join(BATCHABLE_FIELDS)} may differ"
+                    )
+        self.run_tasks = [make_tasks(cfg, self.network) for cfg in self.configs]
+        self.tasks = [t for run in self.run_tasks for t in run]
+        self.engine: Engine = get_engine(self.config.engine)
+        try:
+            self.engine.prepare(self.network, self.tasks, self.config)
+        except BaseException:
+            self.engine.close()
+            raise
+        n_edges, n_train = self.network.n_edges, self.tasks[0].train_inputs_v.shape[0]
+        starts = [initial_state(cfg, n_edges) for cfg in self.configs]
+        self.sources = [
+            DrawSource(cfg, n_edges, n_train, fixed, track_states=track_states)
+            for cfg, (_, fixed) in zip(self.configs, starts, strict=True)
+        ]
+        taps = [s.taps for s, _ in starts]
+        self.state = TrainState(
+            step=0,
+            resistance_ohm=np.concatenate([s.resistance_ohm for s, _ in starts]),
+            taps=None if taps[0] is None else np.concatenate(taps),
+        )
+        self.task_ids = np.concatenate([c.first_task + np.arange(c.tasks) for c in self.configs])
+        self.p = np.concatenate([np.full(c.tasks, c.p) for c in self.configs])
 
-    def event_arrays(self) -> dict[str, np.ndarray]:
-        dtypes = {
-            "step": np.int64,
-            "task": np.int64,
-            "edge": np.int64,
-            "enabled": bool,
-            "direction": np.int8,
-        }
+    # -- stepping -------------------------------------------------------------------------------
+    def draws(self, step: int) -> StepDraws:
+        """The random draws of ``step`` (1-based; steps must come in order)."""
+        if len(self.sources) == 1:
+            return self.sources[0].draws(step)
+        return joined_draws(self.sources, step)
+
+    def step(self) -> TrainState:
+        """One learning step of every task; returns (and keeps) the new state."""
+        self.state = self.engine.step(self.state, self.draws(self.state.step + 1))
+        return self.state
+
+    def steps(self, n: int) -> TrainState:
+        """``n`` learning steps; returns the state after the last."""
+        for _ in range(int(n)):
+            self.step()
+        return self.state
+
+    # -- looking ----------------------------------------------------------------------------------
+    def measure(self, example_index: np.ndarray | None = None) -> Measurement:
+        """Free and clamped states of training examples at the current resistances.
+
+        ``example_index`` is (K, X) indices into each task's training set; default all of them.
+        Drops and outputs are in volts (see :class:`~coupled.physics.state.Measurement`).
+        """
+        if example_index is None:
+            k, x = len(self.tasks), self.tasks[0].train_inputs_v.shape[0]
+            example_index = np.broadcast_to(np.arange(x), (k, x))
+        return self.engine.measure(self.state.resistance_ohm, np.asarray(example_index))
+
+    def predict(self, inputs_v: np.ndarray) -> np.ndarray:
+        """Free output voltages (K, X, O) for input voltages (K, X, k) at the current state."""
+        return self.engine.predict(self.state.resistance_ohm, inputs_v)
+
+    def errors(self) -> dict[str, np.ndarray]:
+        """Test and training error of every task now (V^2, per task (K,))."""
+        test_x = np.stack([t.test_inputs_v for t in self.tasks])
+        test_y = np.stack([t.test_targets_v for t in self.tasks])
+        train_x = np.stack([t.train_inputs_v for t in self.tasks])
+        train_y = np.stack([t.train_targets_v for t in self.tasks])
         return {
-            k: (np.concatenate(v) if v else np.zeros(0, dtypes[k])).astype(dtypes[k])
-            for k, v in self.events.items()
+            "error": rules.mean_squared_error(self.predict(test_x), test_y),
+            "train_error": rules.mean_squared_error(self.predict(train_x), train_y),
         }
 
-    def history_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.history_arrays(), columns=list(HISTORY_COLUMNS))
-        return frame.astype({"task": np.int64, "step": np.int64})
+    # -- checkpoints ------------------------------------------------------------------------------
+    def restore(self, saved: Checkpoint) -> None:
+        """Continue from a checkpoint of this run (state and random streams)."""
+        self.state = TrainState(
+            step=saved.step, resistance_ohm=saved.resistance_ohm, taps=saved.taps
+        )
+        self.sources[0].restore(saved.rng_states, saved.step)
+
+    def rng_states(self) -> list[dict]:
+        """The generator states a checkpoint of the current step stores."""
+        return self.sources[0].resume_states(self.state.step)
+
+    # -- lifetime ---------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the engine (ngspice circuits, worker processes)."""
+        self.engine.close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-# -- the loop -----------------------------------------------------------------------------------
+# -- train ---------------------------------------------------------------------------------------
 
 
 def train(
@@ -179,7 +229,9 @@ def train(
     out_dir
         Output folder; refused if it exists and is not empty, unless ``resume`` or ``overwrite``.
     resume
-        Continue from ``out_dir/checkpoint.npz`` (a finished run is loaded and returned as is).
+        Continue from ``out_dir/checkpoint.npz``; a finished run is loaded and returned as is.
+        Either way the stored configuration must equal ``config`` (``UserError`` names every
+        option that differs); a missing or empty ``out_dir`` is refused.
     overwrite
         Empty an existing ``out_dir`` first.
     progress
@@ -191,130 +243,140 @@ def train(
     Returns
     -------
     TrainResult
+
+    Raises
+    ------
+    UserError
+        A bad value, a refused folder, or a resume that does not match.
+    coupled.core.errors.Interrupted
+        On SIGINT (``KeyboardInterrupt``) after the first step: a checkpoint of the last
+        finished step was written to ``out_dir`` (if given); the message says which.
     """
     started = time.perf_counter()
     if resume and overwrite:
         raise UserError("--resume and --overwrite exclude each other")
-    network = config.validate()
+    config.validate()
     config = config.resolved()
     out = Path(out_dir) if out_dir is not None else None
-    if out is not None and resume and (out / "final_state.json").exists():
-        if load_checkpoint(out) is None:
+    saved = None
+    if resume:
+        if out is None:
+            raise UserError("--resume needs --out DIR (the folder of the run to continue)")
+        saved = _resumable(out, config)
+        if saved is None:
             return load_result(out)
-    tasks = make_tasks(config, network)
-    engine = get_engine(config.engine)
-    engine.prepare(network, tasks, config)
-    try:
-        saved = None
+    with Run(config, track_states=out is not None) as run:
         if out is not None:
             prepare_out_dir(out, overwrite=overwrite, resume=resume)
-            saved = load_checkpoint(out) if resume else None
-            if saved is not None:
-                _check_same_run(saved.config, config)
-        return _run(config, network, tasks, engine, out, saved, progress, stop_at, started)
-    finally:
-        engine.close()
+        return _train(run, out, saved, progress, stop_at, started)
 
 
-def _check_same_run(saved: dict, config: TrainConfig) -> None:
-    now = config.to_dict()
-    for key in now:
-        if key != "checkpoint_every" and saved.get(key) != now[key]:
-            raise UserError(
-                f"--resume: the checkpoint was made with {key}={saved.get(key)!r}, not "
-                f"{now[key]!r}; resume with the same options"
-            )
-
-
-def _run(config, network, tasks, engine, out, saved, progress, stop_at, started) -> TrainResult:
-    state, fixed_sigma = initial_state(config, network.n_edges)
-    n_train = tasks[0].train_inputs_v.shape[0]
-    saving = out is not None and config.checkpoint_every > 0
-    source = _DrawSource(config, network.n_edges, n_train, fixed_sigma, track_states=saving)
-    recorder = _Recorder(config, tasks, engine, saved)
+def _resumable(out: Path, config: TrainConfig) -> Checkpoint | None:
+    """The checkpoint to continue from; ``None`` for a finished run (after checking both)."""
+    if not out.is_dir() or not any(out.iterdir()):
+        raise UserError(
+            f"--resume {out}: no run there (the folder is missing or empty); start the run "
+            "without --resume"
+        )
+    saved = load_checkpoint(out)
     if saved is not None:
-        state = TrainState(step=saved.step, resistance_ohm=saved.resistance_ohm, taps=saved.taps)
-        source.restore(saved.rng_states, saved.step)
+        _check_same_run(saved.config, config, out)
+        return saved
+    if not (out / "final_state.json").exists():
+        raise UserError(
+            f"--resume {out}: no checkpoint.npz and no finished run there; start the run "
+            "without --resume (use --overwrite to replace the folder)"
+        )
+    _check_same_run(load_result(out).config.to_dict(), config, out)
+    return None
+
+
+def _check_same_run(saved: dict, config: TrainConfig, out: Path) -> None:
+    now = config.to_dict()
+    ignored = {"checkpoint_every"}
+    differ = [k for k in now if k not in ignored and saved.get(k) != now[k]]
+    if differ:
+        shown = ", ".join(
+            f"--{k.replace('_', '-')} {saved.get(k)!r} (now {now[k]!r})" for k in differ
+        )
+        raise UserError(
+            f"--resume {out}: the run was made with {shown}; resume with the same options"
+        )
+
+
+def _train(run: Run, out, saved, progress, stop_at, started) -> TrainResult:
+    config = run.config
+    recorder = Recorder(run.tasks, run.engine.predict, run.task_ids, run.p, saved)
+    if saved is not None:
+        run.restore(saved)
     else:
-        recorder.log(state)
+        recorder.log(run.state)
+        if config.record_resistance_every:
+            recorder.record_resistance(run.state)
     record = config.record_events != "none"
+    every, res_every = config.checkpoint_every, config.record_resistance_every
 
-    def checkpoint(state: TrainState) -> None:
-        every = config.checkpoint_every
-        if out is not None and every and state.step % every == 0 and state.step < config.steps:
-            _save(out, config, state, source, recorder)
+    def save() -> None:
+        save_checkpoint(
+            out,
+            Checkpoint(
+                config=config.to_dict(),
+                step=run.state.step,
+                resistance_ohm=run.state.resistance_ohm,
+                taps=run.state.taps,
+                rng_states=run.rng_states(),
+                history=recorder.history_arrays(),
+                events=recorder.event_arrays(),
+                resistance=recorder.resistance_arrays(),
+                updates=recorder.updates,
+            ),
+        )
 
-    state = _loop(
-        engine,
-        state,
-        source.draws,
-        recorder,
-        config,
-        record=record,
-        after=checkpoint,
-        progress=progress,
-        stop_at=stop_at,
-    )
-    history = recorder.history_frame()
-    events = pd.DataFrame(recorder.event_arrays()) if record else None
-    result = TrainResult(
-        config=config,
-        history=history,
-        state=state,
-        tasks=tasks,
-        events=events,
-        wall_time_s=time.perf_counter() - started,
-        out_dir=out,
-    )
-    if out is not None and state.step == config.steps:
-        _write_results(out, result, engine.name)
-    return result
-
-
-def _loop(
-    engine,
-    state,
-    draws_for,
-    recorder,
-    config,
-    *,
-    record=False,
-    after=None,
-    progress=None,
-    stop_at=None,
-) -> TrainState:
-    """Steps ``state.step + 1 .. config.steps``: engine step, events, history rows, ``after``."""
-    bar = _progress_bar(config.steps, state.step, progress)
+    bar = _progress_bar(config.steps, run.state.step, progress)
     try:
-        for step in range(state.step + 1, config.steps + 1):
-            state = engine.step(state, draws_for(step))
+        for step in range(run.state.step + 1, config.steps + 1):
+            state = run.step()
+            recorder.count(state)
             if record:
                 recorder.record(state)
             if step % config.log_every == 0 or step == config.steps:
                 recorder.log(state)
-            if after is not None:
-                after(state)
+            if res_every and (step % res_every == 0 or step == config.steps):
+                recorder.record_resistance(state)
+            if out is not None and every and step % every == 0 and step < config.steps:
+                save()
             bar.update(1)
             if stop_at is not None and step >= stop_at:
                 break
+    except KeyboardInterrupt:
+        bar.close()
+        done = run.state.step
+        if out is None:
+            raise Interrupted(f"interrupted at step {done}; nothing saved (no --out)") from None
+        save()
+        raise Interrupted(
+            f"interrupted at step {done}; checkpoint at step {done}; rerun with --resume"
+        ) from None
     finally:
         bar.close()
-    return state
-
-
-def _save(out: Path, config: TrainConfig, state: TrainState, source, recorder) -> None:
-    save_checkpoint(
-        out,
-        Checkpoint(
-            config=config.to_dict(),
-            step=state.step,
-            resistance_ohm=state.resistance_ohm,
-            taps=state.taps,
-            rng_states=source.resume_states(state.step),
-            history=recorder.history_arrays(),
-            events=recorder.event_arrays(),
-        ),
+    result = TrainResult(
+        config=config,
+        history=recorder.history_frame(),
+        state=run.state,
+        tasks=run.tasks,
+        events=pd.DataFrame(recorder.event_arrays()) if record else None,
+        wall_time_s=time.perf_counter() - started,
+        out_dir=out,
     )
+    if out is not None and run.state.step == config.steps:
+        provenance = _provenance(run, recorder.updates)
+        _write_results(out, result, provenance)
+        if res_every:
+            write_table(
+                out / "resistance_history.parquet", pd.DataFrame(recorder.resistance_arrays())
+            )
+        remove_checkpoint(out)
+    return result
 
 
 def _progress_bar(total: int, initial: int, progress: bool | None):
@@ -324,7 +386,23 @@ def _progress_bar(total: int, initial: int, progress: bool | None):
     return tqdm(total=total, initial=initial, disable=not show, file=sys.stderr, unit="step")
 
 
-def _write_results(out: Path, result: TrainResult, engine_name: str) -> None:
+def _provenance(run: Run, updates: int, n_tasks: int | None = None) -> dict:
+    """What ran the circuits and what the engine applied, for ``run.json``.
+
+    ``updated_share`` is the measured share of edge-steps with the update enabled (compare with
+    the requested ``p``); ``n_tasks`` the tasks the count covers (default all of the batch).
+    """
+    steps = max(run.state.step, 1)
+    edges = run.network.n_edges * (len(run.tasks) if n_tasks is None else n_tasks)
+    return {
+        "engine": run.engine.name,
+        "simulator": _simulator(run.engine.name),
+        "updated_share": updates / (steps * edges),
+        **run.engine.provenance(),
+    }
+
+
+def _write_results(out: Path, result: TrainResult, provenance: dict) -> None:
     cfg = result.config
     write_table(out / "history.csv", result.history)
     if result.events is not None:
@@ -346,15 +424,13 @@ def _write_results(out: Path, result: TrainResult, engine_name: str) -> None:
         {
             "config": cfg.to_dict(),
             "version": __version__,
-            "engine": engine_name,
             "seed": cfg.seed,
             "wall_time_s": result.wall_time_s,
             "steps": cfg.steps,
             "tasks": cfg.tasks,
-            "simulator": _simulator(engine_name),
+            **provenance,
         },
     )
-    remove_checkpoint(out)
 
 
 def _simulator(engine_name: str) -> str:
@@ -366,18 +442,7 @@ def _simulator(engine_name: str) -> str:
     return get_session().describe()
 
 
-BATCHABLE_FIELDS = (
-    "p",
-    "p_mode",
-    "batch_fraction",
-    "batch_mode",
-    "seed",
-    "first_task",
-    "tasks",
-    "sigma_v",
-    "checkpoint_every",
-)
-"""Fields in which the configurations of one :func:`train_many` batch may differ."""
+# -- train_many ----------------------------------------------------------------------------------
 
 
 def train_many(
@@ -411,60 +476,32 @@ def train_many(
     started = time.perf_counter()
     if not configs:
         raise UserError("train_many: no configurations given")
-    network = configs[0].validate()
-    configs = [c.resolved() for c in configs]
-    for cfg in configs[1:]:
-        cfg.validate()
-        for key, value in cfg.to_dict().items():
-            if key not in BATCHABLE_FIELDS and value != configs[0].to_dict()[key]:
-                raise UserError(
-                    f"train_many: runs differ in {key} ({configs[0].to_dict()[key]!r} and "
-                    f"{value!r}); only {', '.join(BATCHABLE_FIELDS)} may differ"
-                )
-    if configs[0].record_events != "none":
+    if any(c.record_events != "none" or c.record_resistance_every for c in configs):
         raise UserError("train_many: --record-events needs train() (one run at a time)")
     if out_dirs is not None and len(out_dirs) != len(configs):
         raise UserError(f"train_many: {len(out_dirs)} output folders for {len(configs)} runs")
     for out in out_dirs or []:
         if Path(out).is_dir() and any(Path(out).iterdir()) and not overwrite:
             prepare_out_dir(out)  # raises the standard message before anything is created
-    per_run = [make_tasks(cfg, network) for cfg in configs]
-    tasks = [t for run in per_run for t in run]
-    engine = get_engine(configs[0].engine)
-    engine.prepare(network, tasks, configs[0])
-    outs = [prepare_out_dir(o, overwrite=overwrite) for o in out_dirs or []]
-    n_train = tasks[0].train_inputs_v.shape[0]
-    starts = [initial_state(cfg, network.n_edges) for cfg in configs]
-    sources = [
-        _DrawSource(c, network.n_edges, n_train, s[1], track_states=False)
-        for c, s in zip(configs, starts, strict=True)
-    ]
-    state = TrainState(
-        step=0,
-        resistance_ohm=np.concatenate([s[0].resistance_ohm for s in starts]),
-        taps=None if starts[0][0].taps is None else np.concatenate([s[0].taps for s in starts]),
-    )
-    slots = (
-        np.concatenate([c.first_task + np.arange(c.tasks) for c in configs]),
-        np.concatenate([np.full(c.tasks, c.p) for c in configs]),
-    )
-    recorder = _Recorder(configs[0], tasks, engine, None, slots)
-    recorder.log(state)
-    try:
-        state = _loop(
-            engine,
-            state,
-            lambda step: _joined_draws(sources, step),
-            recorder,
-            configs[0],
-            progress=progress,
-        )
-    finally:
-        engine.close()
+    with Run(configs) as run:
+        outs = [prepare_out_dir(o, overwrite=overwrite) for o in out_dirs or []]
+        recorder = Recorder(run.tasks, run.engine.predict, run.task_ids, run.p)
+        recorder.log(run.state)
+        cfg0 = run.config
+        bar = _progress_bar(cfg0.steps, 0, progress)
+        try:
+            for step in range(1, cfg0.steps + 1):
+                state = run.step()
+                recorder.count(state)
+                if step % cfg0.log_every == 0 or step == cfg0.steps:
+                    recorder.log(state)
+                bar.update(1)
+        finally:
+            bar.close()
     history = recorder.history_frame()
-    history["_slot"] = np.tile(np.arange(len(tasks)), len(history) // len(tasks))
+    history["_slot"] = np.tile(np.arange(len(run.tasks)), len(history) // len(run.tasks))
     results, first = [], 0
-    for i, (cfg, run_tasks) in enumerate(zip(configs, per_run, strict=True)):
+    for i, (cfg, run_tasks) in enumerate(zip(run.configs, run.run_tasks, strict=True)):
         part = slice(first, first + cfg.tasks)
         rows = history[(history["_slot"] >= first) & (history["_slot"] < first + cfg.tasks)]
         first += cfg.tasks
@@ -472,9 +509,9 @@ def train_many(
             config=cfg,
             history=rows.drop(columns="_slot").reset_index(drop=True),
             state=TrainState(
-                step=state.step,
-                resistance_ohm=state.resistance_ohm[part],
-                taps=None if state.taps is None else state.taps[part],
+                step=run.state.step,
+                resistance_ohm=run.state.resistance_ohm[part],
+                taps=None if run.state.taps is None else run.state.taps[part],
             ),
             tasks=run_tasks,
             events=None,
@@ -482,6 +519,7 @@ def train_many(
             out_dir=outs[i] if outs else None,
         )
         if outs:
-            _write_results(outs[i], result, engine.name)
+            updates = int(recorder.slot_updates[part].sum())
+            _write_results(outs[i], result, _provenance(run, updates, cfg.tasks))
         results.append(result)
     return results
