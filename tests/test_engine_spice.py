@@ -8,23 +8,22 @@ import numpy as np
 import pytest
 
 from coupled.core.errors import SpiceError
-from coupled.engines import get_engine
 from coupled.engines.spice import TwinSolver
 from coupled.physics import rules, solver
 from coupled.physics.networks import experiment16
 from coupled.spice.session import get_session
 from coupled.training.config import TrainConfig
-from coupled.training.draws import DrawSource, initial_state, make_tasks
-from coupled.training.run import train
+from coupled.training.draws import initial_state, make_tasks
+from coupled.training.run import Run, train
+
+
+def _run(config: TrainConfig, name: str = "spice") -> Run:
+    return Run(dataclasses.replace(config, engine=name))
 
 
 def _prepared(config: TrainConfig, name: str = "spice"):
-    network = config.validate()
-    cfg = dataclasses.replace(config.resolved(), engine=name)
-    tasks = make_tasks(cfg, network)
-    engine = get_engine(name)
-    engine.prepare(network, tasks, cfg)
-    return engine, network, tasks, cfg
+    run = _run(config, name)
+    return run.engine, run.network, run.tasks, run.config
 
 
 def _rss_mib() -> float:
@@ -117,24 +116,19 @@ def test_per_step_traffic_leaves_no_memory_in_ngspice():
     config = TrainConfig(
         network="jammed143", rule="discrete", p=1.0, sigma_v=0.05, tasks=1, seed=2, steps=400
     )
-    engine, network, tasks, cfg = _prepared(config)
-    state, fixed = initial_state(cfg, network.n_edges)
-    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    run = _run(config)
     session = get_session()
-    try:
-        for step in range(1, 51):  # warm-up: circuits loaded, allocator settled
-            state = engine.step(state, source.draws(step))
+    with run:
+        run.steps(50)  # warm-up: circuits loaded, allocator settled
         before, sent = _rss_mib(), session.commands_sent
         changed = 0
-        for step in range(51, 351):
-            new = engine.step(state, source.draws(step))
+        for _ in range(51, 351):
+            state = run.state
+            new = run.step()
             changed += int(np.count_nonzero(new.taps != state.taps))
-            state = new
         assert changed > 300 * 100  # most of the 143 taps moved at every step
         assert session.commands_sent - sent <= 2  # nothing but (at most) a circuit switch
         assert _rss_mib() - before < 2.0, _rss_mib() - before
-    finally:
-        engine.close()
 
 
 def test_a_failed_analysis_is_retried_then_reported_with_its_step():
@@ -167,17 +161,11 @@ def test_discrete_rule_decisions_follow_the_measured_drops():
     config = TrainConfig(
         network="experiment16", rule="discrete", p=1.0, sigma_v=0.0, tasks=3, seed=6
     )
-    engine, network, tasks, cfg = _prepared(config)
-    state, fixed = initial_state(cfg, network.n_edges)
-    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
-    try:
+    with _run(config) as run:
         for step in range(1, 6):
-            draws = source.draws(step)
-            m = engine.measure(state.resistance_ohm, draws.example_index[:, None])
-            new = engine.step(state, draws)
+            draws, state = run.draws(step), run.state
+            m = run.engine.measure(state.resistance_ohm, draws.example_index[:, None])
+            new = run.step()
             expected = rules.discrete_direction(m.free_drop_v[:, 0], m.clamped_drop_v[:, 0])
             assert np.array_equal(new.direction, expected)
             assert np.array_equal(new.taps, np.clip(state.taps + expected, 0, 127))
-            state = new
-    finally:
-        engine.close()

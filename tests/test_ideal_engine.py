@@ -19,7 +19,7 @@ from coupled.physics.solver import (
     solve,
 )
 from coupled.training.config import TrainConfig
-from coupled.training.draws import initial_state, make_tasks
+from coupled.training.run import Run
 
 
 def _dense_reference(net, g, mask, values):
@@ -69,13 +69,8 @@ def test_planned_solve_task_alone_is_bitwise_the_same():
 
 
 def _prepared(config, network="square:4x5"):
-    cfg = TrainConfig(network=network, **config).resolved()
-    net = load_network(network)
-    tasks = make_tasks(cfg, net)
-    engine = get_engine("ideal")
-    engine.prepare(net, tasks, cfg)
-    state, _ = initial_state(cfg, net.n_edges)
-    return net, tasks, engine, state
+    run = Run(TrainConfig(network=network, **config))
+    return run.network, run.tasks, run.engine, run.state
 
 
 def test_measure_matches_independent_free_and_clamped_solves():
@@ -185,11 +180,9 @@ def test_registry_lists_engines_only_and_a_new_engine_is_one_entry(tmp_path, mon
 
 def test_random_geometric_network_engine_runs_discrete_step():
     net = random_geometric(30, 0.35, seed=1)
-    cfg = TrainConfig(network="rgg:30:0.35:1", rule="discrete", tasks=2, sigma_v=0.0).resolved()
-    tasks = make_tasks(cfg, net)
-    engine = get_engine("ideal")
-    engine.prepare(net, tasks, cfg)
-    state, _ = initial_state(cfg, net.n_edges)
+    run = Run(TrainConfig(network="rgg:30:0.35:1", rule="discrete", tasks=2, sigma_v=0.0))
+    assert run.network.n_edges == net.n_edges
+    engine, state = run.engine, run.state
     from coupled.physics.state import StepDraws
 
     draws = StepDraws(
