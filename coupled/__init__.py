@@ -35,8 +35,10 @@ _API = {
     "reproduce": "coupled.reproduction.base",
     "figure_names": "coupled.reproduction.base",
     "report": "analysis.report",
+    "ReportConfig": "coupled.reporting.data",
     "BoardDesign": "circuits.board",
     "build_board": "circuits.board",
+    "draw_board_parameters": "circuits.board",
     "board_to_pyspice": "circuits.pyspice",
     "load_spec": "coupled.sweep.spec",
     "plan_sweep": "coupled.sweep.spec",
@@ -67,13 +69,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from circuits.pyspice import board_to_pyspice
 
     from analysis.report import report
-    from circuits.board import BoardDesign, build_board
+    from circuits.board import BoardDesign, build_board, draw_board_parameters
     from coupled.calibration.files import calibrate
     from coupled.calibration.run import CalibrationConfig
     from coupled.core.errors import SpiceError, UserError
     from coupled.engines.board.curve import load_calibration
     from coupled.physics.networks import Network, load_network
     from coupled.physics.state import TrainState
+    from coupled.reporting.data import ReportConfig
     from coupled.reproduction.base import figure_names, reproduce
     from coupled.sweep.run import run_sweep
     from coupled.sweep.spec import load_spec, plan_sweep
