@@ -8,16 +8,9 @@ import pytest
 from coupled.core.errors import UserError
 from coupled.engines import available_engines, get_engine
 from coupled.physics import rules
+from coupled.physics.elimination import plan_elimination, planned_solve, planned_system
 from coupled.physics.networks import load_network, random_geometric
-from coupled.physics.solver import (
-    dirichlet_solve,
-    edge_drops,
-    laplacians,
-    plan_elimination,
-    planned_solve,
-    planned_system,
-    solve,
-)
+from coupled.physics.solver import dirichlet_solve, edge_drops, laplacians, solve
 from coupled.training.config import TrainConfig
 from coupled.training.run import Run
 

@@ -7,7 +7,7 @@ import pytest
 
 from coupled.core.errors import UserError
 from coupled.engines import get_engine
-from coupled.physics import kernels, rules
+from coupled.physics import kernel_code, kernels, rules
 from coupled.physics.networks import load_network
 from coupled.physics.solver import dirichlet_solve, edge_drops, laplacians
 from coupled.training.config import TrainConfig
@@ -204,8 +204,8 @@ def test_fused_contrast_sums_equal_the_general_loop_bit_for_bit():
     b = rng.normal(size=(net.n_nodes, 4, w))
     m, q = rng.normal(size=(2, 2, w)), rng.normal(size=(2, 2, w))
     general, fused = np.empty((net.n_edges, w)), np.empty((net.n_edges, w))
-    kernels._contrast_sums(b, net.edges, m, q, general)
-    kernels._contrast_sums_22(b, net.edges, m, q, fused)
+    kernel_code._contrast_sums(b, net.edges, m, q, general)
+    kernel_code._contrast_sums_22(b, net.edges, m, q, fused)
     assert np.array_equal(general, fused)
 
 

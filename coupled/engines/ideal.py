@@ -20,8 +20,8 @@ Two interchangeable solvers (``engine_options``):
     :meth:`IdealEngine.predict` (the discrete rule, the error history) take the kernel's node
     responses and finish in numpy.
 ``solver="planned"``
-    The numpy elimination of :func:`coupled.physics.solver.plan_elimination` (rounds of independent
-    low-degree nodes vectorised over tasks, a dense LAPACK tail); ``slack`` (int, default 3) is
+    The numpy elimination of :func:`coupled.physics.elimination.plan_elimination` (rounds of
+    independent low-degree nodes vectorised over tasks, a dense LAPACK tail); ``slack`` (int, default 3) is
     the degree slack of its schedule, ``dense_tail`` (int, default 24) the number of last nodes
     solved as one dense system. About 22 us per task-step; kept as an independent cross-check.
 
@@ -40,7 +40,7 @@ import numpy as np
 from coupled.core.errors import UserError
 from coupled.engines.base import Engine
 from coupled.physics import kernels
-from coupled.physics.solver import plan_elimination, planned_solve, planned_system
+from coupled.physics.elimination import plan_elimination, planned_solve, planned_system
 from coupled.physics.state import Measurement, StepDraws, TrainState
 
 if TYPE_CHECKING:
