@@ -21,9 +21,10 @@ Two interchangeable solvers (``engine_options``):
     responses and finish in numpy.
 ``solver="planned"``
     The numpy elimination of :func:`coupled.physics.elimination.plan_elimination` (rounds of
-    independent low-degree nodes vectorised over tasks, a dense LAPACK tail); ``slack`` (int, default 3) is
-    the degree slack of its schedule, ``dense_tail`` (int, default 24) the number of last nodes
-    solved as one dense system. About 22 us per task-step; kept as an independent cross-check.
+    independent low-degree nodes vectorised over tasks, a dense LAPACK tail); ``slack`` (int,
+    default 3) is the degree slack of its schedule, ``dense_tail`` (int, default 24) the number of
+    last nodes solved as one dense system. About 22 us per task-step; kept as an independent
+    cross-check.
 
 Either way every operation acts element-wise over tasks, so a task gives the same bits alone or
 in any batch. The two solvers agree to rounding (measured: drops and contrasts within 1e-14

@@ -21,9 +21,10 @@ at any position. Single-threaded: nothing depends on a thread count.
 Shapes: K tasks, N nodes, E edges, X examples, k inputs, O outputs. The two entry points
 (:mod:`coupled.physics.kernel_code`) are compiled by numba with ``cache=True`` (in
 ``coupled/physics/__pycache__``, or ``NUMBA_CACHE_DIR``): the first call after an install or an
-edit of that module compiles for about 8-10 s, later processes load the cache in well under a second (``benchmarks/bench_ideal.py`` measures both). Measured
-cost of :func:`continuous_step` on ``jammed143`` (64 nodes, 143 edges, 1883 multiply-subtract
-pairs per factorisation): about 2.0-2.4 us of CPU per task with 50-500 tasks per call.
+edit of that module compiles for about 8-10 s, later processes load the cache in well under a second
+(``benchmarks/bench_ideal.py`` measures both). Measured cost of :func:`continuous_step` on
+``jammed143`` (64 nodes, 143 edges, 1883 multiply-subtract pairs per factorisation): about 2.0-2.4
+us of CPU per task with 50-500 tasks per call.
 """
 
 from __future__ import annotations
