@@ -1,6 +1,7 @@
 """Cost of producing update events: per-edge transients, one board-wide transient, phase model.
 
 Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_oscillator.py [--edges E] [--triggers N]``
+(``--quick``: 4 edges and 100 triggers unless given).
 
 Baseline (measured in the same run; each in fresh worker processes, including one process
 start): one ngspice transient per edge of its oscillator and
@@ -46,10 +47,15 @@ def board_wide_netlist(params, bias_v: float, trigger_period_s: float) -> str:
 def main() -> None:
     """Run the comparison and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--edges", type=int, default=8)
-    parser.add_argument("--triggers", type=int, default=300)
+    parser.add_argument("--edges", type=int, default=None, help="oscillators (default 8)")
+    parser.add_argument("--triggers", type=int, default=None, help="triggers (default 300)")
     parser.add_argument("--trigger-period-s", type=float, default=50e-6)
+    parser.add_argument("--quick", action="store_true", help="4 edges, 100 triggers")
     args = parser.parse_args()
+    if args.edges is None:
+        args.edges = 4 if args.quick else 8
+    if args.triggers is None:
+        args.triggers = 100 if args.quick else 300
     params = draw_oscillators(args.edges, 0.05, np.random.default_rng(0))
     period, n = args.trigger_period_s, args.triggers
 

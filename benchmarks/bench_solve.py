@@ -12,7 +12,8 @@ solve measured in the same run (timings are never compared across runs or machin
 - ngspice dc sweep, new drives: netlist with the examples' pwl table loaded, one ``dc``;
 - ngspice dc sweep, new R: same drives, every resistance changed (reload), one ``dc``.
 
-Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_solve.py [--repeats N]``.
+Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_solve.py [--repeats N]``
+(``--quick``: 30 repeats and batches of 256 examples unless given).
 """
 
 from __future__ import annotations
@@ -57,10 +58,17 @@ def median_s(run: Callable[[int], object], repeats: int, warmup: int = 3) -> flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=200, help="timed calls per single method")
-    parser.add_argument("--examples", type=int, default=1024, help="examples per batch")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timed calls per single method (default 200)"
+    )
+    parser.add_argument("--examples", type=int, default=None, help="examples per batch (1024)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="30 repeats, 256 examples")
     args = parser.parse_args()
+    if args.repeats is None:
+        args.repeats = 30 if args.quick else 200
+    if args.examples is None:
+        args.examples = 256 if args.quick else 1024
 
     network, label = load_network()
     rng = np.random.default_rng(args.seed)

@@ -4,6 +4,8 @@ Usage::
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_sweep.py [--steps 2000] [--workers 2]
 
+(``--quick``: 200 steps per real point unless given, 24 one-step points instead of 48.)
+
 Runs, in this one process and in this order:
 
 1. serial, process pool and local Dask (``--workers``) on 48 one-step points and on 1 one-step
@@ -71,11 +73,14 @@ def timed_sweep(the_plan, out: Path, kind: str, workers: int) -> tuple[float, fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=2000, help="steps per real point")
+    parser.add_argument("--steps", type=int, default=None, help="steps per real point (2000)")
     parser.add_argument("--workers", type=int, default=2, help="processes / Dask workers")
+    parser.add_argument("--quick", action="store_true", help="200 steps, 24 one-step points")
     args = parser.parse_args()
+    if args.steps is None:
+        args.steps = 200 if args.quick else 2000
     kinds = ("serial", "process", "dask")
-    many = 48
+    many = 24 if args.quick else 48
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         folder = Path(tmp)
         print(

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coupled.core.errors import UserError
+from coupled.core.options import check_whole
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -199,8 +200,7 @@ def draw_oscillators(
     -------
     OscillatorParameters
     """
-    if isinstance(n_edges, bool) or not isinstance(n_edges, int | np.integer) or n_edges < 1:
-        raise UserError(f"n_edges {n_edges!r}: must be a whole number >= 1")
+    n_edges = check_whole("n_edges", n_edges, 1)
     if not np.isfinite(tolerance) or not 0 <= tolerance < MAX_TOLERANCE:
         raise UserError(f"tolerance {tolerance!r}: must be in [0, {MAX_TOLERANCE})")
     if not (r_nominal_ohm > 0 and c_nominal_f > 0):
@@ -323,9 +323,7 @@ def _num(value: float) -> str:
 
 
 def _check_edge(edge: int) -> int:
-    if isinstance(edge, bool) or not isinstance(edge, int | np.integer) or edge < 0:
-        raise UserError(f"edge {edge!r}: must be a whole number >= 0")
-    return int(edge)
+    return check_whole("edge", edge, 0)
 
 
 def oscillator_instance(

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from coupled.core.errors import UserError
+from coupled.core.options import check_whole
 from coupled.spice.numbers import spice_number
 
 SUBCKT = "pot_ad5220"
@@ -78,8 +79,7 @@ class PotModel:
             raise UserError(
                 f"pot r_wiper_ohm {self.r_wiper_ohm!r}: must be a positive number of ohm"
             )
-        if isinstance(self.n_taps, bool) or not isinstance(self.n_taps, int) or self.n_taps < 2:
-            raise UserError(f"pot n_taps {self.n_taps!r}: must be a whole number >= 2")
+        check_whole("pot n_taps", self.n_taps, 2)
         if not np.isfinite(self.r_series_ohm) or self.r_series_ohm < 0:
             raise UserError(f"pot r_series_ohm {self.r_series_ohm!r}: must be a number of ohm >= 0")
 

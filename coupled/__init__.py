@@ -66,10 +66,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
     # ruff: noqa: F401
-    from circuits.pyspice import board_to_pyspice
-
     from analysis.report import report
     from circuits.board import BoardDesign, build_board, draw_board_parameters
+    from circuits.pyspice import board_to_pyspice
     from coupled.calibration.files import calibrate
     from coupled.calibration.run import CalibrationConfig
     from coupled.core.errors import SpiceError, UserError

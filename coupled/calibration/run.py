@@ -35,7 +35,6 @@ from coupled.calibration.stats import (
     correlation_summary,
     pearson_matrix,
 )
-from coupled.core.errors import UserError
 from coupled.engines.board.curve import (
     Calibration,
     bias_for_p,
@@ -44,7 +43,6 @@ from coupled.engines.board.curve import (
 )
 from coupled.engines.board.events import (
     EVENT_SOURCES,
-    _check_count,
     bias_grid,
     characterise_oscillators,
     simulate_events,
@@ -98,18 +96,17 @@ class CalibrationConfig:
     workers: int = 1
 
     def __post_init__(self) -> None:
-        from coupled.core.options import check_range
+        from coupled.core.options import check_choice, check_range, check_whole
 
         check_range("tolerance", self.tolerance, 0.0, 0.5, high_open=True)
         check_range("trigger period (s)", self.trigger_period_s, 0.0, low_open=True)
         check_range("supply (V)", self.supply_v, 0.0, low_open=True)
-        _check_count("seed", self.seed, 0)
-        _check_count("triggers", self.n_triggers, 2)
-        _check_count("triggers per bias point", self.n_triggers_p, 2)
-        _check_count("bias points", self.n_bias, 3)
-        _check_count("workers", self.workers, 1)
-        if self.events not in EVENT_SOURCES:
-            raise UserError(f"events {self.events!r}: must be one of {', '.join(EVENT_SOURCES)}")
+        check_whole("seed", self.seed, 0)
+        check_whole("triggers", self.n_triggers, 2)
+        check_whole("triggers per bias point", self.n_triggers_p, 2)
+        check_whole("bias points", self.n_bias, 3)
+        check_whole("workers", self.workers, 1)
+        check_choice("events", self.events, EVENT_SOURCES)
 
     def to_dict(self) -> dict:
         """Plain values, for result files."""

@@ -8,9 +8,13 @@ Contract
   ``argparse.ArgumentTypeError`` with a message that starts with the bad text and says what is
   allowed (``'nan' must be a finite number``, ``'0' must be in (0, 1]``, ``'abc' is not a whole
   number``), so ``coupled`` exits with status 2 and one line before any work starts.
-* Library code (configs built from dicts, TOML or keyword arguments) checks values with
-  :func:`check_range`, which accepts only real numbers (never strings or booleans) and raises
-  :class:`coupled.core.errors.UserError` naming the option, the value and the allowed interval.
+* Library code (configs built from dicts, TOML or keyword arguments) checks values with the
+  three ``check_*`` helpers, each raising :class:`coupled.core.errors.UserError` with one line
+  ``"{name} {value}: {what is allowed}"`` and returning the checked value:
+  :func:`check_range` (real numbers, never strings or booleans, in an interval),
+  :func:`check_whole` (whole numbers: ``int`` or numpy integers, never booleans or floats,
+  with optional bounds) and :func:`check_choice` (one of a tuple of names).
+  :func:`is_whole` is the whole-number test alone, for messages phrased otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
 
 from coupled.core.errors import UserError
 
@@ -92,6 +99,85 @@ def check_range(
         return number
     shown = f"{value}" if math.isfinite(number) or isinstance(value, int) else repr(number)
     raise UserError(f"{name} {shown}: {problem}")
+
+
+INT64_MAX = 2**63 - 1
+"""Largest 64-bit integer; a bound equal to it is named ``2**63 - 1`` in messages."""
+
+
+def is_whole(value: Any) -> bool:
+    """True for a whole number: a Python ``int`` or numpy integer, but not a boolean."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _bound(value: int) -> str:
+    return f"{value} (2**63 - 1)" if value == INT64_MAX else f"{value}"
+
+
+def check_whole(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is a whole number within the bounds.
+
+    Parameters
+    ----------
+    name
+        How the value is called in messages, e.g. ``"--seed"`` or ``"n_disks"``.
+    value
+        The value to check: an ``int`` or numpy integer; floats (even ``2.0``), strings and
+        booleans are refused.
+    low, high
+        Inclusive bounds (``None``: unbounded).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    UserError
+        ``"{name} {value!r}: must be a whole number >= {low}"`` when ``value`` is not a whole
+        number (``"... must be a whole number"`` without ``low``). Out of range: the same line
+        when only ``low`` is given (it states all that is allowed); with ``high`` as well,
+        ``"{name} {value}: must be at least {low}"`` or ``"... must be at most {high}"``.
+    """
+    ranged = f" >= {low}" if low is not None else f" <= {high}" if high is not None else ""
+    if not is_whole(value):
+        raise UserError(f"{name} {value!r}: must be a whole number{ranged}")
+    number = int(value)
+    below = low is not None and number < low
+    above = high is not None and number > high
+    if not (below or above):
+        return number
+    if high is None or low is None:
+        raise UserError(f"{name} {number!r}: must be a whole number{ranged}")
+    if below:
+        raise UserError(f"{name} {number}: must be at least {_bound(low)}")
+    raise UserError(f"{name} {number}: must be at most {_bound(high)}")
+
+
+def check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``allowed``.
+
+    Parameters
+    ----------
+    name
+        How the value is called in messages, e.g. ``"--executor"``.
+    value
+        The value to check; only strings can match.
+    allowed
+        The allowed values, in the order the message lists them.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    UserError
+        ``"{name} {value!r}: must be one of {a}, {b}, ..."``.
+    """
+    if isinstance(value, str) and value in tuple(allowed):
+        return value
+    raise UserError(f"{name} {value!r}: must be one of {', '.join(map(str, allowed))}")
 
 
 def _typed(

@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from coupled.core.errors import UserError
+from coupled.core.options import is_whole
 
 DEFAULT_RESISTANCE_OHM = 1000.0
 """Resistance given to edges of networks whose file carries none (ohm)."""
@@ -87,7 +88,7 @@ class Network:
 
     def __post_init__(self) -> None:
         n = self.n_nodes
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+        if not is_whole(n) or n < 2:
             raise UserError(f"network {self.name}: nodes {n!r} must be a whole number >= 2")
         object.__setattr__(self, "n_nodes", int(n))
         edges = np.asarray(self.edges)
@@ -490,7 +491,7 @@ def read_json(path: str | Path) -> Network:
     if resistance_array.ndim == 0:
         resistance_array = np.full(len(edges_array), float(resistance_array))
     nodes = data["nodes"]
-    if isinstance(nodes, bool) or not isinstance(nodes, int):
+    if not is_whole(nodes):
         raise UserError(f"network file {path}: nodes must be a whole number, got {nodes!r}")
     name = str(data.get("name", path.stem))
     lists = {}

@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from coupled.core.errors import UserError
+from coupled.core.options import check_whole
 from coupled.physics.networks import DEFAULT_RESISTANCE_OHM, Network
 
 DIAMETER_RATIO = 1.4
@@ -122,12 +123,11 @@ def bidisperse_diameters(n_disks: int, diameter_ratio: float = DIAMETER_RATIO) -
     numpy.ndarray
         Shape (n_disks,), small disks first.
     """
-    if isinstance(n_disks, bool) or not isinstance(n_disks, int | np.integer) or n_disks < 2:
-        raise UserError(f"n_disks {n_disks!r}: must be a whole number >= 2")
+    n_disks = check_whole("n_disks", n_disks, 2)
     if not np.isfinite(diameter_ratio) or diameter_ratio < 1:
         raise UserError(f"diameter_ratio {diameter_ratio!r}: must be a finite number >= 1")
-    diameters = np.ones(int(n_disks))
-    diameters[int(n_disks) // 2 :] = float(diameter_ratio)
+    diameters = np.ones(n_disks)
+    diameters[n_disks // 2 :] = float(diameter_ratio)
     return diameters
 
 

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from coupled.core.errors import UserError
+from coupled.core.options import check_choice, check_whole
 from coupled.core.version import __version__
 from coupled.reproduction.base import FIGURE_NAMES
 
@@ -113,16 +114,9 @@ class ReportConfig:
     workers: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("seed", "workers"):
-            value = getattr(self, name)
-            low = 0 if name == "seed" else 1
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise UserError(f"--{name} {value!r}: must be a whole number >= {low}")
-        if self.calibration_events not in EVENTS:
-            raise UserError(
-                f"--calibration-events {self.calibration_events!r}: must be one of "
-                f"{', '.join(EVENTS)}"
-            )
+        check_whole("--seed", self.seed, 0)
+        check_whole("--workers", self.workers, 1)
+        check_choice("--calibration-events", self.calibration_events, EVENTS)
 
     def to_dict(self) -> dict:
         """Plain values for ``report.json``."""

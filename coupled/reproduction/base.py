@@ -41,11 +41,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from coupled.core.errors import UserError
 from coupled.core.io import prepare_out_dir, write_json, write_table
+from coupled.core.options import check_whole
 from coupled.core.version import __version__
 from coupled.engines import check_engine_name
 
@@ -143,9 +143,8 @@ def check_setup(setup: Setup) -> None:
     if not isinstance(setup.engine, str):
         raise UserError(f"--engine {setup.engine!r}: must be a name")
     check_engine_name(setup.engine)
-    for name, value, low in (("--seed", setup.seed, 0), ("--workers", setup.workers, 1)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise UserError(f"{name} {value!r}: must be a whole number >= {low}")
+    check_whole("--seed", setup.seed, 0)
+    check_whole("--workers", setup.workers, 1)
 
 
 def run_conditions(

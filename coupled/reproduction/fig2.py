@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from coupled.core.errors import UserError
+from coupled.core.options import check_choice
 from coupled.physics.networks import load_network
 from coupled.reproduction.base import (
     ContinuousPhysics,
@@ -136,8 +137,7 @@ def _points(prm: Fig2Params) -> list[tuple[str, float, float, float]]:
 def check(name: str, prm: Fig2Params, setup: Setup) -> None:
     """Validate every run (``UserError``)."""
     for s in prm.series:
-        if s not in SERIES:
-            raise UserError(f"{name}: series {s!r}: must be one of {', '.join(SERIES)}")
+        check_choice(f"{name}: series", s, SERIES)
     for x in prm.one_minus:
         if not 0.0 < x < 1.0:
             raise UserError(f"{name}: 1 - p = {x}: must be in (0, 1)")

@@ -50,6 +50,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from coupled.core.errors import SpiceError, UserError
+from coupled.core.options import check_whole
 from coupled.physics.networks import Network
 from coupled.physics.solver import checked_resistance, drive_arrays
 from coupled.spice.numbers import spice_number
@@ -93,8 +94,7 @@ class SpiceNetworkSolver:
         alter_limit: int = DEFAULT_ALTER_LIMIT,
     ) -> None:
         nodes, _ = drive_arrays(network, None, driven_nodes, np.zeros(len(driven_nodes)))
-        if int(chunk_size) < 1:
-            raise UserError(f"chunk_size {chunk_size!r}: must be a whole number >= 1")
+        chunk_size = check_whole("chunk_size", chunk_size, 1)
         self.network = network
         self.driven_nodes = tuple(int(n) for n in nodes)
         self.chunk_size = int(chunk_size)

@@ -35,6 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from coupled.core.errors import UserError
+from coupled.core.options import check_choice, check_whole
 from coupled.sweep.worker import PointOutcome, PointTask, compute_point, failed, first_line
 
 EXECUTORS = ("serial", "process", "dask")
@@ -87,13 +88,10 @@ def check_executor(
 
     ``workers`` defaults to 1 for ``serial`` and to the available CPUs otherwise.
     """
-    if kind not in EXECUTORS:
-        raise UserError(f"--executor {kind!r}: must be one of {', '.join(EXECUTORS)}")
+    check_choice("--executor", kind, EXECUTORS)
     for name, value in (("--workers", workers), ("--max-runs-per-worker", max_runs_per_worker)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise UserError(f"{name} {value!r}: must be a whole number >= 1")
+        if value is not None:
+            check_whole(name, value, 1)
     if scheduler is not None:
         if kind != "dask":
             raise UserError(f"--scheduler {scheduler}: only with --executor dask")
