@@ -21,10 +21,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from coupled.core.errors import UserError
-from coupled.core.options import check_range
+from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
 from coupled.physics import rules
 from coupled.physics.networks import Network, load_network
@@ -197,25 +195,17 @@ class TrainConfig:
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise UserError(f"--{name} {value!r}: must be one of {', '.join(allowed)}")
+    check_choice(f"--{name}", value, allowed)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+_is_int = is_whole
 
 
-MAX_WHOLE = 2**63 - 1
+MAX_WHOLE = INT64_MAX
 """Largest whole-number option: results tables store them as 64-bit integers."""
 MAX_COUNTS = {"tasks": 100_000, "train_size": 1_000_000, "test_size": 1_000_000}
 """Upper bounds of the counts that size memory (tasks and examples are all held at once)."""
 
 
 def _whole(name: str, value: Any, low: int) -> None:
-    option = "--" + name.replace("_", "-")
-    if not _is_int(value):
-        raise UserError(f"{option} {value!r}: must be a whole number >= {low}")
-    if value < low:
-        raise UserError(f"{option} {value}: must be at least {low}")
-    if value > MAX_WHOLE:
-        raise UserError(f"{option} {value}: must be at most {MAX_WHOLE} (2**63 - 1)")
+    check_whole("--" + name.replace("_", "-"), value, low, MAX_WHOLE)
