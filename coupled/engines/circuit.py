@@ -160,7 +160,13 @@ class CircuitEngine(Engine):
         nominal = self.parameters.oscillators
         swing = self.design.swing_v
         if opts["phase_model"] == "fitted":
-            self.phase_oscillators = fitted_oscillators(nominal, swing)
+            about = {
+                "network": network.name,
+                "n_edges": network.n_edges,
+                "tolerance": opts["tolerance"],
+                "board_seed": opts["board_seed"],
+            }
+            self.phase_oscillators = fitted_oscillators(nominal, swing, about=about)
         else:
             self.phase_oscillators = nominal
         self.calibration = self._calibration(opts, nominal, swing)
