@@ -50,10 +50,12 @@ are linear in the network's nodes): a third fewer iterations, the same decisions
 FAST_PARTS = {
     "latch_sh": ("latch_sh_fast", "latch_fast"),
     "osc_relax": ("osc_relax_fast", "oscillator_fast"),
+    "comp_enable": ("comp_enable_fast", "enable_fast"),
 }
-"""Board subcircuit -> (fast-window equivalent, its library file): the same circuit at the
+"""Board subcircuit -> (fast-window equivalent, its library file): the same decisions at the
 trigger's logic levels and on ideal supplies, with native elements instead of behavioural
-sources (``netlists/latch_fast.lib``, ``netlists/oscillator_fast.lib``)."""
+sources (``netlists/latch_fast.lib``, ``oscillator_fast.lib``, ``enable_fast.lib``)."""
+_SUPPLY_PARTS = frozenset({"osc_relax", "comp_enable"})
 PRESET_MODEL = ".model swpre sw vt=0.5 vh=0 ron=0.01 roff=1e12"
 _TWO_NODES = frozenset("RVCIBL")
 _FOUR_NODES = frozenset("EGSFH")
@@ -144,7 +146,7 @@ def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | Non
         part = tokens[end].lower()
         if fast_supply_v is not None and part in FAST_PARTS:
             tokens[end] = FAST_PARTS[part][0]
-            if part == "osc_relax":
+            if part in _SUPPLY_PARTS:
                 tokens.append(f"vs={fast_supply_v!r}")
     elif kind in _TWO_NODES:
         end = 3
