@@ -72,3 +72,17 @@ def latch_instance(
         f"rleak={spice_number(model.leak_resistance_ohm)} gain={spice_number(model.buffer_gain)} "
         f"vlo={spice_number(low_v)} vhi={spice_number(high_v)}"
     )
+
+
+def buffer_v(
+    hold_v: np.ndarray | float, model: LatchModel, low_v: float, high_v: float
+) -> np.ndarray:
+    """The restoring output buffer of ``latch_sh``: output voltage (V) for a hold voltage (V).
+
+    ``q = mid + amp * tanh(gain * (hold - mid) / amp)`` with ``mid = (high + low) / 2`` and
+    ``amp = (high - low) / 2``, the transfer of the ``Bq`` source in ``netlists/latch.lib``;
+    the circuit engine applies it to the hold voltages its fast windows bring out
+    (``netlists/latch_fast.lib``).
+    """
+    mid, amp = 0.5 * (high_v + low_v), 0.5 * (high_v - low_v)
+    return mid + amp * np.tanh(model.buffer_gain * (np.asarray(hold_v, dtype=float) - mid) / amp)

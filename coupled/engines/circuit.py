@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from circuits.board import BoardDesign, build_board, draw_board_parameters
-from circuits.latch import LatchModel
+from circuits.latch import LatchModel, buffer_v
 from circuits.oscillator import advance, initial_state
 from circuits.pot import PotModel
 from coupled.core.errors import SpiceError, UserError
@@ -160,7 +160,13 @@ class CircuitEngine(Engine):
         nominal = self.parameters.oscillators
         swing = self.design.swing_v
         if opts["phase_model"] == "fitted":
-            self.phase_oscillators = fitted_oscillators(nominal, swing)
+            about = {
+                "network": network.name,
+                "n_edges": network.n_edges,
+                "tolerance": opts["tolerance"],
+                "board_seed": opts["board_seed"],
+            }
+            self.phase_oscillators = fitted_oscillators(nominal, swing, about=about)
         else:
             self.phase_oscillators = nominal
         self.calibration = self._calibration(opts, nominal, swing)
@@ -358,13 +364,18 @@ class CircuitEngine(Engine):
         d = self.design
         up_above = d.vss_v + DIRECTION_THRESHOLD * d.swing_v
         circuit = self._circuit
-        direction = np.array(
-            [[data[k][-1] > up_above for k in keys] for keys in circuit.direction_keys]
-        )
-        enabled = np.array(
-            [[data[k][-1] > d.threshold_v for k in keys] for keys in circuit.enable_keys]
-        )
+        direction = self._latched(data, circuit.direction_keys) > up_above
+        enabled = self._latched(data, circuit.enable_keys) > d.threshold_v
         return enabled, np.where(direction, 1, -1).astype(np.int8)
+
+    def _latched(self, data: dict[str, np.ndarray], keys: list[list[str]]) -> np.ndarray:
+        """Latch outputs (K, E) at the pause; fast windows bring out the hold voltages and the
+        latches' restoring buffer is applied here (``netlists/latch_fast.lib``)."""
+        values = np.array([[data[k][-1] for k in row] for row in keys], dtype=float)
+        if self.opts["golden"]:
+            return values
+        d = self.design
+        return buffer_v(values, d.latch, d.vss_v, d.vdd_v)
 
     # -- exact states of the board's twins (history, tests) -------------------------------------
     def twin_resistances(self, resistance_ohm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,15 +10,20 @@ therefore measures each oscillator in ngspice once (alone, from the board's init
 conditions, with the board's integration method and a fine time step) and returns parameters
 whose phase model reproduces the simulated upward crossings of
 mid-swing: the capacitance is scaled to the simulated period and the phase at time 0 set to
-the first crossing. Results are cached per process.
+the first crossing. Results are cached per process and on disk (:mod:`coupled.core.cache`,
+folder ``COUPLED_CACHE_DIR``): the key hashes the oscillators' parameters (drawn from the network,
+the tolerance and the seed), the text of the parts' netlists, the fit's settings, the ngspice
+release and the package version, so a changed design is a different entry.
 
 :func:`phase_calibration` computes the p-against-bias curve of those oscillators at the
 engine's trigger period from the phase model (the fast scheme's own enable mechanism), for
-:func:`coupled.calibration.bias_for_p`, when no ``calibration.json`` is given.
+:func:`coupled.calibration.bias_for_p`, when no ``calibration.json`` is given; cached the same
+way (key: the fitted oscillators, the trigger period, the grid, the package version).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 
@@ -29,7 +34,8 @@ from circuits.oscillator import (
     library_files,
     oscillator_instance,
 )
-from coupled.core.errors import SpiceError
+from coupled.core import cache
+from coupled.core.errors import SpiceError, UserError
 from coupled.engines.board.curve import Calibration, calibration_from_table, p_against_bias
 from coupled.engines.board.events import bias_grid, simulate_events
 
@@ -37,6 +43,8 @@ FIT_STEPS_PER_PERIOD = 5000
 """Largest time step of the fitting transient: the shortest period over this."""
 FIT_PERIODS = 2.2
 """Length of each fitting transient, in periods of its oscillator (>= 2 upward crossings)."""
+FIT_KIND = "fitted-oscillators"
+CALIBRATION_KIND = "phase-calibration"
 
 
 def fit_netlist(params: OscillatorParameters, edge: int, supply_v: float) -> str:
@@ -52,11 +60,14 @@ def fitted_oscillators(
     params: OscillatorParameters,
     supply_v: float = 5.0,
     steps_per_period: int = FIT_STEPS_PER_PERIOD,
+    about: dict | None = None,
 ) -> OscillatorParameters:
     """Oscillator parameters whose phase model follows the ngspice oscillators.
 
     Each oscillator runs alone (its own time grid, largest step its period /
     ``steps_per_period``) for :data:`FIT_PERIODS` periods from the board's initial conditions.
+    The result is cached per process and on disk (see the module docstring); a cached result
+    is the computed one, bit for bit (JSON keeps every float exactly).
 
     Parameters
     ----------
@@ -66,6 +77,9 @@ def fitted_oscillators(
         Their supply span (V).
     steps_per_period
         Time steps per period of the fitting transients.
+    about
+        Description of the board (network, tolerance, seed) stored beside a new cache entry
+        for people reading the cache folder; not part of the key.
 
     Returns
     -------
@@ -74,16 +88,48 @@ def fitted_oscillators(
         phases at time 0 moved so that the upward mid-swing crossings fall where simulated.
     """
     key = json.dumps([params.to_dict(), float(supply_v), int(steps_per_period)])
-    return _fitted(key)
+    return _fitted(key, json.dumps(about))
 
 
 @lru_cache(maxsize=32)
-def _fitted(key: str) -> OscillatorParameters:
+def _fitted(key: str, about: str = "null") -> OscillatorParameters:
     data, supply_v, steps = json.loads(key)
     params = OscillatorParameters.from_dict(data)
     from coupled.spice.session import get_session
 
     session = get_session()
+    inputs = {
+        "oscillators": data,
+        "supply_v": supply_v,
+        "steps_per_period": steps,
+        "fit_periods": FIT_PERIODS,
+        "parts": parts_digest(),
+        "ngspice": session.version,
+    }
+    disk_key = cache.cache_key(FIT_KIND, inputs)
+    stored = cache.load(FIT_KIND, disk_key)
+    if stored is not None:
+        try:
+            fitted = OscillatorParameters.from_dict(stored)
+            if fitted.n_edges != params.n_edges:
+                raise UserError("cached fit: wrong number of oscillators")
+            return fitted
+        except (UserError, TypeError, ValueError):
+            cache.reject()
+    fitted = _fit_all(params, supply_v, steps, session)
+    cache.store(FIT_KIND, disk_key, fitted.to_dict(), about=json.loads(about))
+    return fitted
+
+
+def parts_digest() -> str:
+    """SHA-256 of the oscillator parts' netlist text (a changed part is a changed design)."""
+    digest = hashlib.sha256()
+    for path in library_files():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fit_all(params: OscillatorParameters, supply_v: float, steps: int, session):
     name = "oscillator-phase-fit"
     scale = np.empty(params.n_edges)
     phase = np.empty(params.n_edges)
@@ -146,6 +192,19 @@ def phase_calibration(
 
 @lru_cache(maxsize=32)
 def _calibration(key: str) -> Calibration:
+    disk_key = cache.cache_key(CALIBRATION_KIND, json.loads(key))
+    stored = cache.load(CALIBRATION_KIND, disk_key)
+    if stored is not None:
+        try:
+            return Calibration.from_dict(stored)
+        except (UserError, TypeError, ValueError, KeyError):
+            cache.reject()
+    calibration = _compute_calibration(key)
+    cache.store(CALIBRATION_KIND, disk_key, calibration.to_dict())
+    return calibration
+
+
+def _compute_calibration(key: str) -> Calibration:
     data, period, supply_v, n_bias, n_triggers = json.loads(key)
     params = OscillatorParameters.from_dict(data)
     grid = bias_grid(params, n_bias, supply_v)

@@ -35,15 +35,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from circuits.board import Board
+from circuits.library import inline_library, library_file
 from coupled.core.errors import UserError
 
 GLOBAL_NODES = frozenset({"0", "vdd", "vss", "trig", "bias", "vosc"})
 """Nodes shared by every task's board copy."""
 GLOBAL_SOURCES = frozenset({"VDD", "VSS", "VBIAS", "VOSC"})
 """Sources kept once (from the first board); ``VTRIG`` is replaced by the engine's trigger."""
-FAST_OPTIONS = ".options method=gear maxord=1 trtol=1e4 reltol=1e-2"
+FAST_OPTIONS = ".options method=gear maxord=1 trtol=1e4 reltol=1e-2 vntol=1e-3 abstol=1e-6"
 """Fast scheme: backward Euler (exact on the stiff preset and latch transients, no ringing),
-time steps set by the window and the breakpoint at its end rather than by truncation error."""
+time steps set by the window and the breakpoint at its end rather than by truncation error;
+Newton converged to 1 mV / 1 uA absolute (logic levels are 5 V apart, the comparators' inputs
+are linear in the network's nodes): a third fewer iterations, the same decisions."""
+FAST_PARTS = {
+    "latch_sh": ("latch_sh_fast", "latch_fast"),
+    "osc_relax": ("osc_relax_fast", "oscillator_fast"),
+    "comp_enable": ("comp_enable_fast", "enable_fast"),
+}
+"""Board subcircuit -> (fast-window equivalent, its library file): the same decisions at the
+trigger's logic levels and on ideal supplies, with native elements instead of behavioural
+sources (``netlists/latch_fast.lib``, ``oscillator_fast.lib``, ``enable_fast.lib``)."""
+_SUPPLY_PARTS = frozenset({"osc_relax", "comp_enable"})
 PRESET_MODEL = ".model swpre sw vt=0.5 vh=0 ron=0.01 roff=1e12"
 _TWO_NODES = frozenset("RVCIBL")
 _FOUR_NODES = frozenset("EGSFH")
@@ -124,13 +136,18 @@ def _split_netlist(netlist: str) -> tuple[list[str], list[str], set[str]]:
     return library, elements, subckts
 
 
-def _renamed(line: str, task: int, subckts: set[str]) -> str:
+def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | None = None) -> str:
     tokens = line.split()
     name, kind = tokens[0], tokens[0][0].upper()
     if kind == "X":
         end = next((k for k, tok in enumerate(tokens) if tok.lower() in subckts), None)
         if end is None:
             raise UserError(f"board line {line[:40]!r}: no known subcircuit")
+        part = tokens[end].lower()
+        if fast_supply_v is not None and part in FAST_PARTS:
+            tokens[end] = FAST_PARTS[part][0]
+            if part in _SUPPLY_PARTS:
+                tokens.append(f"vs={fast_supply_v!r}")
     elif kind in _TWO_NODES:
         end = 3
     elif kind in _FOUR_NODES:
@@ -199,6 +216,11 @@ def engine_circuit(
     scheme = "fast windows" if fast else "golden (free running)"
     title = f"* circuit engine: {len(boards)} board(s) of {first.network.name}, {scheme}"
     lines = [title, options_line, *library]
+    supply = None
+    if fast:
+        fast_libs = [library_file(lib) for _, lib in FAST_PARTS.values()]
+        lines += inline_library(fast_libs).splitlines()
+        supply = float(first.design.swing_v)
     lines += _trigger_lines(first, timing)
     taps, inputs, targets, dirs, enables, presets, save = [], [], [], [], [], [], []
     for t, board in enumerate(boards):
@@ -207,7 +229,7 @@ def engine_circuit(
             name = line.split()[0].upper()
             if name == "VTRIG" or (name in GLOBAL_SOURCES and t > 0):
                 continue
-            lines.append(line if name in GLOBAL_SOURCES else _renamed(line, t, subckts))
+            lines.append(line if name in GLOBAL_SOURCES else _renamed(line, t, subckts, supply))
         if fast:
             extra, names = _preset_lines(board, t)
             lines += extra
