@@ -40,11 +40,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from coupled.engines import get_engine  # noqa: E402
 from coupled.physics.networks import load_network  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402
-from coupled.training.draws import DrawSource, initial_state, make_tasks  # noqa: E402
-from coupled.training.run import train, train_many  # noqa: E402
+from coupled.training.draws import initial_state, make_tasks  # noqa: E402
+from coupled.training.run import Run, train, train_many  # noqa: E402
 
 SPEC = "jammed143"
 FIRST_CALL = """
@@ -130,13 +129,9 @@ def baseline_seconds_per_step(config: TrainConfig, steps: int, repeats: int) -> 
 
 def engine_seconds_per_task_step(config: TrainConfig, steps: int, repeats: int) -> tuple:
     """Engine steps alone (draws made beforehand), per task-step."""
-    net = load_network(config.network)
-    tasks = make_tasks(config, net)
-    engine = get_engine("ideal")
-    engine.prepare(net, tasks, config)
-    state0, fixed = initial_state(config, net.n_edges)
-    source = DrawSource(config, net.n_edges, len(tasks[0].train_inputs_v), fixed)
-    draws = [source.draws(s) for s in range(1, steps + 1)]
+    run_ = Run(config)
+    engine, state0 = run_.engine, run_.state
+    draws = [run_.draws(s) for s in range(1, steps + 1)]
     engine.step(state0, draws[0])  # compiled code loaded before timing
 
     def run():
