@@ -151,3 +151,13 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     assert done.returncode == 0, done.stderr
     for name in ("history.csv", "final_state.json"):
         assert (killed / name).read_bytes() == (whole / name).read_bytes()
+
+
+def test_a_misspelt_engine_lists_the_engines_only(tmp_path, capsys):
+    from coupled.cli.main import main
+
+    code = main(["train", "--engine", "spcie", "--steps", "2", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].endswith("--engine 'spcie': unknown engine; available: circuit, ideal, spice")
+    assert not (tmp_path / "r").exists()
