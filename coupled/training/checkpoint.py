@@ -13,11 +13,15 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from coupled.core.errors import UserError
 from coupled.core.io import atomic_write
+
+if TYPE_CHECKING:
+    from coupled.training.config import TrainConfig
 
 CHECKPOINT_NAME = "checkpoint.npz"
 
@@ -89,3 +93,45 @@ def remove_checkpoint(folder: str | Path) -> None:
     path = Path(folder) / CHECKPOINT_NAME
     if path.exists():
         path.unlink()
+
+
+# -- resuming ---------------------------------------------------------------------------------
+
+
+def resumable(out: Path, config: TrainConfig) -> Checkpoint | None:
+    """The checkpoint to continue a run in ``out`` from; ``None`` when the run there is finished.
+
+    Either way the stored configuration must equal ``config``: ``UserError`` names every
+    option that differs (``checkpoint_every`` may change); a folder with no run is refused.
+    """
+    if not out.is_dir() or not any(out.iterdir()):
+        raise UserError(
+            f"--resume {out}: no run there (the folder is missing or empty); start the run "
+            "without --resume"
+        )
+    saved = load_checkpoint(out)
+    if saved is not None:
+        _check_same_run(saved.config, config, out)
+        return saved
+    if not (out / "final_state.json").exists():
+        raise UserError(
+            f"--resume {out}: no checkpoint.npz and no finished run there; start the run "
+            "without --resume (use --overwrite to replace the folder)"
+        )
+    from coupled.training.results import load_result
+
+    _check_same_run(load_result(out).config.to_dict(), config, out)
+    return None
+
+
+def _check_same_run(saved: dict, config: TrainConfig, out: Path) -> None:
+    now = config.to_dict()
+    ignored = {"checkpoint_every"}
+    differ = [k for k in now if k not in ignored and saved.get(k) != now[k]]
+    if differ:
+        shown = ", ".join(
+            f"--{k.replace('_', '-')} {saved.get(k)!r} (now {now[k]!r})" for k in differ
+        )
+        raise UserError(
+            f"--resume {out}: the run was made with {shown}; resume with the same options"
+        )

@@ -12,16 +12,22 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from coupled.core.errors import UserError
+from coupled.core.io import write_json, write_table
+from coupled.core.version import __version__
 from coupled.physics.networks import load_network
 from coupled.physics.state import TrainState
 from coupled.physics.tasks import Task
 from coupled.training.config import TrainConfig
 from coupled.training.draws import make_tasks
+
+if TYPE_CHECKING:
+    from coupled.training.run import Run
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,3 +87,62 @@ def load_result(out_dir: str | Path) -> TrainResult:
         wall_time_s=float(run.get("wall_time_s", math.nan)),
         out_dir=out,
     )
+
+
+# -- result files ---------------------------------------------------------------------------
+
+
+def write_results(out: Path, result: TrainResult, provenance: dict) -> None:
+    cfg = result.config
+    write_table(out / "history.csv", result.history)
+    if result.events is not None:
+        write_table(out / f"update_events.{cfg.record_events}", result.events)
+    final = {
+        "task": (cfg.first_task + np.arange(cfg.tasks)).tolist(),
+        "step": result.state.step,
+        "resistance_ohm": result.state.resistance_ohm,
+        "config": cfg.to_dict(),
+        "seed": cfg.seed,
+        "version": __version__,
+        "tasks": [t.to_dict() for t in result.tasks],
+    }
+    if result.state.taps is not None:
+        final["taps"] = result.state.taps
+    write_json(out / "final_state.json", final)
+    write_json(
+        out / "run.json",
+        {
+            "config": cfg.to_dict(),
+            "version": __version__,
+            "seed": cfg.seed,
+            "wall_time_s": result.wall_time_s,
+            "steps": cfg.steps,
+            "tasks": cfg.tasks,
+            **provenance,
+        },
+    )
+
+
+def provenance(run: Run, updates: int, n_tasks: int | None = None) -> dict:
+    """What ran the circuits and what the engine applied, for ``run.json``.
+
+    ``updated_share`` is the measured share of edge-steps with the update enabled (compare with
+    the requested ``p``); ``n_tasks`` the tasks the count covers (default all of the batch).
+    """
+    steps = max(run.state.step, 1)
+    edges = run.network.n_edges * (len(run.tasks) if n_tasks is None else n_tasks)
+    return {
+        "engine": run.engine.name,
+        "simulator": _simulator(run.engine.name),
+        "updated_share": updates / (steps * edges),
+        **run.engine.provenance(),
+    }
+
+
+def _simulator(engine_name: str) -> str:
+    """What solved the circuits: numpy for the ideal engine, else the ngspice that was found."""
+    if engine_name == "ideal":
+        return f"numpy {np.__version__}"
+    from coupled.spice.session import get_session
+
+    return get_session().describe()

@@ -33,8 +33,7 @@ import numpy as np
 import pandas as pd
 
 from coupled.core.errors import Interrupted, UserError
-from coupled.core.io import prepare_out_dir, write_json, write_table
-from coupled.core.version import __version__
+from coupled.core.io import prepare_out_dir, write_table
 from coupled.engines import get_engine
 from coupled.engines.base import Engine
 from coupled.physics import rules
@@ -42,14 +41,14 @@ from coupled.physics.networks import Network
 from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.training.checkpoint import (
     Checkpoint,
-    load_checkpoint,
     remove_checkpoint,
+    resumable,
     save_checkpoint,
 )
 from coupled.training.config import TrainConfig
 from coupled.training.draws import DrawSource, initial_state, joined_draws, make_tasks
 from coupled.training.recorder import Recorder
-from coupled.training.results import TrainResult, load_result
+from coupled.training.results import TrainResult, load_result, provenance, write_results
 
 __all__ = ["BATCHABLE_FIELDS", "Run", "train", "train_many"]
 
@@ -262,46 +261,13 @@ def train(
     if resume:
         if out is None:
             raise UserError("--resume needs --out DIR (the folder of the run to continue)")
-        saved = _resumable(out, config)
+        saved = resumable(out, config)
         if saved is None:
             return load_result(out)
     with Run(config, track_states=out is not None) as run:
         if out is not None:
             prepare_out_dir(out, overwrite=overwrite, resume=resume)
         return _train(run, out, saved, progress, stop_at, started)
-
-
-def _resumable(out: Path, config: TrainConfig) -> Checkpoint | None:
-    """The checkpoint to continue from; ``None`` for a finished run (after checking both)."""
-    if not out.is_dir() or not any(out.iterdir()):
-        raise UserError(
-            f"--resume {out}: no run there (the folder is missing or empty); start the run "
-            "without --resume"
-        )
-    saved = load_checkpoint(out)
-    if saved is not None:
-        _check_same_run(saved.config, config, out)
-        return saved
-    if not (out / "final_state.json").exists():
-        raise UserError(
-            f"--resume {out}: no checkpoint.npz and no finished run there; start the run "
-            "without --resume (use --overwrite to replace the folder)"
-        )
-    _check_same_run(load_result(out).config.to_dict(), config, out)
-    return None
-
-
-def _check_same_run(saved: dict, config: TrainConfig, out: Path) -> None:
-    now = config.to_dict()
-    ignored = {"checkpoint_every"}
-    differ = [k for k in now if k not in ignored and saved.get(k) != now[k]]
-    if differ:
-        shown = ", ".join(
-            f"--{k.replace('_', '-')} {saved.get(k)!r} (now {now[k]!r})" for k in differ
-        )
-        raise UserError(
-            f"--resume {out}: the run was made with {shown}; resume with the same options"
-        )
 
 
 def _train(run: Run, out, saved, progress, stop_at, started) -> TrainResult:
@@ -369,8 +335,7 @@ def _train(run: Run, out, saved, progress, stop_at, started) -> TrainResult:
         out_dir=out,
     )
     if out is not None and run.state.step == config.steps:
-        provenance = _provenance(run, recorder.updates)
-        _write_results(out, result, provenance)
+        write_results(out, result, provenance(run, recorder.updates))
         if res_every:
             write_table(
                 out / "resistance_history.parquet", pd.DataFrame(recorder.resistance_arrays())
@@ -384,62 +349,6 @@ def _progress_bar(total: int, initial: int, progress: bool | None):
 
     show = sys.stderr.isatty() if progress is None else progress
     return tqdm(total=total, initial=initial, disable=not show, file=sys.stderr, unit="step")
-
-
-def _provenance(run: Run, updates: int, n_tasks: int | None = None) -> dict:
-    """What ran the circuits and what the engine applied, for ``run.json``.
-
-    ``updated_share`` is the measured share of edge-steps with the update enabled (compare with
-    the requested ``p``); ``n_tasks`` the tasks the count covers (default all of the batch).
-    """
-    steps = max(run.state.step, 1)
-    edges = run.network.n_edges * (len(run.tasks) if n_tasks is None else n_tasks)
-    return {
-        "engine": run.engine.name,
-        "simulator": _simulator(run.engine.name),
-        "updated_share": updates / (steps * edges),
-        **run.engine.provenance(),
-    }
-
-
-def _write_results(out: Path, result: TrainResult, provenance: dict) -> None:
-    cfg = result.config
-    write_table(out / "history.csv", result.history)
-    if result.events is not None:
-        write_table(out / f"update_events.{cfg.record_events}", result.events)
-    final = {
-        "task": (cfg.first_task + np.arange(cfg.tasks)).tolist(),
-        "step": result.state.step,
-        "resistance_ohm": result.state.resistance_ohm,
-        "config": cfg.to_dict(),
-        "seed": cfg.seed,
-        "version": __version__,
-        "tasks": [t.to_dict() for t in result.tasks],
-    }
-    if result.state.taps is not None:
-        final["taps"] = result.state.taps
-    write_json(out / "final_state.json", final)
-    write_json(
-        out / "run.json",
-        {
-            "config": cfg.to_dict(),
-            "version": __version__,
-            "seed": cfg.seed,
-            "wall_time_s": result.wall_time_s,
-            "steps": cfg.steps,
-            "tasks": cfg.tasks,
-            **provenance,
-        },
-    )
-
-
-def _simulator(engine_name: str) -> str:
-    """What solved the circuits: numpy for the ideal engine, else the ngspice that was found."""
-    if engine_name == "ideal":
-        return f"numpy {np.__version__}"
-    from coupled.spice.session import get_session
-
-    return get_session().describe()
 
 
 # -- train_many ----------------------------------------------------------------------------------
@@ -520,6 +429,6 @@ def train_many(
         )
         if outs:
             updates = int(recorder.slot_updates[part].sum())
-            _write_results(outs[i], result, _provenance(run, updates, cfg.tasks))
+            write_results(outs[i], result, provenance(run, updates, cfg.tasks))
         results.append(result)
     return results
