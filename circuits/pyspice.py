@@ -16,9 +16,11 @@ the two netlists cannot drift apart: a kind of element this module does not know
 
 PySpice is imported only when :func:`board_to_pyspice` runs (its import is slow), and its
 loggers are silenced to errors: with ngspice 39 PySpice 1.5 logs "Unsupported Ngspice version"
-warnings. The project itself never simulates through PySpice (see
-:mod:`coupled.spice.session`): simulate ``str(circuit)`` with ``ngspice -b`` or
-:func:`coupled.spice.session.get_session`, or through PySpice's own simulator at your risk.
+warnings. The project itself never simulates through PySpice (see ``docs/ngspice.md``): simulate
+``str(circuit)`` with ``ngspice -b`` or :func:`coupled.spice.session.get_session`. PySpice's own
+shared-library simulator (``circuit.simulator(simulator="ngspice-shared").operating_point()``)
+did run an operating point of experiment16's board with ngspice 39, but only in a process that
+does not also use the project's session: both install ngspice's output callbacks.
 """
 
 from __future__ import annotations

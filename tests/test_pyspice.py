@@ -7,6 +7,7 @@ import dataclasses
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -121,3 +122,9 @@ def test_bad_library_mode_and_unknown_elements_are_refused():
     odd = dataclasses.replace(board, netlist=board.netlist.replace(".end\n", "L1 a b 1e-6\n.end\n"))
     with pytest.raises(UserError, match="L1 a b 1e-6"):
         board_to_pyspice(odd)
+
+
+def test_importing_the_module_does_not_import_pyspice():
+    code = "import sys, circuits.pyspice; assert 'PySpice' not in sys.modules, 'imported'"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -1,109 +1,29 @@
 """The one ngspice of a process: a thin, strict session over the ngspice shared library.
 
-ngspice keeps global state (circuits, plots, options), so a process holds exactly one
-:class:`SpiceSession`, obtained with :func:`get_session`; parallel work uses processes (fork and
-spawn both work), never threads or a second library instance.
+Contract
+    ngspice keeps global state (circuits, plots, options), so a process holds exactly one
+    :class:`SpiceSession`, obtained with :func:`get_session`; parallel work uses processes (fork
+    and spawn both work), never threads or a second library instance. The library is driven
+    through :mod:`ctypes` (:mod:`coupled.spice.library` finds and opens it; PySpice is never
+    imported here). :meth:`SpiceSession.load` parses a netlist under a name (several may stay
+    loaded; :meth:`~SpiceSession.select` switches); :meth:`~SpiceSession.op`,
+    :meth:`~SpiceSession.dc` and :meth:`~SpiceSession.tran` return numpy data keyed
+    ``"v(node)"`` and ``"i(element)"``; :meth:`~SpiceSession.alter` changes elements, also while a
+    transient is paused (``tran(..., pause_at_s=t)``, then :meth:`~SpiceSession.resume`). A
+    command fails with :class:`~coupled.core.errors.SpiceError` when a stderr line matches
+    :data:`~coupled.spice.lines.ERROR_PATTERNS` (:mod:`coupled.spice.lines`); the session keeps
+    working after an error, and ``session.last_output`` holds every line of the last command.
 
-How it talks to ngspice
-    The library is driven directly through :mod:`ctypes` (``ngSpice_Init``, ``ngSpice_Command``,
-    ``ngSpice_Circ``, ``ngGet_Vec_Info``, ``ngSpice_CurPlot``, ``ngSpice_AllVecs``) rather than
-    through PySpice's ``NgSpiceShared``: PySpice 1.5 raises for harmless stderr lines, logs
-    "Unsupported Ngspice version 39", converts every vector into unit-carrying waveforms (slow
-    for per-step solves), fails on a second instance ("duplicate declaration of struct
-    ngcomplex") and adds about a second of import time. Nine C functions replace it. PySpice is
-    never imported here, so its logging cannot leak; code in this package uses this session
-    only (a PySpice instance in the same process would replace the output callbacks).
-
-Finding the library
-    ``NGSPICE_LIBRARY_PATH`` if set, else ``libngspice.so`` (``libngspice0-dev``), else
-    ``libngspice.so.0`` (``libngspice0``). A missing library raises
-    :class:`~coupled.core.errors.SpiceNotFoundError` with an install hint. The version is read from
-    ``version -s`` at start (``session.version``, an int such as 39; older than
-    :data:`MIN_VERSION` is refused) and ``session.describe()`` gives one line for reports.
-
-Errors
-    ngspice reports everything on stderr, informational lines included (``Note:`` lines, gmin
-    and source stepping progress, "Using SPARSE", compatibility notes). A command fails only
-    when a stderr line matches :data:`ERROR_PATTERNS` (collected by provoking ngspice 39: parse
-    errors, unknown devices, parameters and vectors, "circuit not parsed", "Timestep too
-    small", "singular matrix", aborted analyses, commands that do not exist, a controlled
-    exit); it then raises :class:`~coupled.core.errors.SpiceError` with the first error lines and
-    the command. Every line of the last command stays in ``session.last_output``
-    (``("stdout" | "stderr", text)``). The session keeps working after an error.
-
-Circuits
-    :meth:`SpiceSession.load` parses a netlist (``ngSpice_Circ``) under a name (default
-    ``"main"``), replacing a circuit of the same name; several named circuits may stay loaded
-    and :meth:`select` switches between them (``setcirc``, a few us), so independent solvers
-    share the one ngspice without reparsing. ``.control`` blocks are dropped unless
-    ``keep_control=True`` (a netlist written for ``ngspice -b`` loads as is). A failed parse
-    leaves nothing loaded under that name. Raw commands that add or remove circuits
-    (``source``, ``remcirc``, ``setcirc``) make the session re-read ngspice's circuit list.
-
-Analyses and plots
-    :meth:`op`, :meth:`dc` and :meth:`tran` run one analysis and return its vectors as numpy
-    data keyed ``"v(node)"`` for node voltages and ``"i(element)"`` for branch currents
-    (``v1#branch``), lower case, plus scale vectors under their own names (``"time"``,
-    ``"v-sweep"``). ``names=`` reads only the listed vectors (faster for big circuits). After
-    reading, every plot is destroyed (``destroy all``): without it each operating point keeps
-    about 13 KB and slows later commands (35 MiB and 6 ms per step after 2000 steps, measured).
-    A paused transient keeps its plot until it ends.
-
-Memory kept by ngspice for every command (measured, ngspice 39)
-    ``ngSpice_Command`` runs ``cp_evloop``, which appends each executed statement with a copy
-    of its words to a control list that only ``quit`` frees (``quit`` itself crashes the
-    Python process, so it is refused): about 160 bytes per statement plus about 40 per word,
-    i.e. ~240 bytes per ``alter R3=1000.0`` and ~400 bytes per ``op`` + ``destroy all``. Loading
-    a netlist (``ngSpice_Circ``) keeps nothing. Hence: change many values by reloading the
-    netlist (same speed as altering every resistor of a 143-edge network, 100 times less
-    memory; :mod:`coupled.spice.network` does this), keep commands short, and run very long
-    jobs in worker processes that are replaced now and then (``session.commands_sent``
-    counts statements; 10**6 of them hold a few hundred MB). There is no command history to
-    clear: ``history`` stays empty in shared mode.
-
-State that outlives a circuit (ngspice 39)
-    ``interp`` (``.options interp`` or ``set interp``) sets a static flag in ngspice's output
-    code (``outitf.c``) the first time a transient runs with it, and nothing resets it: every
-    later transient of the process, of any circuit, is stored on its ``tstep`` grid only and
-    loses its last point; measured on a 1 kOhm, 1 nF step response with tstep 10 ns: 7.7 mV
-    error (0.3 uV without), and a paused RC read 0.92 V where 0.73 V is right. ``load``
-    therefore refuses netlists that set it unless ``allow_interp=True`` (then it warns), and
-    ``session.interpolating`` stays true once it happened; pauses still stop at their time
-    but the stored grid may end one ``tstep`` before or after it. Keep long transients small
-    with ``pause_at_s`` + ``tail=`` or ``.save`` lines instead. At a pause
-    ngspice prints "doAnalyses: <message>" with a message left over from an earlier analysis
-    (e.g. "Too many iterations without convergence"); with a met stop condition that line is
-    not an error.
-
-Commands and numbers
-    ``show`` without a device list (``show``, ``show all``, ``show : all``) kills the process
-    (segmentation fault in ngspice 39's shared library), and so can ``quit``: both are
-    refused; ``show r1`` works. One command is at most :data:`MAX_COMMAND_CHARS` (1023)
-    characters (longer ones corrupt memory in ngspice 39 and are refused); :meth:`alter` joins
-    ``alter`` statements with ``;`` within that limit. Numbers are written with
-    :func:`spice_number` (``repr`` of a Python float, never numpy 2's ``np.float64(...)``);
-    non-finite values raise ``UserError``.
-
-Pausing a transient
-    ``tran(..., pause_at_s=t)`` stops the analysis at ``t`` and keeps it paused; :meth:`alter`
-    then changes elements and :meth:`resume` continues from the same state to the next pause
-    or the end, so oscillator phases stay continuous. ``stop when time = t`` can be stepped
-    over and breakpoints set while paused are otherwise ignored, so the session arms
-    ``stop when time >= t - 16 ulp`` (ngspice turns it into a breakpoint at the start of
-    ``tran``) and, when resuming, a breakpoint at ``t`` through ``ngSpice_SetBkpt``: pauses
-    land within 1 ULP of ``t`` (measured over 500 pauses, including ones on source corners);
-    a pause that misses ``t`` raises ``SpiceError``. ``session.paused`` and
-    ``session.transient_time_s`` tell where the analysis stands; ``tail=`` returns only the
-    last points of a long transient.
+The ngspice 39 traps this session handles - memory kept per command, ``interp`` that changes every
+later transient, commands that crash the process or corrupt memory, pausing and resuming a
+transient, stale plots - are described, with their measurements, in ``docs/ngspice.md`` (what
+"the module docstring" refers to below).
 """
 
 from __future__ import annotations
 
 import ctypes
-import functools
 import math
-import os
-import re
 import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -111,145 +31,46 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from coupled.core.errors import SpiceError, SpiceNotFoundError, UserError
+from coupled.spice.library import (
+    INSTALL_HINT,
+    MIN_VERSION,
+)
+from coupled.spice.library import VERSION_RE as _VERSION_RE
+from coupled.spice.library import ControlledExit as _ControlledExit
+from coupled.spice.library import SendChar as _SendChar
+from coupled.spice.library import SendStat as _SendStat
+from coupled.spice.library import VectorInfo as _VectorInfo
+from coupled.spice.library import open_library as _open_library
+from coupled.spice.lines import CIRCUIT_COMMANDS_RE as _CIRCUIT_COMMANDS_RE
+from coupled.spice.lines import CIRCUIT_LINE_RE as _CIRCUIT_LINE_RE
+from coupled.spice.lines import CRASHING_RE as _CRASHING_RE
+from coupled.spice.lines import (
+    ERROR_PATTERNS,
+    MAX_COMMAND_CHARS,
+    is_error_line,
+)
+from coupled.spice.lines import INTERP_OPTION_RE as _INTERP_OPTION_RE
+from coupled.spice.lines import INTERP_RE as _INTERP_RE
+from coupled.spice.lines import PAUSE_LINES as _PAUSE_LINES
+from coupled.spice.lines import PROGRESS_RE as _PROGRESS_RE
+from coupled.spice.lines import STOP_MET_RE as _STOP_MET_RE
+from coupled.spice.lines import join_commands as _join_commands
+from coupled.spice.lines import strip_control as _strip_control
+from coupled.spice.lines import vector_key as _key
+from coupled.spice.lines import vector_name as _vector_name
 from coupled.spice.numbers import spice_number
 
-MIN_VERSION = 30
-"""Oldest ngspice release accepted (the package is tested with 39)."""
-MAX_COMMAND_CHARS = 1023
-"""Longest command ngspice accepts through ``ngSpice_Command``."""
-INSTALL_HINT = (
-    "install it with 'apt-get install ngspice libngspice0-dev' (or 'make setup'), "
-    "or point NGSPICE_LIBRARY_PATH at libngspice.so"
-)
-ERROR_PATTERNS: tuple[str, ...] = (
-    r"^error",
-    r"fatal error",
-    r"^doanalyses:",
-    r"simulation\(s\) aborted",
-    r"simulation interrupted due to error",
-    r"timestep too small",
-    r"singular matrix",
-    r"too many iterations",
-    r"no such (vector|device|parameter|command|model|file)",
-    r"is not available or has zero length",
-    r"unknown (parameter|subckt|model|device|node|command)",
-    r"could not find",
-    r"circuit not parsed",
-    r"cannot recover",
-    r"command '\w+' failed",
-    r"syntax error",
-    r"undefined (parameter|function|variable|number)",
-    r"not in the circuit",
-)
-"""Regular expressions (searched, case-insensitive) that make a stderr line an error."""
-
-_ERROR_RE = re.compile("|".join(ERROR_PATTERNS), re.IGNORECASE)
-_VERSION_RE = re.compile(r"ngspice-(\d+)")
-_CRASHING_RE = re.compile(r"(^|;)\s*(show(\s+all\b|\s*:|\s*;|\s*$)|quit\b|exit\b)", re.I)
-_CIRCUIT_COMMANDS_RE = re.compile(r"\b(source|remcirc|setcirc|circbyline)\b", re.I)
-_STOP_MET_RE = re.compile(r"condition met: stop", re.I)
-_INTERP_RE = re.compile(r"Interpolated raw file data")
-_INTERP_OPTION_RE = re.compile(r"^\s*(\.options?\b.*\binterp\b|set\s+interp\b)", re.I)
-_PAUSE_LINES = (r"^doanalyses: pause requested", r"^simulation interrupted$")
-_PROGRESS_RE = re.compile(r"^((Trying gmin|Supplies reduced to)\s*=?\s*[-+.\dEe%]+\s*)+")
-_CIRCUIT_LINE_RE = re.compile(r"^(?:Current\s+)?(\d+)\s+(.*)$")
-
-
-def is_error_line(line: str, tolerate: Iterable[str] = ()) -> bool:
-    """True when a stderr line of ngspice reports a failure (see :data:`ERROR_PATTERNS`).
-
-    Parameters
-    ----------
-    line
-        One line that ngspice wrote to stderr (without the ``"stderr "`` prefix).
-    tolerate
-        Extra regular expressions; a line matching one of them is never an error.
-    """
-    text = line.strip()
-    if not _ERROR_RE.search(text):
-        return False
-    return not any(re.search(p, text, re.IGNORECASE) for p in tolerate)
-
-
-class _VectorInfo(ctypes.Structure):
-    _fields_ = [
-        ("v_name", ctypes.c_char_p),
-        ("v_type", ctypes.c_int),
-        ("v_flags", ctypes.c_short),
-        ("v_realdata", ctypes.POINTER(ctypes.c_double)),
-        ("v_compdata", ctypes.c_void_p),
-        ("v_length", ctypes.c_int),
-    ]
-
-
-_SendChar = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
-_SendStat = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
-_ControlledExit = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.c_int, ctypes.c_bool, ctypes.c_bool, ctypes.c_int, ctypes.c_void_p
-)
-
-
-def _open_library() -> tuple[ctypes.CDLL, str]:
-    explicit = os.environ.get("NGSPICE_LIBRARY_PATH")
-    candidates = [explicit] if explicit else ["libngspice.so", "libngspice.so.0"]
-    errors = []
-    for name in candidates:
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError as exc:
-            errors.append(str(exc))
-            continue
-        return lib, _resolved_path(name)
-    where = f"NGSPICE_LIBRARY_PATH={explicit}" if explicit else "libngspice.so or libngspice.so.0"
-    raise SpiceNotFoundError(f"ngspice shared library not found ({where}); {INSTALL_HINT}")
-
-
-def _resolved_path(name: str) -> str:
-    try:
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                if "libngspice" in line and "/" in line:
-                    return line[line.index("/") :].strip()
-    except OSError:
-        pass
-    return name
-
-
-def _key(vector_name: str) -> str:
-    name = vector_name.lower()
-    if name.endswith("#branch"):
-        return f"i({name[: -len('#branch')]})"
-    special = "(" in name or "[" in name or "#" in name  # e.g. XSPICE "a1#branch_1_0"
-    if special or name in {"time", "frequency"} or name.endswith("-sweep"):
-        return name
-    return f"v({name})"
-
-
-@functools.lru_cache(maxsize=65536)
-def _vector_name(key: str) -> bytes:
-    return _plain_vector_name(key).encode()
-
-
-def _plain_vector_name(key: str) -> str:
-    name = key.strip().lower()
-    if name.startswith("v(") and name.endswith(")") and "," not in name:
-        return name[2:-1]
-    if name.startswith("i(") and name.endswith(")"):
-        return f"{name[2:-1]}#branch"
-    return name
-
-
-def _strip_control(lines: list[str]) -> list[str]:
-    kept, inside = [], False
-    for line in lines:
-        word = line.strip().lower()
-        if word.startswith(".control"):
-            inside = True
-        elif word.startswith(".endc"):
-            inside = False
-        elif not inside:
-            kept.append(line)
-    return kept
+__all__ = [
+    "ERROR_PATTERNS",
+    "INSTALL_HINT",
+    "MAX_COMMAND_CHARS",
+    "MIN_VERSION",
+    "SpiceSession",
+    "get_session",
+    "is_error_line",
+]
+# The helpers above live in coupled.spice.library and coupled.spice.lines; they are imported
+# under the names the class below has always used.
 
 
 class SpiceSession:
@@ -890,22 +711,6 @@ class SpiceSession:
             return np.zeros(0)
         ctypes.memmove(data.ctypes.data, address, data.nbytes)
         return data
-
-
-def _join_commands(parts: Sequence[str]) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for part in parts:
-        if len(part) > MAX_COMMAND_CHARS:
-            raise SpiceError(f"ngspice command too long ({len(part)} characters): {part[:60]}...")
-        candidate = f"{current}; {part}" if current else part
-        if len(candidate) > MAX_COMMAND_CHARS:
-            chunks.append(current)
-            candidate = part
-        current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 _SESSION: SpiceSession | None = None
