@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from coupled.core import interrupts
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
 from coupled.reproduction.base import FIGURE_NAMES
@@ -260,7 +261,12 @@ def run_isolated(fn: Callable[..., int], *args) -> int:
 
     ``UserError``/``SpiceError`` raised there come back as the same exception here.
     """
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+    with (
+        ProcessPoolExecutor(
+            max_workers=1, mp_context=get_context("spawn"), initializer=interrupts.ignore_in_worker
+        ) as pool,
+        interrupts.stopped_on_interrupt(pool),
+    ):
         return pool.submit(fn, *args).result()
 
 
