@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from circuits.board import Board
 from coupled.core.errors import UserError
+from coupled.spice.numbers import spice_text
 
 GLOBAL_NODES = frozenset({"0", "vdd", "vss", "trig", "bias", "vosc"})
 """Nodes shared by every task's board copy."""
@@ -197,7 +198,9 @@ def engine_circuit(
         options_line = FAST_OPTIONS if fast else ".options method=gear"
     library, _, subckts = _split_netlist(first.netlist)
     scheme = "fast windows" if fast else "golden (free running)"
-    title = f"* circuit engine: {len(boards)} board(s) of {first.network.name}, {scheme}"
+    title = (
+        f"* circuit engine: {len(boards)} board(s) of {spice_text(first.network.name)}, {scheme}"
+    )
     lines = [title, options_line, *library]
     lines += _trigger_lines(first, timing)
     taps, inputs, targets, dirs, enables, presets, save = [], [], [], [], [], [], []
