@@ -35,7 +35,7 @@ _API = {
     "reproduce": "coupled.reproduction.base",
     "figure_names": "coupled.reproduction.base",
     "report": "analysis.report",
-    "ReportConfig": "coupled.reporting.data",
+    "ReportConfig": "coupled.reporting.pieces",
     "BoardDesign": "circuits.board",
     "build_board": "circuits.board",
     "draw_board_parameters": "circuits.board",
@@ -75,7 +75,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from coupled.engines.board.curve import load_calibration
     from coupled.physics.networks import Network, load_network
     from coupled.physics.state import TrainState
-    from coupled.reporting.data import ReportConfig
+    from coupled.reporting.pieces import ReportConfig
     from coupled.reproduction.base import figure_names, reproduce
     from coupled.sweep.run import run_sweep
     from coupled.sweep.spec import load_spec, plan_sweep

@@ -12,7 +12,9 @@ created there (and the missing folders above it) is removed again, so ``--out`` 
 afterwards; an ``--out`` that existed is left to the command's own checks (refused unless
 ``--resume``/``--overwrite``). Commands still validate everything before creating ``--out``;
 this is the safety net for failures found later (e.g. ngspice missing). An interrupted command
-(Ctrl-C) keeps its folder, so it can be resumed.
+(Ctrl-C, or SIGTERM, which is handled the same way) keeps its folder, so it can be resumed, and
+exits with status 130 without a traceback; ngspice calls in progress finish first (see
+:mod:`coupled.core.interrupts`), which takes milliseconds per call.
 
 A worker process that dies under a command (killed, crashed in native code such as ngspice, out
 of memory: ``BrokenProcessPool``) and an allocation that cannot be satisfied (``MemoryError``,
@@ -33,6 +35,7 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
+from coupled.core import interrupts
 from coupled.core.errors import Interrupted, SpiceError, UserError
 from coupled.core.io import missing_anchor, remove_created
 from coupled.core.version import __version__
@@ -101,6 +104,7 @@ COMMANDS = ("calibrate", "demo", "netlist", "report", "reproduce", "solve", "swe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    interrupts.install(terminate=True)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -38,6 +38,7 @@ import numpy as np
 from coupled.core.errors import SpiceError
 from coupled.engines.base import Engine
 from coupled.physics.state import Measurement, StepDraws, TrainState
+from coupled.spice.numbers import spice_text
 from coupled.spice.session import SpiceSession, get_session
 
 if TYPE_CHECKING:
@@ -118,7 +119,10 @@ class TwinNetworks:
         (K, X, k) and (K, X, O) for a sweep over X examples. ``clamped_ohm=None`` leaves the
         clamped twins out (free outputs only, for ``predict``).
         """
-        lines = [f"* twin networks of {len(self.tasks)} task(s), {self.network.name}", OPTIONS_LINE]
+        lines = [
+            f"* twin networks of {len(self.tasks)} task(s), {spice_text(self.network.name)}",
+            OPTIONS_LINE,
+        ]
         if sweep:
             lines.append("VIDX idx 0 0")
         edges = self.network.edges.tolist()

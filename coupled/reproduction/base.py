@@ -43,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 
+from coupled.core import interrupts
 from coupled.core.errors import UserError
 from coupled.core.io import prepare_out_dir, write_json, write_table
 from coupled.core.options import check_whole
@@ -169,7 +170,14 @@ def run_conditions(
             report(len(results))
         return results
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(setup.workers, len(items)), mp_context=context) as ex:
+    with (
+        ProcessPoolExecutor(
+            max_workers=min(setup.workers, len(items)),
+            mp_context=context,
+            initializer=interrupts.ignore_in_worker,
+        ) as ex,
+        interrupts.stopped_on_interrupt(ex),
+    ):
         futures = [ex.submit(worker, item) for item in items]
         results = []
         for future in futures:

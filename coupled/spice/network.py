@@ -53,7 +53,7 @@ from coupled.core.errors import SpiceError, UserError
 from coupled.core.options import check_whole
 from coupled.physics.networks import Network
 from coupled.physics.solver import checked_resistance, drive_arrays
-from coupled.spice.numbers import spice_number
+from coupled.spice.numbers import spice_number, spice_text
 from coupled.spice.session import SpiceSession, get_session
 
 SPICE_OPTIONS = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12"
@@ -199,7 +199,10 @@ class SpiceNetworkSolver:
         return "\n".join(lines) + "\n.end\n"
 
     def _resistor_lines(self, resistance_ohm: np.ndarray) -> list[str]:
-        lines = [f"* {self.network.name}: {self.network.n_edges} resistors", SPICE_OPTIONS]
+        lines = [
+            f"* {spice_text(self.network.name)}: {self.network.n_edges} resistors",
+            SPICE_OPTIONS,
+        ]
         pairs = zip(self.network.edges.tolist(), resistance_ohm.tolist(), strict=True)
         for i, ((a, b), r) in enumerate(pairs):
             lines.append(f"R{i} n{a} n{b} {spice_number(r, f'resistance_ohm[{i}]')}")

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from coupled.core import interrupts
 from coupled.core.errors import SpiceError, SpiceNotFoundError, UserError
 from coupled.spice.library import (
     INSTALL_HINT,
@@ -102,7 +103,8 @@ class SpiceSession:
             _SendStat(lambda text, ident, user: 0),
             _ControlledExit(self._on_exit),
         )
-        status = self._lib.ngSpice_Init(*self._callbacks, None, None, None, None)
+        interrupts.install()
+        status = self._native(self._lib.ngSpice_Init, *self._callbacks, None, None, None, None)
         if status != 0:
             raise SpiceNotFoundError(f"ngspice initialisation failed (status {status})")
         self.init_output = list(self._lines)
@@ -151,6 +153,17 @@ class SpiceSession:
                 f"{self.library_path} is not the ngspice shared library ({exc}); {INSTALL_HINT}"
             ) from None
 
+    @staticmethod
+    def _native(function, *args):
+        """Call into ngspice; a Ctrl-C/SIGTERM during the call (noticed while ngspice calls back
+        into :meth:`_on_char`) is raised as ``KeyboardInterrupt`` when the call returns (see
+        :mod:`coupled.core.interrupts`)."""
+        interrupts.enter_native()
+        try:
+            return function(*args)
+        finally:
+            interrupts.leave_native()
+
     def _on_char(self, text: bytes, ident: int, user: object) -> int:
         line = text.decode("utf-8", errors="replace") if text else ""
         stream, _, rest = line.partition(" ")
@@ -179,7 +192,7 @@ class SpiceSession:
         self._lines = []
         self._exit_requested = None
         self.commands_sent += text.count(";") + 1
-        self._lib.ngSpice_Command(data)
+        self._native(self._lib.ngSpice_Command, data)
         lines, self._lines = self._lines, []
         if record:
             self.last_output = lines
@@ -299,7 +312,7 @@ class SpiceSession:
             array = (ctypes.c_char_p * (len(encoded) + 1))(*encoded, None)
             self._lines = []
             self._exit_requested = None
-            status = self._lib.ngSpice_Circ(array)
+            status = self._native(self._lib.ngSpice_Circ, array)
             out, self._lines = self._lines, []
             self.last_output = out
             try:
@@ -451,7 +464,7 @@ class SpiceSession:
         with self._lock:
             self._lines = []
             self._exit_requested = None
-            status = self._lib.ngSpice_Circ(array)
+            status = self._native(self._lib.ngSpice_Circ, array)
             out, self._lines = self._lines, []
             self.last_output = out
             if status != 0:

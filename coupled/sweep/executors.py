@@ -34,6 +34,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from coupled.core import interrupts
 from coupled.core.errors import UserError
 from coupled.core.options import check_choice, check_whole
 from coupled.sweep.worker import PointOutcome, PointTask, compute_point, failed, first_line
@@ -150,9 +151,15 @@ def _run_process(tasks: Sequence[PointTask], options: ExecutorOptions, on_done: 
 def _drain(queue: deque, options: ExecutorOptions, ctx, on_done: OnDone) -> list[PointTask]:
     """Run queued tasks in one pool until done or broken; returns the suspects of a break."""
     workers = options.workers
-    with ProcessPoolExecutor(
-        workers, mp_context=ctx, max_tasks_per_child=options.max_runs_per_worker
-    ) as pool:
+    with (
+        ProcessPoolExecutor(
+            workers,
+            mp_context=ctx,
+            max_tasks_per_child=options.max_runs_per_worker,
+            initializer=interrupts.ignore_in_worker,
+        ) as pool,
+        interrupts.stopped_on_interrupt(pool),
+    ):
         in_flight: dict = {}
         while queue or in_flight:
             while queue and len(in_flight) < workers:
@@ -189,7 +196,10 @@ def _settle(in_flight: dict, on_done: OnDone) -> list[PointTask]:
 
 def _run_alone(task: PointTask, ctx) -> PointOutcome:
     """Second attempt of a suspect point, alone in a fresh process."""
-    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+    with (
+        ProcessPoolExecutor(1, mp_context=ctx, initializer=interrupts.ignore_in_worker) as pool,
+        interrupts.stopped_on_interrupt(pool),
+    ):
         try:
             return pool.submit(compute_point, task).result()
         except BrokenProcessPool:

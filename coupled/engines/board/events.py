@@ -47,6 +47,7 @@ from circuits.oscillator import (
     enabled,
     oscillator_bench,
 )
+from coupled.core import interrupts
 from coupled.core.errors import SpiceError, UserError
 
 EVENT_SOURCES = ("transient", "phase")
@@ -90,7 +91,12 @@ def _run_all(tasks: list[tuple], workers: int, *, isolated: bool = False) -> lis
         return [_tran(*task) for task in tasks]
     context = get_context("spawn")
     size = max(1, min(workers, len(tasks)))
-    with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+    with (
+        ProcessPoolExecutor(
+            max_workers=size, mp_context=context, initializer=interrupts.ignore_in_worker
+        ) as pool,
+        interrupts.stopped_on_interrupt(pool),
+    ):
         return list(pool.map(_tran_star, tasks))
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from circuits.board import Board
 from circuits.library import inline_library, library_file
 from coupled.core.errors import UserError
+from coupled.spice.numbers import spice_text
 
 GLOBAL_NODES = frozenset({"0", "vdd", "vss", "trig", "bias", "vosc"})
 """Nodes shared by every task's board copy."""
@@ -214,7 +215,9 @@ def engine_circuit(
         options_line = FAST_OPTIONS if fast else ".options method=gear"
     library, _, subckts = _split_netlist(first.netlist)
     scheme = "fast windows" if fast else "golden (free running)"
-    title = f"* circuit engine: {len(boards)} board(s) of {first.network.name}, {scheme}"
+    title = (
+        f"* circuit engine: {len(boards)} board(s) of {spice_text(first.network.name)}, {scheme}"
+    )
     lines = [title, options_line, *library]
     supply = None
     if fast:

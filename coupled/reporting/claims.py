@@ -1,0 +1,329 @@
+"""The paper's claims and how each is measured here: one criterion per claim.
+
+The claims of the paper and how each is measured here (:func:`evaluate_claims`; the criteria are
+constants of this module and are printed in the report):
+
+1. Fig. 1 collapse: mean scaled test error per p interpolated at equal steps x p (quarter points
+   of the range every p covers); the largest max/min ratio across p; agrees if at most
+   :data:`COLLAPSE_FACTOR`.
+2. Fig. 2a (and 2b, fixed counts) one power law: exponents of the mean distance against
+   ``1 - p`` (b = 1) and ``1 - b`` (p = 1) fitted in log-log; agrees if both fits have
+   R^2 >= :data:`FIT_R2_MIN` and the exponents differ by at most :data:`EXPONENT_TOLERANCE`
+   (the tolerance ``coupled reproduce fig2a`` states).
+3. Pearson correlation of update events at p = 0.5: agrees if the mean |r| over edge pairs is at
+   most :data:`PEARSON_ORDER` (order 0.01); n and the null ``1/sqrt(n)`` are shown.
+4. p set by the bias: agrees if p falls with the bias (rises of at most three binomial standard
+   errors) and spans at least ``[P_SPAN_LOW, P_SPAN_HIGH]``.
+5./6. Fig. 4c / 4e: agrees if the mean final scaled error at the smallest p is below the mean at
+   p = 1.
+7. Fig. 4d: advantage = mean final error at p = 1 / mean at the smallest p, per O; agrees if the
+   advantage exceeds 1 at the smallest O and is smaller at the largest O.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from coupled.core.errors import UserError
+
+if TYPE_CHECKING:
+    from coupled.reporting.data import ReportData
+
+COLLAPSE_FACTOR = 2.0
+"""Fig. 1 collapses if the mean errors of all p at equal steps x p agree within this factor."""
+FIT_R2_MIN = 0.8
+"""Fig. 2: smallest R^2 of a log-log fit that counts as a power law."""
+EXPONENT_TOLERANCE = 0.15
+"""Fig. 2: largest difference of the exponents in 1 - p and 1 - b that counts as the same."""
+PEARSON_ORDER = 0.03
+"""Largest mean |r| between edges' update events that counts as "of order 0.01"."""
+P_SPAN_LOW, P_SPAN_HIGH = 0.1, 0.9
+"""p against the bias must reach at most the first and at least the second value."""
+CLAIM_COLUMNS = ("claim", "figure", "paper_value", "measured_value", "agrees", "criterion")
+NOT_MEASURED = "not measured"
+"""``agrees`` (and ``measured_value``) of a claim without data."""
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+
+def _claim(claim, figure, paper, measured, agrees, criterion) -> dict:
+    verdict = NOT_MEASURED if agrees is None else ("yes" if agrees else "no")
+    return {
+        "claim": claim,
+        "figure": figure,
+        "paper_value": paper,
+        "measured_value": measured,
+        "agrees": verdict,
+        "criterion": criterion,
+    }
+
+
+def collapse_ratio(table: pd.DataFrame, quantiles=(0.25, 0.5, 0.75, 1.0)) -> dict:
+    """Spread across p of the mean scaled error at equal steps x p (Fig. 1).
+
+    Parameters
+    ----------
+    table
+        Tidy ``p``, ``task``, ``steps_x_p``, ``scaled_error``.
+    quantiles
+        Points of the steps x p range that every p covers.
+
+    Returns
+    -------
+    dict
+        ``ratio`` (largest max/min across p), ``at_steps_x_p``, ``grid``, ``ratios``, ``n_p``.
+    """
+    curves = table.groupby(["p", "steps_x_p"])["scaled_error"].mean().reset_index()
+    reach = curves.groupby("p")["steps_x_p"].max().min()
+    grid = reach * np.asarray(quantiles, dtype=float)
+    values = np.array(
+        [
+            np.interp(grid, c["steps_x_p"].to_numpy(), c["scaled_error"].to_numpy())
+            for _, c in curves.sort_values("steps_x_p").groupby("p")
+        ]
+    )
+    ratios = values.max(axis=0) / values.min(axis=0)
+    worst = int(np.argmax(ratios))
+    return {
+        "ratio": float(ratios[worst]),
+        "at_steps_x_p": float(grid[worst]),
+        "grid": grid.tolist(),
+        "ratios": ratios.tolist(),
+        "n_p": int(values.shape[0]),
+    }
+
+
+def power_law_fit(x: np.ndarray, y: np.ndarray) -> dict:
+    """Fit ``y = A x^k`` in log-log (``coupled.reproduction.fig2.fit_power_law``) plus its R^2.
+
+    Returns ``exponent``, ``exponent_stderr``, ``prefactor``, ``points`` and ``r2`` (of the
+    fit in log-log; NaN with fewer than two usable points).
+    """
+    from coupled.reproduction.fig2 import fit_power_law
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    fit = fit_power_law(x, y)
+    keep = (x > 0) & (y > 0)
+    ly = np.log(y[keep])
+    residual = ly - np.log(fit["prefactor"]) - fit["exponent"] * np.log(x[keep])
+    total = float(np.sum((ly - ly.mean()) ** 2)) if ly.size else 0.0
+    r2 = 1.0 - float(np.sum(residual**2)) / total if total > 0 else math.nan
+    return {**fit, "r2": r2}
+
+
+def fig2_exponents(table: pd.DataFrame) -> dict:
+    """Power-law fits of the mean distance against ``1 - p`` (b = 1) and ``1 - b`` (p = 1).
+
+    ``table`` needs ``p``, ``b`` (or ``batch_fraction``) and ``distance`` (or
+    ``distance_ohm``); rows with p = b = 1 are the reference and are left out.
+    """
+    t = table.rename(columns={"batch_fraction": "b", "distance_ohm": "distance"})
+    missing = [c for c in ("p", "b", "distance") if c not in t]
+    if missing:
+        raise UserError(f"fig2a.csv: no column {missing[0]!r}")
+    mean = t.groupby(["p", "b"])["distance"].mean().reset_index()
+    along_p = mean[(mean["b"] == 1.0) & (mean["p"] < 1.0)]
+    along_b = mean[(mean["p"] == 1.0) & (mean["b"] < 1.0)]
+    return {
+        "p": power_law_fit(1.0 - along_p["p"], along_p["distance"]),
+        "b": power_law_fit(1.0 - along_b["b"], along_b["distance"]),
+    }
+
+
+def _final_by_p(table: pd.DataFrame) -> pd.Series:
+    return table.groupby("p")["final_scaled_error"].mean().sort_index()
+
+
+def desync_advantage(table: pd.DataFrame) -> dict:
+    """Mean final scaled error at p = 1 and at the smallest p, and their ratio (Fig. 4c/4e)."""
+    means = _final_by_p(table)
+    if 1.0 not in means.index or means.size < 2:
+        raise UserError("table: needs p = 1 and at least one p < 1")
+    low = float(means.index.min())
+    return {
+        "p_low": low,
+        "error_low": float(means[low]),
+        "error_sync": float(means[1.0]),
+        "ratio": float(means[1.0] / means[low]),
+        "means": means.to_dict(),
+    }
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def claim_fig1(fig: dict) -> dict:
+    """Claim 1 (Fig. 1): error against steps x p collapses for all p."""
+    paper = "curves of scaled error against steps x p collapse for p = 0.1 to 1"
+    crit = f"max/min across p of the mean scaled error at equal steps x p <= {COLLAPSE_FACTOR:g}"
+    if not fig:
+        return _claim(
+            "Error against steps x p collapses for all p", "fig1", paper, NOT_MEASURED, None, crit
+        )
+    c = collapse_ratio(fig["table"])
+    measured = (
+        f"largest max/min ratio {_fmt(c['ratio'])} across {c['n_p']} values of p "
+        f"(at steps x p = {_fmt(c['at_steps_x_p'])})"
+    )
+    return _claim(
+        "Error against steps x p collapses for all p",
+        "fig1",
+        paper,
+        measured,
+        c["ratio"] <= COLLAPSE_FACTOR,
+        crit,
+    )
+
+
+def claim_fig2(fig: dict, figure: str = "fig2a") -> dict:
+    """Claim 2 (Fig. 2a; Fig. 2b with fixed counts): one power law in 1 - p and in 1 - b."""
+    paper = "distance to the synchronous full-batch solution: the same power law in 1-p and 1-b"
+    name = "Distance from the synchronous full-batch solution: one power law in 1-p and 1-b"
+    if figure == "fig2b":
+        paper = "as Fig. 2a with a fixed number of edges updated / examples per step"
+        name += " (fixed counts)"
+    crit = f"both log-log fits R^2 >= {FIT_R2_MIN:g} and exponents within {EXPONENT_TOLERANCE:g}"
+    if not fig:
+        return _claim(name, figure, paper, NOT_MEASURED, None, crit)
+    fits = fig2_exponents(fig["table"])
+    kp, kb = fits["p"]["exponent"], fits["b"]["exponent"]
+    r2 = min(fits["p"]["r2"], fits["b"]["r2"])
+    measured = (
+        f"exponent {_fmt(kp)} in 1-p (R^2 {_fmt(fits['p']['r2'])}), {_fmt(kb)} in 1-b "
+        f"(R^2 {_fmt(fits['b']['r2'])}); {fits['p']['points']} points each"
+    )
+    ok = bool(r2 >= FIT_R2_MIN and abs(kp - kb) <= EXPONENT_TOLERANCE)
+    return _claim(name, figure, paper, measured, ok if math.isfinite(r2) else None, crit)
+
+
+def claim_pearson(cal: dict) -> dict:
+    """Claim 3: Pearson correlation of update events between edges at p = 0.5."""
+    paper = "about 0.01 between pairs of edges at p = 0.5"
+    crit = f"mean |r| over edge pairs <= {PEARSON_ORDER:g}"
+    corr = cal.get("correlation", {}) if cal else {}
+    name = "Update events of different edges are uncorrelated (p = 0.5)"
+    if "mean_abs_pearson" not in corr:
+        return _claim(name, "calibration", paper, NOT_MEASURED, None, crit)
+    n = int(corr["n_triggers"])
+    measured = (
+        f"mean |r| {corr['mean_abs_pearson']:.4f}, max {corr['max_abs_pearson']:.3f} over "
+        f"{corr['n_pairs']} pairs, n = {n} triggers (null 1/sqrt(n) = "
+        f"{1 / math.sqrt(n):.4f}); measured p {corr['p']:.3f}"
+    )
+    return _claim(
+        name, "calibration", paper, measured, corr["mean_abs_pearson"] <= PEARSON_ORDER, crit
+    )
+
+
+def bias_monotone(table: pd.DataFrame) -> dict:
+    """Whether p falls with the bias within sampling noise, and the span of p."""
+    t = table.sort_values("bias_v")
+    p = t["p"].to_numpy()
+    n = float(t["n_triggers"].iloc[0] * t["n_edges"].iloc[0])
+    noise = 3.0 * np.sqrt(np.maximum(p[:-1] * (1 - p[:-1]), 1.0 / n) / n)
+    rises = np.diff(p)
+    return {
+        "monotone": bool(np.all(rises <= noise)),
+        "largest_rise": float(max(rises.max(), 0)),
+        "p_max": float(p.max()),
+        "p_min": float(p.min()),
+        "bias_low_v": float(t["bias_v"].iloc[0]),
+        "bias_high_v": float(t["bias_v"].iloc[-1]),
+    }
+
+
+def claim_bias(cal: dict) -> dict:
+    """Claim 4: p set by the global bias, monotone, low to high p."""
+    paper = "a wide range of p selected by the global bias voltage"
+    crit = (
+        f"p falls with the bias (rises <= 3 binomial s.e.) and spans "
+        f"[{P_SPAN_LOW:g}, {P_SPAN_HIGH:g}]"
+    )
+    name = "p is set by the global bias voltage, monotonically, from low to high p"
+    if not cal:
+        return _claim(name, "calibration", paper, NOT_MEASURED, None, crit)
+    m = bias_monotone(cal["p_table"])
+    measured = (
+        f"p from {m['p_max']:.3f} to {m['p_min']:.3f} over bias {m['bias_low_v']:.2f}-"
+        f"{m['bias_high_v']:.2f} V; {'monotone' if m['monotone'] else 'not monotone'} "
+        f"(largest rise {m['largest_rise']:.3f})"
+    )
+    ok = m["monotone"] and m["p_min"] <= P_SPAN_LOW and m["p_max"] >= P_SPAN_HIGH
+    return _claim(name, "calibration", paper, measured, ok, crit)
+
+
+def claim_fig4(fig: dict, figure: str) -> dict:
+    """Claims 5 and 6 (Fig. 4c, 4e): desynchronisation lowers the final error."""
+    what = {
+        "fig4c": ("allosteric tasks, 16 edges", "25 allosteric tasks (experiment)"),
+        "fig4e": ("2-in-2-out regression, 143 edges", "10 regression tasks (simulation)"),
+    }
+    label, tasks = what[figure]
+    name = f"Desynchronisation lowers the final error ({label})"
+    paper = f"final scaled error falls as p decreases; {tasks}"
+    crit = "mean final scaled error at the smallest p < mean at p = 1"
+    if not fig:
+        return _claim(name, figure, paper, NOT_MEASURED, None, crit)
+    a = desync_advantage(fig["table"])
+    n = fig["table"]["task"].nunique()
+    measured = (
+        f"mean final scaled error {_fmt(a['error_sync'])} at p = 1, "
+        f"{_fmt(a['error_low'])} at p = {a['p_low']:g} (ratio {_fmt(a['ratio'])}; "
+        f"{n} tasks)"
+    )
+    return _claim(name, figure, paper, measured, a["error_low"] < a["error_sync"], crit)
+
+
+def claim_fig4d(fig: dict) -> dict:
+    """Claim 7 (Fig. 4d): the advantage fades as the number of outputs grows."""
+    name = "The advantage of desynchronisation fades as the number of outputs O grows"
+    paper = "curves of different p collapse as O grows (20 tasks per point)"
+    crit = (
+        "advantage (error at p = 1 / error at the smallest p) > 1 at the smallest O and "
+        "smaller at the largest O"
+    )
+    if not fig:
+        return _claim(name, "fig4d", paper, NOT_MEASURED, None, crit)
+    per_o = {int(o): desync_advantage(t)["ratio"] for o, t in fig["table"].groupby("outputs")}
+    outs = sorted(per_o)
+    measured = "advantage " + ", ".join(f"{_fmt(per_o[o])} at O = {o}" for o in outs)
+    ok = len(outs) >= 2 and per_o[outs[0]] > 1.0 and per_o[outs[-1]] < per_o[outs[0]]
+    return _claim(name, "fig4d", paper, measured, ok, crit)
+
+
+def evaluate_claims(data: ReportData) -> pd.DataFrame:
+    """The claims table (:data:`CLAIM_COLUMNS`), one row per claim of the paper.
+
+    A piece that is absent, or whose table lacks what a measure needs, gives the row
+    ``agrees = "not measured"`` with the reason in ``measured_value``.
+    """
+    figs, cal = data.figures, data.calibration
+    checks = [
+        (claim_fig1, figs.get("fig1")),
+        (claim_fig2, figs.get("fig2a")),
+        (partial(claim_fig2, figure="fig2b"), figs.get("fig2b")),
+        (claim_pearson, cal),
+        (claim_bias, cal),
+        (partial(claim_fig4, figure="fig4c"), figs.get("fig4c")),
+        (partial(claim_fig4, figure="fig4e"), figs.get("fig4e")),
+        (claim_fig4d, figs.get("fig4d")),
+    ]
+    absent = {p.name: p.reason for p in data.pieces if p.action in ("missing", "failed")}
+    rows = []
+    for make, piece in checks:
+        try:
+            row = make(piece or {})
+        except (UserError, KeyError, ValueError, IndexError) as exc:
+            row = {**make({}), "measured_value": f"{NOT_MEASURED} ({type(exc).__name__}: {exc})"}
+        if row["measured_value"] == NOT_MEASURED:
+            why = absent.get(row["figure"], "no results in this folder")
+            row["measured_value"] = f"{NOT_MEASURED} ({why})"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))

@@ -1,0 +1,358 @@
+"""The report's pieces: find, reuse or run the calibration and every reproduced figure.
+
+A report folder ``DIR`` holds one subfolder per piece, each written by the piece's own command:
+
+``DIR/calibration``
+    ``coupled calibrate`` on the 16-edge board (p against the bias, correlation of update
+    events at p = 0.5, effective comparator bias);
+``DIR/fig1``, ``DIR/fig2a``, ``DIR/fig2b``, ``DIR/fig4c``, ``DIR/fig4d``, ``DIR/fig4e``
+    ``coupled reproduce <figure>`` (CSV + PNG + JSON each);
+``DIR/training/<run>``
+    optional training runs (``coupled demo`` writes them; ``coupled train`` folders with
+    ``history.csv``, ``run.json`` and ``update_events``).
+
+:func:`ensure_piece` reuses a piece whose recorded config matches the requested one (nothing is
+recomputed, so file times do not change) and runs a missing or mismatched piece through its
+command's Python entry point, in a fresh spawned process of its own: ngspice keeps global state
+per process (one shared library, options such as ``interp`` stay set), so pieces never share a
+simulator. ``quick`` selects the reduced versions (seconds to a minute each). The ``load_*``
+functions read a piece's files back.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from coupled.core import interrupts
+from coupled.core.options import check_choice, check_whole
+from coupled.reproduction.base import FIGURE_NAMES
+
+if TYPE_CHECKING:
+    from coupled.calibration.run import CalibrationConfig
+
+FIGURES = FIGURE_NAMES
+"""Figures of ``coupled reproduce`` that the report gathers, in page order (the registry's)."""
+CALIBRATION = "calibration"
+TRAINING = "training"
+PIECES = (CALIBRATION, *FIGURES)
+EVENTS = ("transient", "phase")
+FIGURE_ENGINE = "ideal"
+"""Engine of the reproduced figures (exact and fast; the circuit engine trains the demo)."""
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What the report gathers and how the missing pieces are run.
+
+    Parameters
+    ----------
+    quick
+        Run reduced pieces (``coupled reproduce --quick``, a short calibration).
+    seed
+        Seed of the board's parts (calibration) and of the figures' tasks.
+    network
+        The board that is calibrated (one oscillator per edge).
+    calibration_events
+        ``"transient"`` (ngspice transient of every oscillator) or ``"phase"`` (analytic).
+    workers
+        Processes a piece may use.
+    """
+
+    quick: bool = False
+    seed: int = 0
+    network: str = "experiment16"
+    calibration_events: str = "transient"
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        check_whole("--seed", self.seed, 0)
+        check_whole("--workers", self.workers, 1)
+        check_choice("--calibration-events", self.calibration_events, EVENTS)
+
+    def to_dict(self) -> dict:
+        """Plain values for ``report.json``."""
+        return asdict(self)
+
+    def calibration_config(self):
+        """The :class:`~coupled.calibration.CalibrationConfig` of the calibration piece.
+
+        Quick: 1 000 triggers for the correlation (null mean |r| 0.025), 100 per bias point
+        (s.e. of the mean p over 16 edges at most 0.013), 9 bias points. Full: the
+        ``coupled calibrate`` defaults (10 000 triggers).
+        """
+        from coupled.calibration.run import CalibrationConfig
+
+        sizes = {"n_triggers": 1000, "n_triggers_p": 100, "n_bias": 9} if self.quick else {}
+        return CalibrationConfig(
+            network=self.network,
+            seed=self.seed,
+            events=self.calibration_events,
+            workers=self.workers,
+            **sizes,
+        )
+
+    def describe(self, piece: str) -> str:
+        """One line naming what running ``piece`` computes, for progress messages."""
+        if piece == CALIBRATION:
+            c = self.calibration_config()
+            return (
+                f"the calibration of {c.network} (tolerance {c.tolerance:g}, seed {c.seed}, "
+                f"{c.events} events)"
+            )
+        size = "quick" if self.quick else "full"
+        return f"{piece} ({size}, engine {FIGURE_ENGINE}, seed {self.seed})"
+
+
+# --- pieces ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PieceStatus:
+    """What happened to one piece: ``action`` is ``reused``, ``ran``, ``failed`` (``reason``
+    holds the error) or ``missing`` (its command is not installed)."""
+
+    name: str
+    path: str
+    action: str
+    reason: str
+    wall_time_s: float = 0.0
+
+
+def calibration_matches(path: Path, config: ReportConfig) -> str | None:
+    """``None`` if ``path`` holds a finished calibration with the requested config, else why not."""
+    try:
+        saved = json.loads((path / "calibration.json").read_text()).get("config", {})
+    except (OSError, ValueError):
+        return "no calibration.json"
+    for name in ("correlation.json", "p_vs_bias.csv", "effective_bias.json"):
+        if not (path / name).exists():
+            return f"no {name}"
+    wanted = config.calibration_config().to_dict()
+    for key, value in wanted.items():
+        if key != "workers" and saved.get(key) != value:
+            return f"{key} is {saved.get(key)!r}, wanted {value!r}"
+    return None
+
+
+def figure_params(figure: str, quick: bool) -> dict | None:
+    """The parameters ``coupled reproduce`` uses for ``figure`` (JSON form), if installed."""
+    try:
+        from coupled.reproduction.base import figure_module, params_dict
+    except ImportError:
+        return None
+    module = figure_module(figure)
+    return json.loads(json.dumps(params_dict(module.params(figure, quick))))
+
+
+def figure_matches(path: Path, figure: str, config: ReportConfig) -> str | None:
+    """``None`` if ``path`` holds ``figure`` made with the requested seed, size and parameters.
+
+    Compared: ``seed``, ``quick``, ``engine`` (``ideal``) and, where ``coupled reproduce`` is
+    installed, the figure's full parameters as it would run them now.
+    """
+    try:
+        meta = json.loads((path / f"{figure}.json").read_text())
+    except (OSError, ValueError):
+        return f"no {figure}.json"
+    if not (path / f"{figure}.csv").exists():
+        return f"no {figure}.csv"
+    wanted = {"seed": config.seed, "quick": config.quick, "engine": FIGURE_ENGINE}
+    params = figure_params(figure, config.quick)
+    if params is not None:
+        wanted["params"] = params
+    for key, value in wanted.items():
+        if key in meta and meta[key] != value:
+            shown = "other parameters" if key == "params" else repr(meta[key])
+            return f"{key} is {shown}, wanted {'the current ones' if key == 'params' else value!r}"
+    return None
+
+
+def _run_calibration(config: CalibrationConfig, out: str, draw: Callable | None) -> int:
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from coupled.calibration.files import calibrate
+
+    result = calibrate(config, out, overwrite=True)
+    if draw is not None:
+        draw(result, result.out_dir)
+    return 0
+
+
+def _run_figure(
+    figure: str, out: str, quick: bool, seed: int, workers: int, draw: Callable | None
+) -> int:
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from coupled.reproduction.base import reproduce
+
+    reproduce(
+        figure,
+        out,
+        quick=quick,
+        engine=FIGURE_ENGINE,
+        seed=seed,
+        workers=workers,
+        overwrite=True,
+        draw=draw,
+    )
+    return 0
+
+
+def run_isolated(fn: Callable[..., int], *args) -> int:
+    """``fn(*args)`` in a fresh spawned process (its own ngspice); returns its result.
+
+    ``UserError``/``SpiceError`` raised there come back as the same exception here.
+    """
+    with (
+        ProcessPoolExecutor(
+            max_workers=1, mp_context=get_context("spawn"), initializer=interrupts.ignore_in_worker
+        ) as pool,
+        interrupts.stopped_on_interrupt(pool),
+    ):
+        return pool.submit(fn, *args).result()
+
+
+LIBRARY = {"calibrate": "coupled.calibration.files", "reproduce": "coupled.reproduction.base"}
+"""The library module behind each piece's command."""
+
+
+def command_available(name: str) -> bool:
+    """Whether the library behind ``coupled <name>`` exists in this installation."""
+    import importlib.util
+
+    return importlib.util.find_spec(LIBRARY[name]) is not None
+
+
+@dataclass(frozen=True)
+class Drawers:
+    """How pieces are drawn when they are run: picklable callables from :mod:`analysis`.
+
+    ``figure(result, png_path, meta)`` draws a reproduced figure, ``calibration(result, out)``
+    a calibration's figures; ``None`` draws nothing (this layer never imports matplotlib).
+    """
+
+    figure: Callable | None = None
+    calibration: Callable | None = None
+
+
+def ensure_piece(
+    name: str,
+    out: Path,
+    config: ReportConfig,
+    log: Callable[[str], None],
+    drawers: Drawers | None = None,
+) -> PieceStatus:
+    """Reuse piece ``name`` in ``out/name`` if its config matches, else run it there.
+
+    A piece that fails is returned with ``action="failed"`` and the error as ``reason`` (the
+    other pieces and the page are still made).
+    """
+    path = out / name
+    if path.exists() and not path.is_dir():
+        log(f"{name}: {path} is not a folder; left alone")
+        return PieceStatus(name, str(path), "failed", f"{path} exists and is not a folder")
+    if name == CALIBRATION:
+        why = calibration_matches(path, config)
+        draw = (drawers or Drawers()).calibration
+        command, job = "calibrate", (_run_calibration, config.calibration_config(), str(path), draw)
+    else:
+        why = figure_matches(path, name, config)
+        command = "reproduce"
+        draw = (drawers or Drawers()).figure
+        job = (_run_figure, name, str(path), config.quick, config.seed, config.workers, draw)
+    if why is None:
+        log(f"{name}: reusing {path}")
+        return PieceStatus(name, str(path), "reused", "config matches")
+    if not command_available(command):
+        log(f"{name}: cannot run (no 'coupled {command}' in this installation)")
+        return PieceStatus(name, str(path), "missing", f"'coupled {command}' is not installed")
+    log(f"{name}: running {config.describe(name)} into {path} ({why})")
+    if path.exists():
+        shutil.rmtree(path)
+    started = time.perf_counter()
+    try:
+        run_isolated(*job)
+    except Exception as exc:  # noqa: BLE001 - a failed piece is reported, the others still run
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        log(f"{name}: failed: {text}")
+        return PieceStatus(
+            name,
+            str(path),
+            "failed",
+            f"{type(exc).__name__}: {text}",
+            time.perf_counter() - started,
+        )
+    wall = time.perf_counter() - started
+    log(f"{name}: done in {wall:.1f} s")
+    return PieceStatus(name, str(path), "ran", why, wall)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def load_calibration_piece(path: Path) -> dict:
+    """Tables and summaries of a calibration folder (empty dict if absent)."""
+    if not (path / "p_vs_bias.csv").exists():
+        return {}
+    return {
+        "path": path,
+        "p_table": pd.read_csv(path / "p_vs_bias.csv"),
+        "correlation": _read_json(path / "correlation.json"),
+        "effective_bias": _read_json(path / "effective_bias.json"),
+        "run": _read_json(path / "run.json"),
+        "images": sorted(path.glob("*.png")),
+    }
+
+
+def load_figure_piece(path: Path, figure: str) -> dict:
+    """Table, JSON files and PNGs of a figure folder (empty dict if absent)."""
+    if not (path / f"{figure}.csv").exists():
+        return {}
+    return {
+        "path": path,
+        "table": pd.read_csv(path / f"{figure}.csv"),
+        "json": {p.stem: _read_json(p) for p in sorted(path.glob("*.json"))},
+        "images": sorted(path.glob("*.png")),
+    }
+
+
+def load_training_runs(path: Path) -> dict:
+    """Finished training runs under ``path`` (one subfolder each), by folder name."""
+    runs = {}
+    for folder in sorted(p for p in path.glob("*") if (p / "history.csv").exists()):
+        events = None
+        for suffix in ("parquet", "csv"):
+            file = folder / f"update_events.{suffix}"
+            if file.exists():
+                events = pd.read_parquet(file) if suffix == "parquet" else pd.read_csv(file)
+                break
+        runs[folder.name] = {
+            "path": folder,
+            "history": pd.read_csv(folder / "history.csv"),
+            "run": _read_json(folder / "run.json"),
+            "events": events,
+        }
+    order = sorted(runs, key=lambda k: (-float(runs[k]["run"].get("config", {}).get("p", 0)), k))
+    return {k: runs[k] for k in order}
