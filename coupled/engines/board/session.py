@@ -52,10 +52,12 @@ FAST_PARTS = {
     "latch_sh": ("latch_sh_fast", "latch_fast"),
     "osc_relax": ("osc_relax_fast", "oscillator_fast"),
     "comp_enable": ("comp_enable_fast", "enable_fast"),
+    "comp_lm339": ("comp_lm339_fast", "comparator_fast"),
 }
 """Board subcircuit -> (fast-window equivalent, its library file): the same decisions at the
 trigger's logic levels and on ideal supplies, with native elements instead of behavioural
-sources (``netlists/latch_fast.lib``, ``oscillator_fast.lib``, ``enable_fast.lib``)."""
+sources (``netlists/latch_fast.lib``, ``oscillator_fast.lib``, ``enable_fast.lib``,
+``comparator_fast.lib``; the comparator only without hysteresis and delay)."""
 _SUPPLY_PARTS = frozenset({"osc_relax", "comp_enable"})
 PRESET_MODEL = ".model swpre sw vt=0.5 vh=0 ron=0.01 roff=1e12"
 _TWO_NODES = frozenset("RVCIBL")
@@ -137,6 +139,14 @@ def _split_netlist(netlist: str) -> tuple[list[str], list[str], set[str]]:
     return library, elements, subckts
 
 
+def _has_fast_part(part: str, tokens: list[str]) -> bool:
+    """Whether an instance has the fast equivalent (a comparator only with vhyst = tpd = 0)."""
+    if part != "comp_lm339":
+        return True
+    values = dict(tok.lower().split("=", 1) for tok in tokens if "=" in tok)
+    return all(float(values.get(name, "0")) == 0.0 for name in ("vhyst", "tpd"))
+
+
 def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | None = None) -> str:
     tokens = line.split()
     name, kind = tokens[0], tokens[0][0].upper()
@@ -145,7 +155,7 @@ def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | Non
         if end is None:
             raise UserError(f"board line {line[:40]!r}: no known subcircuit")
         part = tokens[end].lower()
-        if fast_supply_v is not None and part in FAST_PARTS:
+        if fast_supply_v is not None and part in FAST_PARTS and _has_fast_part(part, tokens):
             tokens[end] = FAST_PARTS[part][0]
             if part in _SUPPLY_PARTS:
                 tokens.append(f"vs={fast_supply_v!r}")
