@@ -51,7 +51,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--signal", choices=("INT", "TERM"), default="INT")
+    parser.add_argument("--quick", action="store_true", help="one run per engine")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats = 1
     signum = getattr(signal, f"SIG{args.signal}")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     latencies: dict[str, list[float]] = {}
