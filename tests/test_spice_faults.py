@@ -277,7 +277,9 @@ def test_killed_spice_worker_leaves_this_process_and_new_workers_working(session
 
 def test_killed_calibration_worker_is_reported_on_one_line(tmp_path):
     # The per-edge oscillator transients run in spawned worker processes, each with its own
-    # ngspice; one is killed while it simulates.
+    # ngspice; one is killed while it simulates. The event waited for is a worker that has
+    # done a second of work; the workload (200 000 triggers) lasts minutes, so the calibration
+    # cannot finish before the kill, however fast the machine.
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -291,9 +293,9 @@ def test_killed_calibration_worker_is_reported_on_one_line(tmp_path):
             "--workers",
             "2",
             "--triggers",
-            "400",
+            "200000",
             "--p-triggers",
-            "400",
+            "200000",
             "--no-plots",
             "--no-effective-bias",
             "--out",
