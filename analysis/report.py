@@ -27,8 +27,9 @@ from analysis.figures import draw_figure
 from analysis.plotting import pyplot, readable_log_ticks
 from coupled.core.version import __version__
 from coupled.reporting.claims import claim_lines, shown_verdict
-from coupled.reporting.data import FIGURES, Drawers, ReportConfig, ReportData, training_summary
+from coupled.reporting.data import ReportData, training_summary
 from coupled.reporting.glossary import COLUMNS, GLOSSARY, HOW_TO_READ
+from coupled.reporting.pieces import FIGURES, Drawers, ReportConfig
 
 DRAWERS = Drawers(figure=draw_figure, calibration=draw_calibration)
 """How the report draws the pieces it runs."""
@@ -440,7 +441,8 @@ def report(
         on the page).
     """
     from coupled.core.io import prepare_out_dir, write_json, write_table
-    from coupled.reporting.data import PIECES, gather, report_record
+    from coupled.reporting.data import gather, report_record
+    from coupled.reporting.pieces import PIECES
 
     folder = Path(out)
     prepare_out_dir(folder, resume=True)

@@ -302,3 +302,50 @@ def test_circuit_p_matches_the_time_share_over_1000_triggers():
     grid = bias_grid(params, 9, VS)
     table = p_against_bias(simulate_events(params, grid, 50e-6, 1000, workers=2), grid, params, VS)
     assert np.allclose(table["p"], table["p_formula"], atol=0.03)
+
+
+def test_quick_calibration_uses_the_reduced_sizes_and_explicit_sizes_win(tmp_path):
+    import json
+
+    from coupled.cli.main import main
+
+    assert (
+        main(
+            [
+                "calibrate",
+                "--network",
+                "experiment16",
+                "--quick",
+                "--events",
+                "phase",
+                "--no-effective-bias",
+                "--no-plots",
+                "--out",
+                str(tmp_path / "q"),
+            ]
+        )
+        == 0
+    )
+    cfg = json.loads((tmp_path / "q" / "run.json").read_text())["config"]
+    assert (cfg["n_triggers"], cfg["n_triggers_p"], cfg["n_bias"]) == (1000, 100, 9)
+    assert (
+        main(
+            [
+                "calibrate",
+                "--network",
+                "experiment16",
+                "--quick",
+                "--triggers",
+                "300",
+                "--events",
+                "phase",
+                "--no-effective-bias",
+                "--no-plots",
+                "--out",
+                str(tmp_path / "r"),
+            ]
+        )
+        == 0
+    )
+    cfg = json.loads((tmp_path / "r" / "run.json").read_text())["config"]
+    assert (cfg["n_triggers"], cfg["n_bias"]) == (300, 9)

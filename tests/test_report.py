@@ -19,7 +19,9 @@ import pytest
 
 from coupled.cli.main import main
 from coupled.core.version import __version__
+from coupled.reporting import claims as rc
 from coupled.reporting import data as rd
+from coupled.reporting import pieces as rp
 from coupled.reporting.glossary import COLUMNS as GLOSSARY_COLUMNS
 
 PNG = base64.b64decode(
@@ -98,32 +100,32 @@ def write_fixture_pieces(out, seed: int = 0, quick: bool = True) -> None:
 
 
 def test_collapse_ratio_is_the_ratio_of_the_curves():
-    c = rd.collapse_ratio(fig1_table({1.0: 1.0, 0.5: 1.2, 0.2: 1.5}))
+    c = rc.collapse_ratio(fig1_table({1.0: 1.0, 0.5: 1.2, 0.2: 1.5}))
     assert c["ratio"] == pytest.approx(1.5) and c["n_p"] == 3
-    assert rd.claim_fig1({"table": fig1_table({1.0: 1.0, 0.1: 1.9})})["agrees"] == "yes"
-    assert rd.claim_fig1({"table": fig1_table({1.0: 1.0, 0.1: 2.5})})["agrees"] == "no"
+    assert rc.claim_fig1({"table": fig1_table({1.0: 1.0, 0.1: 1.9})})["agrees"] == "yes"
+    assert rc.claim_fig1({"table": fig1_table({1.0: 1.0, 0.1: 2.5})})["agrees"] == "no"
 
 
 def test_power_law_exponents_are_recovered():
-    fits = rd.fig2_exponents(fig2_table(0.5, 0.6))
+    fits = rc.fig2_exponents(fig2_table(0.5, 0.6))
     assert fits["p"]["exponent"] == pytest.approx(0.5)
     assert fits["b"]["exponent"] == pytest.approx(0.6)
     assert fits["p"]["r2"] == pytest.approx(1.0)
-    assert rd.claim_fig2({"table": fig2_table(0.5, 0.6)})["agrees"] == "yes"
-    assert rd.claim_fig2({"table": fig2_table(0.5, 0.8)})["agrees"] == "no"
+    assert rc.claim_fig2({"table": fig2_table(0.5, 0.6)})["agrees"] == "yes"
+    assert rc.claim_fig2({"table": fig2_table(0.5, 0.8)})["agrees"] == "no"
     noisy = fig2_table(0.5, 0.5)
     noisy.loc[noisy["b"] == 0.9, "distance"] *= 20  # a bad fit in 1 - b
-    assert rd.claim_fig2({"table": noisy})["agrees"] == "no"
+    assert rc.claim_fig2({"table": noisy})["agrees"] == "no"
 
 
 def test_fig4_claims_compare_smallest_p_with_synchronous():
-    c = rd.claim_fig4({"table": final_table({1.0: 0.2, 0.5: 0.15, 0.2: 0.1})}, "fig4c")
+    c = rc.claim_fig4({"table": final_table({1.0: 0.2, 0.5: 0.15, 0.2: 0.1})}, "fig4c")
     assert c["agrees"] == "yes" and "ratio 2" in c["measured_value"]
-    assert rd.claim_fig4({"table": final_table({1.0: 0.05, 0.2: 0.08})}, "fig4e")["agrees"] == "no"
+    assert rc.claim_fig4({"table": final_table({1.0: 0.05, 0.2: 0.08})}, "fig4e")["agrees"] == "no"
     fades = pd.concat([final_table({1.0: 0.2, 0.2: 0.1}, 2), final_table({1.0: 0.5, 0.2: 0.45}, 8)])
-    assert rd.claim_fig4d({"table": fades})["agrees"] == "yes"
+    assert rc.claim_fig4d({"table": fades})["agrees"] == "yes"
     grows = pd.concat([final_table({1.0: 0.2, 0.2: 0.15}, 2), final_table({1.0: 0.5, 0.2: 0.1}, 8)])
-    assert rd.claim_fig4d({"table": grows})["agrees"] == "no"
+    assert rc.claim_fig4d({"table": grows})["agrees"] == "no"
 
 
 def test_bias_and_pearson_claims():
@@ -135,11 +137,11 @@ def test_bias_and_pearson_claims():
             "n_edges": 16,
         }
     )
-    assert rd.claim_bias({"p_table": table})["agrees"] == "yes"
+    assert rc.claim_bias({"p_table": table})["agrees"] == "yes"
     rising = table.assign(p=[1.0, 0.3, 0.7, 0.0])
-    assert rd.claim_bias({"p_table": rising})["agrees"] == "no"
+    assert rc.claim_bias({"p_table": rising})["agrees"] == "no"
     narrow = table.assign(p=[1.0, 0.8, 0.6, 0.5])
-    assert rd.claim_bias({"p_table": narrow})["agrees"] == "no"
+    assert rc.claim_bias({"p_table": narrow})["agrees"] == "no"
     corr = {
         "mean_abs_pearson": 0.012,
         "max_abs_pearson": 0.1,
@@ -147,23 +149,23 @@ def test_bias_and_pearson_claims():
         "n_triggers": 2500,
         "p": 0.5,
     }
-    row = rd.claim_pearson({"correlation": corr})
+    row = rc.claim_pearson({"correlation": corr})
     assert row["agrees"] == "yes" and "0.0200" in row["measured_value"]  # 1/sqrt(2500)
-    assert rd.claim_pearson({"correlation": {**corr, "mean_abs_pearson": 0.2}})["agrees"] == "no"
+    assert rc.claim_pearson({"correlation": {**corr, "mean_abs_pearson": 0.2}})["agrees"] == "no"
 
 
 def test_missing_or_malformed_pieces_are_not_measured():
     data = rd.ReportData(
-        config=rd.ReportConfig(),
+        config=rp.ReportConfig(),
         out_dir=None,
         pieces=(),
         figures={
             "fig4c": {"table": pd.DataFrame({"p": [0.5], "task": [0], "final_scaled_error": [1]})}
         },
     )
-    claims = rd.evaluate_claims(data)
-    assert list(claims.columns) == list(rd.CLAIM_COLUMNS) and len(claims) == 8
-    assert set(claims["agrees"]) == {rd.NOT_MEASURED}
+    claims = rc.evaluate_claims(data)
+    assert list(claims.columns) == list(rc.CLAIM_COLUMNS) and len(claims) == 8
+    assert set(claims["agrees"]) == {rc.NOT_MEASURED}
     assert "needs p = 1" in claims.set_index("figure").loc["fig4c", "measured_value"]
 
 
@@ -210,7 +212,7 @@ def test_report_runs_missing_pieces_and_reuses_existing(tmp_path, capsys):
     assert record["config"]["quick"] is True
     actions = {p["name"]: p["action"] for p in record["pieces"]}
     assert actions["calibration"] == "ran"
-    assert {actions[f] for f in rd.FIGURES} == {"reused"}
+    assert {actions[f] for f in rp.FIGURES} == {"reused"}
 
     # second run: everything is reused, nothing recomputed
     times = {p: p.stat().st_mtime_ns for p in cal.iterdir()}
@@ -234,23 +236,23 @@ def test_a_failed_piece_is_reported_and_the_rest_still_made(tmp_path, capsys):
     actions = {p["name"]: p["action"] for p in record["pieces"]}
     assert actions["fig4c"] == "failed" and actions["calibration"] == "ran"
     claims = pd.read_csv(out / "report_claims.csv").set_index("figure")
-    assert claims.loc["fig4c", "agrees"] == rd.NOT_MEASURED
+    assert claims.loc["fig4c", "agrees"] == rc.NOT_MEASURED
     assert "exists and is not a folder" in claims.loc["fig4c", "measured_value"]
     assert claims.loc["fig4e", "agrees"] == "no"  # the other pieces are still evaluated
 
 
 def test_piece_config_mismatch_is_detected(tmp_path):
     write_fixture_pieces(tmp_path, seed=3, quick=False)
-    config = rd.ReportConfig(quick=True, seed=0)
-    assert "seed is 3" in rd.figure_matches(tmp_path / "fig1", "fig1", config)
-    assert rd.figure_matches(tmp_path / "fig1", "fig1", rd.ReportConfig(seed=3)) is None
+    config = rp.ReportConfig(quick=True, seed=0)
+    assert "seed is 3" in rp.figure_matches(tmp_path / "fig1", "fig1", config)
+    assert rp.figure_matches(tmp_path / "fig1", "fig1", rp.ReportConfig(seed=3)) is None
     (tmp_path / "calibration").mkdir()
-    saved = rd.ReportConfig(quick=False, seed=0).calibration_config().to_dict()
+    saved = rp.ReportConfig(quick=False, seed=0).calibration_config().to_dict()
     (tmp_path / "calibration" / "calibration.json").write_text(json.dumps({"config": saved}))
     for name in ("correlation.json", "p_vs_bias.csv", "effective_bias.json"):
         (tmp_path / "calibration" / name).write_text("{}")
-    assert rd.calibration_matches(tmp_path / "calibration", rd.ReportConfig(quick=False)) is None
-    why = rd.calibration_matches(tmp_path / "calibration", config)
+    assert rp.calibration_matches(tmp_path / "calibration", rp.ReportConfig(quick=False)) is None
+    why = rp.calibration_matches(tmp_path / "calibration", config)
     assert why is not None and "n_triggers" in why
 
 
@@ -287,8 +289,8 @@ def test_quick_report_from_nothing_runs_every_piece(tmp_path):
     record = json.loads((out / "report.json").read_text())
     actions = {p["name"]: p["action"] for p in record["pieces"]}
     assert actions["calibration"] == "ran"
-    if rd.command_available("reproduce"):
-        assert {actions[f] for f in rd.FIGURES} == {"ran"}
+    if rp.command_available("reproduce"):
+        assert {actions[f] for f in rp.FIGURES} == {"ran"}
         claims = pd.read_csv(out / "report_claims.csv")
         assert set(claims["agrees"]) <= {"yes", "no"}
     assert '<img src="data:image/png;base64,' in (out / "report.html").read_text()
@@ -311,9 +313,9 @@ def test_figure_text_shows_the_claims_verdict_not_its_own(tmp_path):
     assert "NOT the same within 0.15" not in page and "series p: exponent 0.5" in page
     for row in claims.to_dict(orient="records"):
         # every claim's verdict line beside its figure is the claims row itself
-        line = rd.claim_lines(pd.DataFrame([row]), row["figure"])[0]
+        line = rc.claim_lines(pd.DataFrame([row]), row["figure"])[0]
         assert html.escape(line) in page
-        assert row["criterion"] in line and rd.shown_verdict(row) in line
+        assert row["criterion"] in line and rc.shown_verdict(row) in line
     row = claims.set_index("figure").loc["fig2a"]
     assert row["agrees"] == "yes" and row["evidence"] == "indicative (quick: 1 tasks)"
     assert "span 0.1" in row["measured_value"]  # exponents 0.5 (p), 0.6 (b), 0.5 (p = b)
@@ -322,17 +324,17 @@ def test_figure_text_shows_the_claims_verdict_not_its_own(tmp_path):
 def test_evidence_names_the_sizes_of_quick_and_full_pieces():
     table = final_table({1.0: 0.2, 0.2: 0.1})
     quick = {"table": table, "json": {"fig4c": {"quick": True, "params": {"steps_x_p": 60}}}}
-    assert rd.evidence(quick, "fig4c", quick=False) == "indicative (quick: 4 tasks, steps x p = 60)"
+    assert rc.evidence(quick, "fig4c", quick=False) == "indicative (quick: 4 tasks, steps x p = 60)"
     full = {"table": table, "json": {"fig1": {"quick": False, "params": {"steps": 20000}}}}
-    assert rd.evidence(full, "fig1", quick=True) == "full (4 tasks, 20000 steps)"
+    assert rc.evidence(full, "fig1", quick=True) == "full (4 tasks, 20000 steps)"
     row = {"agrees": "no", "evidence": "indicative (quick: 4 tasks)"}
-    assert rd.shown_verdict(row) == "no, indicative (quick: 4 tasks)"
-    assert rd.shown_verdict({"agrees": "yes", "evidence": "full (4 tasks)"}) == "yes"
+    assert rc.shown_verdict(row) == "no, indicative (quick: 4 tasks)"
+    assert rc.shown_verdict({"agrees": "yes", "evidence": "full (4 tasks)"}) == "yes"
 
 
 def test_paper_values_cite_no_task_counts():
-    data = rd.ReportData(config=rd.ReportConfig(quick=True), out_dir=None, pieces=())
-    claims = rd.evaluate_claims(data)
+    data = rd.ReportData(config=rp.ReportConfig(quick=True), out_dir=None, pieces=())
+    claims = rc.evaluate_claims(data)
     for text in claims["paper_value"]:
         assert not re.search(r"\d+\s*(allosteric |regression )?tasks", text), text
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coupled.calibration.run import CalibrationConfig
+from coupled.calibration.run import QUICK_SIZES, CalibrationConfig
 from coupled.core import options
 from coupled.engines.board.events import EVENT_SOURCES
 from coupled.physics.networks import BUILTIN_NETWORKS
@@ -85,20 +85,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--triggers",
         type=options.int_range(1, MAX_TRIGGERS),
-        default=defaults.n_triggers,
+        default=None,
         help=f"triggers for the correlation at p = 0.5 (default {defaults.n_triggers}; "
         "resolves 0.01)",
     )
     parser.add_argument(
         "--p-triggers",
         type=options.int_range(1, MAX_TRIGGERS),
-        default=defaults.n_triggers_p,
+        default=None,
         help=f"triggers per bias point of p against bias (default {defaults.n_triggers_p})",
     )
     parser.add_argument(
         "--bias-points",
         type=options.int_range(1, MAX_BIAS_POINTS),
-        default=defaults.n_bias,
+        default=None,
         help=f"bias points across the oscillators' range (default {defaults.n_bias}, >= 3)",
     )
     parser.add_argument(
@@ -119,6 +119,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="skip the dc sweep of the comparator/XOR cells",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"reduced sizes for a first look: {QUICK_SIZES['n_triggers']} triggers for the "
+        f"correlation, {QUICK_SIZES['n_triggers_p']} per bias point, {QUICK_SIZES['n_bias']} bias "
+        "points (explicit --triggers, --p-triggers, --bias-points win)",
+    )
     parser.add_argument("--no-plots", action="store_true", help="write no PNG figures")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -127,14 +134,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def config_from_args(args: argparse.Namespace) -> CalibrationConfig:
     """The checked config (``UserError`` on a bad value)."""
+    defaults = CalibrationConfig(network=str(args.network))
+    base = QUICK_SIZES if getattr(args, "quick", False) else {}
+
+    def size(given, key):
+        return given if given is not None else base.get(key, getattr(defaults, key))
+
     return CalibrationConfig(
         network=str(args.network),
         tolerance=args.tolerance,
         seed=args.seed,
         trigger_period_s=args.trigger_period_s,
-        n_triggers=args.triggers,
-        n_triggers_p=args.p_triggers,
-        n_bias=args.bias_points,
+        n_triggers=size(args.triggers, "n_triggers"),
+        n_triggers_p=size(args.p_triggers, "n_triggers_p"),
+        n_bias=size(args.bias_points, "n_bias"),
         events=args.events,
         workers=args.workers,
     )

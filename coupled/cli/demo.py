@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate, calibrate, train, report; prints the report's path."""
     from analysis.report import DRAWERS, report
     from coupled.core.io import prepare_out_dir, write_json
-    from coupled.reporting.data import CALIBRATION, PIECES, TRAINING, ensure_piece
+    from coupled.reporting.pieces import CALIBRATION, PIECES, TRAINING, ensure_piece
     from coupled.training.run import train
 
     args.quick = True

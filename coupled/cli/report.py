@@ -78,7 +78,7 @@ def add_report_options(
 
 def report_config(args: argparse.Namespace):
     """The :class:`~coupled.reporting.data.ReportConfig` of parsed options."""
-    from coupled.reporting.data import ReportConfig
+    from coupled.reporting.pieces import ReportConfig
 
     return ReportConfig(
         quick=bool(args.quick),

@@ -17,9 +17,7 @@ import pandas as pd
 
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
-from coupled.reporting.claims import *  # noqa: F403 - re-exported
 from coupled.reporting.claims import evaluate_claims
-from coupled.reporting.pieces import *  # noqa: F403 - re-exported
 from coupled.reporting.pieces import (
     CALIBRATION,
     FIGURES,
