@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 
@@ -203,6 +204,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     parser.add_argument(
+        "--no-plot", action="store_true", help="do not draw training.png into --out"
+    )
+    parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -244,6 +248,10 @@ def run(args: argparse.Namespace) -> int:
     result = train(
         config, args.out, resume=args.resume, overwrite=args.overwrite, progress=args.progress
     )
+    if args.out and result.state.step == config.steps and not args.no_plot:
+        from analysis.training import plot_training
+
+        plot_training([Path(args.out)], Path(args.out) / "training.png")
     last = result.history[result.history["step"] == result.state.step]
     scaled = last["scaled_error"].to_numpy()
     where = f"; results in {args.out}" if args.out else "; nothing written (no --out)"
