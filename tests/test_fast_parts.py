@@ -172,3 +172,44 @@ def test_fast_windows_use_the_fast_parts_and_golden_the_board_parts():
         assert not any(f" {part} " in line for line in instances), part
         assert f" {name} " not in golden
         assert f" {part} " in golden
+
+
+@pytest.mark.slow
+def test_a_480_edge_board_runs_1000_steps_with_flat_memory():
+    """The 500-edge goal of the circuit engine (square:16x16, default options, restarts every
+    500 steps): no error, RSS within 4 MiB from step 500 to step 1000 (both the end of a
+    transient, whose stored latch vectors are freed at the restart), edges move at about p."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_long_run.py"
+    spec = importlib.util.spec_from_file_location("bench_long_run", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    config = TrainConfig(
+        network="square:16x16",
+        rule="discrete",
+        p=0.5,
+        sigma_v=0.05,
+        steps=1000,
+        engine="circuit",
+    )
+    net = config.validate()
+    cfg = config.resolved()
+    tasks = make_tasks(cfg, net)
+    engine = get_engine("circuit")
+    engine.prepare(net, tasks, cfg)
+    from coupled.training.draws import _DrawSource, initial_state
+
+    state, fixed = initial_state(cfg, net.n_edges)
+    source = _DrawSource(cfg, net.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    moved = 0
+    for step in range(1, 1001):
+        state = engine.step(state, source.draws(step))
+        moved += int(state.enabled.sum())
+        if step == 500:
+            start = bench.rss_mib()
+    growth = bench.rss_mib() - start
+    engine.close()
+    assert growth < 4.0, growth
+    assert 0.4 < moved / (1000 * net.n_edges) < 0.6
