@@ -37,7 +37,7 @@ def plot_p_against_bias(table: pd.DataFrame, path: str | Path, meta: dict | None
         ax.plot(bias, table["p_formula"], "k--", lw=1, label="phase model (time share)")
     ax.axhline(0.5, color="grey", lw=0.5)
     ax.set_xlabel("global bias voltage (V)")
-    ax.set_ylabel("update probability p")
+    ax.set_ylabel("update probability p (probability)")
     ax.set_ylim(-0.02, 1.02)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -62,8 +62,8 @@ def plot_correlation_histogram(
             ax.axvline(sign * null, color="grey", ls="--", lw=1)
     for sign in (-1, 1):
         ax.axvline(sign * summary.get("paper_pearson", 0.01), color="C3", ls=":", lw=1)
-    ax.set_xlabel("Pearson r of update events, pairs of edges")
-    ax.set_ylabel("pairs")
+    ax.set_xlabel("Pearson r of update events, pairs of edges (dimensionless)")
+    ax.set_ylabel("pairs of edges (count)")
     ax.set_title(
         f"p = {summary.get('p', float('nan')):.3f}, n = {summary.get('n_triggers')}, "
         f"mean |r| = {summary.get('mean_abs_pearson', float('nan')):.4f}",
@@ -104,7 +104,7 @@ def plot_effective_bias(
         label=f"paper U[0, {paper_high_v:g}] V",
     )
     ax.set_xlabel("effective comparator bias sigma (V)")
-    ax.set_ylabel("edge branches")
+    ax.set_ylabel("edge branches (count)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     save_png(fig, path, meta)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from analysis.plotting import pyplot, save_png
+from analysis.plotting import pyplot, readable_log_ticks, save_png
 
 if TYPE_CHECKING:
     from coupled.reproduction.base import FigureResult
@@ -58,8 +58,8 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("training steps x p")
-    ax.set_ylabel("scaled test error  error / error(t = 0)")
+    ax.set_xlabel("training steps x p (expected updates per edge)")
+    ax.set_ylabel("scaled test error = error / error(t = 0) (dimensionless)")
     ax.set_title(f"Fig. 1: {int(summary['tasks'].iloc[0])} regression tasks, 143 edges")
     ax.legend(fontsize=7, ncol=2)
     ax2.errorbar(
@@ -74,9 +74,11 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
         color="k",
     )
     ax2.set_yscale("log")
-    ax2.set_xlabel("update probability p")
-    ax2.set_ylabel("final scaled test error (mean, range)")
+    ax2.set_xlabel("update probability p (probability)")
+    ax2.set_ylabel("final scaled test error (dimensionless; mean, range)")
     ax2.set_title(f"after {int(summary['final_step'].max())} steps")
+    for a in (ax, ax2):
+        readable_log_ticks(a.yaxis)
     fig.tight_layout()
     return save_png(fig, path, meta)
 
@@ -111,7 +113,7 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
         ax2.plot(x, mean / a, markers.get(series, "o"), color=colour, label=series)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("1 - p   or   1 - b")
+    ax.set_xlabel("1 - p   or   1 - b (dimensionless)")
     ax.set_ylabel("distance |R - R(p=b=1)| (ohm)")
     ax.set_title(f"Fig. {result.name[3:]}: 16 edges, {table['task'].nunique()} tasks")
     ax.legend(fontsize=7)
@@ -120,8 +122,8 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax2.plot(grid, grid**mean_alpha, "k--", lw=0.8, label=f"(1 - x)^{mean_alpha:.2f}")
     ax2.set_xscale("log")
     ax2.set_yscale("log")
-    ax2.set_xlabel("1 - x")
-    ax2.set_ylabel("distance / fitted prefactor")
+    ax2.set_xlabel("1 - x, x = p or b (dimensionless)")
+    ax2.set_ylabel("distance / fitted prefactor (dimensionless)")
     ax2.set_title("effective rates matched (collapse)")
     ax2.legend(fontsize=7)
     ticker = plt.matplotlib.ticker
@@ -129,7 +131,8 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
     for a in (ax, ax2):
         a.xaxis.set_minor_formatter(ticker.NullFormatter())
         a.set_xticks(xs, [f"{x:.3g}" for x in xs], fontsize=7)
-    ax2.yaxis.set_minor_formatter(ticker.NullFormatter())
+    for a in (ax, ax2):
+        readable_log_ticks(a.yaxis)
     fig.tight_layout()
     return save_png(fig, path, meta)
 
@@ -158,7 +161,7 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
         ax.set_xscale("log", base=2)
         ax.set_xticks(sorted(summary["outputs"].unique()))
         ax.get_xaxis().set_major_formatter(pyplot().matplotlib.ticker.ScalarFormatter())
-        ax.set_xlabel("number of outputs O (O inputs, O/2 grounds)")
+        ax.set_xlabel("number of outputs O (count; O inputs, O/2 grounds)")
     else:
         jitter = np.random.default_rng(0).uniform(-0.012, 0.012, len(table))
         ax.plot(
@@ -176,10 +179,11 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
         ax.plot(
             summary["p"], summary["median"], "s--", color="tab:blue", ms=4, lw=0.8, label="median"
         )
-        ax.set_xlabel("update probability p")
+        ax.set_xlabel("update probability p (probability)")
     ax.set_yscale("log")
     kind = "test error" if "regression" in str(result.params.get("task")) else "error"
-    ax.set_ylabel(f"final scaled {kind}")
+    ax.set_ylabel(f"final scaled {kind} (dimensionless)")
+    readable_log_ticks(ax.yaxis)
     ax.set_title(f"Fig. {result.name[3:]}: {result.params.get('network')}, discrete rule")
     ax.legend(fontsize=7)
     fig.tight_layout()

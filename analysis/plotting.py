@@ -33,3 +33,25 @@ def save_png(fig, path: str | Path, meta: dict | None = None) -> Path:
     )
     pyplot().close(fig)
     return path
+
+
+def readable_log_ticks(axis) -> None:
+    """Label a log axis (``ax.yaxis`` or ``ax.xaxis``) with a few plain numbers.
+
+    matplotlib labels only powers of ten on a log axis, so an axis spanning less than a decade
+    shows no tick label at all; this sets 1-2-5 ticks (four evenly spaced ones on a narrow
+    axis) labelled with three significant digits. Call it after the data are drawn.
+    """
+    import numpy as np
+
+    ticker = pyplot().matplotlib.ticker
+    low, high = sorted(float(v) for v in axis.get_view_interval())
+    if not (low > 0 and np.isfinite(high)):
+        return
+    if high / low < 10:
+        ticks = np.geomspace(low * 1.05, high / 1.05, 4)
+        axis.set_major_locator(ticker.FixedLocator([float(f"{t:.2g}") for t in ticks]))
+    else:
+        axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())

@@ -24,9 +24,11 @@ import pandas as pd
 
 from analysis.calibration import draw_calibration
 from analysis.figures import draw_figure
-from analysis.plotting import pyplot
+from analysis.plotting import pyplot, readable_log_ticks
 from coupled.core.version import __version__
+from coupled.reporting.claims import claim_lines, shown_verdict
 from coupled.reporting.data import FIGURES, Drawers, ReportConfig, ReportData, training_summary
+from coupled.reporting.glossary import COLUMNS, GLOSSARY, HOW_TO_READ
 
 DRAWERS = Drawers(figure=draw_figure, calibration=draw_calibration)
 """How the report draws the pieces it runs."""
@@ -47,6 +49,8 @@ body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #bbb;padding:3px 7px;
 text-align:left;vertical-align:top;font-size:.9em}th{background:#eee}
 td.yes{background:#d7f5d7}td.no{background:#f8d4d4}td.nm{background:#eee;color:#666}
+td.ind{background:#fbeecb}table.legend td,table.legend th{font-size:.8em;color:#444}
+ul.verdict{font-weight:bold}th[title]{cursor:help;text-decoration:underline dotted}
 img{max-width:100%;border:1px solid #ddd;margin:.3em 0}.meta{color:#555;font-size:.9em}
 pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:.8em}
 """
@@ -69,9 +73,28 @@ def _img(png: bytes | str | Path, alt: str) -> str:
     return f'<img src="{png_data_uri(png)}" alt="{html.escape(alt)}">'
 
 
-def _table(frame: pd.DataFrame, verdict: str | None = None) -> str:
-    """An HTML table of ``frame`` (values escaped); ``verdict`` column cells get a colour."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+def _header_cell(column: object) -> str:
+    meaning = COLUMNS.get(str(column))
+    title = f' title="{html.escape(meaning)}"' if meaning else ""
+    return f"<th{title}>{html.escape(str(column))}</th>"
+
+
+def _legend(columns) -> str:
+    """A small table naming what each of ``columns`` means (those :data:`COLUMNS` knows)."""
+    rows = [
+        f"<tr><td><code>{html.escape(str(c))}</code></td><td>{html.escape(COLUMNS[str(c)])}</td></tr>"
+        for c in columns
+        if str(c) in COLUMNS
+    ]
+    if not rows:
+        return ""
+    return f"<table class=legend><tr><th>column</th><th>meaning</th></tr>{''.join(rows)}</table>"
+
+
+def _table(frame: pd.DataFrame, verdict: str | None = None, legend: bool = True) -> str:
+    """An HTML table of ``frame`` (values escaped) with a legend of its columns; ``verdict``
+    column cells get a colour (amber for indicative verdicts of quick pieces)."""
+    head = "".join(_header_cell(c) for c in frame.columns)
     rows = []
     for _, row in frame.iterrows():
         cells = []
@@ -79,10 +102,14 @@ def _table(frame: pd.DataFrame, verdict: str | None = None) -> str:
             text = f"{value:.4g}" if isinstance(value, float) else str(value)
             cls = ""
             if col == verdict:
+                text = shown_verdict(row)
                 cls = {"yes": ' class="yes"', "no": ' class="no"'}.get(text, ' class="nm"')
+                if text.startswith(("yes,", "no,")):
+                    cls = ' class="ind"'
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    table = f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return table + (_legend(frame.columns) if legend else "")
 
 
 def _details(summary: str, data: dict) -> str:
@@ -102,20 +129,40 @@ def plot_training_curves(runs: dict) -> bytes:
         label = f"{name} ({run['run'].get('engine', '?')})"
         axes[0].plot(mean.index, mean["scaled_error"], label=label)
         axes[1].plot(mean["steps_x_p"], mean["scaled_error"], label=label)
-    for ax, xlabel in zip(axes, ("training step", "steps x p"), strict=True):
+    for ax, xlabel in zip(
+        axes, ("training step (count)", "steps x p (expected updates per edge)"), strict=True
+    ):
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("scaled error  error / error(t = 0)")
+        ax.set_ylabel("scaled error = error / error(t = 0) (dimensionless)")
         ax.grid(alpha=0.3)
+        readable_log_ticks(ax.yaxis)
     axes[0].legend(fontsize=8)
     fig.suptitle("Training of the board")
     return _figure_png(fig)
 
 
+def _with_events(runs: dict) -> dict:
+    return {k: v for k, v in runs.items() if v["events"] is not None and len(v["events"])}
+
+
+def raster_span(runs: dict, max_steps: int = RASTER_STEPS) -> str:
+    """Which steps the event raster shows: ``"all N steps"`` or ``"the first M of N ..."``."""
+    shown_steps, total_steps = 0, 0
+    for run in _with_events(runs).values():
+        ev = run["events"]
+        steps = ev.loc[ev["task"] == ev["task"].min(), "step"]
+        total_steps = max(total_steps, int(steps.nunique()))
+        shown_steps = max(shown_steps, int(steps[steps <= max_steps].nunique()))
+    if shown_steps >= total_steps:
+        return f"all {total_steps} recorded steps"
+    return f"the first {shown_steps} of {total_steps} recorded steps"
+
+
 def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
     """Which edges updated at each step (first task of each run with events), and the share."""
     plt = pyplot()
-    with_events = {k: v for k, v in runs.items() if v["events"] is not None and len(v["events"])}
+    with_events = _with_events(runs)
     fig, axes = plt.subplots(
         len(with_events),
         2,
@@ -142,15 +189,17 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
                 grid.index.min() - 0.5,
             ),
         )
-        axes[row, 0].set_ylabel(f"{name}\nedge")
+        axes[row, 0].set_ylabel(f"{name}\nedge (index)")
         share = grid.mean(axis=0)
         axes[row, 1].plot(share.index, share.to_numpy(), lw=0.8, label="share of edges updated")
         axes[row, 1].axhline(p, color="C3", label=f"requested p = {p:g}")
         axes[row, 1].set_ylim(-0.05, 1.05)
+        axes[row, 1].set_ylabel("share of edges updated")
         axes[row, 1].legend(fontsize=7, loc="lower right")
-    axes[-1, 0].set_xlabel("training step (black: edge updated)")
-    axes[-1, 1].set_xlabel("training step")
-    fig.suptitle("Update events (LEDs of the board)")
+    axes[-1, 0].set_xlabel("training step (count; black: edge updated)")
+    axes[-1, 1].set_xlabel("training step (count)")
+    shown = raster_span(runs, max_steps)
+    fig.suptitle(f"Update events (LEDs of the board), first task of each run: {shown}")
     return _figure_png(fig)
 
 
@@ -176,8 +225,8 @@ def plot_share_against_p(summary: pd.DataFrame) -> bytes:
         capsize=3,
         label="independent edges: sqrt(p(1-p)/E)",
     )
-    ax.set_xlabel("requested p")
-    ax.set_ylabel("share of edges updated per step")
+    ax.set_xlabel("requested p (probability)")
+    ax.set_ylabel("share of edges updated per step (fraction)")
     ax.set_xlim(0, 1.05)
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=7)
@@ -187,14 +236,29 @@ def plot_share_against_p(summary: pd.DataFrame) -> bytes:
 # --- sections ----------------------------------------------------------------------------------
 
 
+def _intro_section() -> str:
+    return f"<h2>How to read this page</h2><p>{html.escape(HOW_TO_READ)}</p>"
+
+
+def _glossary_section() -> str:
+    items = "".join(
+        f"<dt><b>{html.escape(term)}</b></dt><dd>{html.escape(text)}</dd>"
+        for term, text in GLOSSARY.items()
+    )
+    return f"<h2 id=glossary>Glossary</h2><dl>{items}</dl>"
+
+
 def _claims_section(data: ReportData) -> str:
     claims = data.claims if data.claims is not None else pd.DataFrame()
     return "<h2>The paper's claims</h2>" + _table(claims, verdict="agrees")
 
 
-def _calibration_section(cal: dict) -> str:
+def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
     if not cal:
         return "<h2>Calibration</h2><p>No calibration in this folder.</p>"
+    verdicts = "".join(
+        f"<li>{html.escape(line)}</li>" for line in claim_lines(claims, "calibration")
+    )
     table = cal["p_table"].sort_values("bias_v")
     rows = np.unique(np.linspace(0, len(table) - 1, min(7, len(table))).round().astype(int))
     cols = [c for c in ("bias_v", "p", "p_std", "p_formula", "n_triggers") if c in table]
@@ -207,6 +271,7 @@ def _calibration_section(cal: dict) -> str:
     parts = [
         "<h2>Calibration of the board</h2>",
         f"<p class=meta>{html.escape(board)}; {html.escape(str(cal['path']))}</p>",
+        f"<ul class=verdict>{verdicts}</ul>" if verdicts else "",
         "<h3>p against the global bias</h3>",
         _table(table.iloc[rows][cols]),
     ]
@@ -253,6 +318,10 @@ def _training_section(runs: dict) -> str:
     if "mean_share" in summary and summary["mean_share"].notna().any():
         parts.append(_img(plot_event_raster(runs), "update-event raster"))
         parts.append(
+            f"<p class=meta>The raster shows {html.escape(raster_span(runs))} of the first "
+            "task of each run (black: the edge updated at that step).</p>"
+        )
+        parts.append(
             _img(
                 plot_share_against_p(summary.dropna(subset=["mean_share"])),
                 "share of edges updated against p",
@@ -261,8 +330,17 @@ def _training_section(runs: dict) -> str:
     return "\n".join(parts)
 
 
-def _figures_section(figures: dict) -> str:
-    parts = ["<h2>Reproduced figures</h2>"]
+OWN_VERDICT_PREFIX = "paper's conclusion"
+"""Summary lines of ``coupled reproduce`` with its own verdict: the page shows the claims
+table's verdict line instead (one criterion per claim); the figure's JSON keeps them."""
+
+
+def _figures_section(figures: dict, claims: pd.DataFrame | None = None) -> str:
+    parts = [
+        "<h2>Reproduced figures</h2>",
+        "<p class=meta>Under each figure: its verdict line(s) from the claims table (the same "
+        "criterion), then the figure's own summary of what it measured.</p>",
+    ]
     for name in FIGURES:
         fig = figures.get(name)
         parts.append(f"<h3>{html.escape(TITLES[name])}</h3>")
@@ -274,7 +352,15 @@ def _figures_section(figures: dict) -> str:
             f"<p class=meta>{html.escape(str(fig['path']))}: {len(table)} rows, columns "
             f"{html.escape(', '.join(map(str, table.columns)))}</p>"
         )
-        summary = fig["json"].get(name, {}).get("summary", [])
+        verdicts = claim_lines(claims, name)
+        if verdicts:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in verdicts)
+            parts.append(f"<ul class=verdict>{items}</ul>")
+        summary = [
+            line
+            for line in fig["json"].get(name, {}).get("summary", [])
+            if not str(line).startswith(OWN_VERDICT_PREFIX)
+        ]
         if summary:
             items = "".join(f"<li>{html.escape(str(line))}</li>" for line in summary)
             parts.append(f"<ul class=meta>{items}</ul>")
@@ -305,11 +391,13 @@ def render_report(data: ReportData, path: str | Path) -> Path:
             f"<p class=meta>coupled {html.escape(__version__)}; seed {data.config.seed}; {mode} "
             f"pieces; generated {stamp}; {data.wall_time_s:.1f} s to gather. Paper: Wycoff et al., "
             "J. Chem. Phys. 156, 144903 (2022).</p>",
+            _intro_section(),
             _claims_section(data),
-            _calibration_section(data.calibration),
+            _calibration_section(data.calibration, data.claims),
             _training_section(data.training),
-            _figures_section(data.figures),
+            _figures_section(data.figures, data.claims),
             _provenance_section(data),
+            _glossary_section(),
         ]
     )
     page = (

@@ -9,8 +9,10 @@ the comparator cells; events from the phase model to keep the test short).
 from __future__ import annotations
 
 import base64
+import html
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -18,6 +20,7 @@ import pytest
 from coupled.cli.main import main
 from coupled.core.version import __version__
 from coupled.reporting import data as rd
+from coupled.reporting.glossary import COLUMNS as GLOSSARY_COLUMNS
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -180,7 +183,10 @@ def test_report_runs_missing_pieces_and_reuses_existing(tmp_path, capsys):
 
     page = (out / "report.html").read_text()
     assert page.count('<img src="data:image/png;base64,') >= 6 + 2  # figures + calibration
-    assert "The paper's claims" in page and '<td class="yes">yes</td>' in page
+    assert "The paper's claims" in page and "How to read this page" in page
+    # quick pieces: indicative verdicts, never a plain "yes"
+    assert '<td class="ind">yes, indicative (quick: 2 tasks)</td>' in page
+    assert '<td class="yes">yes</td>' not in page
     assert 'src="http' not in page and "<script" not in page  # self-contained
     claims = pd.read_csv(out / "report_claims.csv")
     assert {"claim", "paper_value", "measured_value", "agrees"} <= set(claims.columns)
@@ -286,3 +292,87 @@ def test_quick_report_from_nothing_runs_every_piece(tmp_path):
         claims = pd.read_csv(out / "report_claims.csv")
         assert set(claims["agrees"]) <= {"yes", "no"}
     assert '<img src="data:image/png;base64,' in (out / "report.html").read_text()
+
+
+# --- one criterion per claim; honest strength; explained columns --------------------------------
+
+
+def test_figure_text_shows_the_claims_verdict_not_its_own(tmp_path):
+    out = tmp_path / "rep"
+    write_fixture_pieces(out)
+    meta_path = out / "fig2a" / "fig2a.json"
+    meta = json.loads(meta_path.read_text())
+    # what `coupled reproduce` writes: a verdict of its own beside its measurements
+    meta["summary"] = ["series p: exponent 0.5", "paper's conclusion: NOT the same within 0.15"]
+    meta_path.write_text(json.dumps(meta))
+    assert main(["report", *QUICK, "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    claims = pd.read_csv(out / "report_claims.csv").fillna("")
+    visible = re.sub(r"<details>.*?</details>", "", page, flags=re.S)  # raw JSON kept there
+    assert "NOT the same within 0.15" not in visible and "series p: exponent 0.5" in visible
+    for row in claims.to_dict(orient="records"):
+        # every claim's verdict line beside its figure is the claims row itself
+        line = rd.claim_lines(pd.DataFrame([row]), row["figure"])[0]
+        assert html.escape(line) in page
+        assert row["criterion"] in line and rd.shown_verdict(row) in line
+    row = claims.set_index("figure").loc["fig2a"]
+    assert row["agrees"] == "yes" and row["evidence"] == "indicative (quick: 1 tasks)"
+    assert "span 0.1" in row["measured_value"]  # exponents 0.5 (p), 0.6 (b), 0.5 (p = b)
+
+
+def test_evidence_names_the_sizes_of_quick_and_full_pieces():
+    table = final_table({1.0: 0.2, 0.2: 0.1})
+    quick = {"table": table, "json": {"fig4c": {"quick": True, "params": {"steps_x_p": 60}}}}
+    assert rd.evidence(quick, "fig4c", quick=False) == "indicative (quick: 4 tasks, steps x p = 60)"
+    full = {"table": table, "json": {"fig1": {"quick": False, "params": {"steps": 20000}}}}
+    assert rd.evidence(full, "fig1", quick=True) == "full (4 tasks, 20000 steps)"
+    row = {"agrees": "no", "evidence": "indicative (quick: 4 tasks)"}
+    assert rd.shown_verdict(row) == "no, indicative (quick: 4 tasks)"
+    assert rd.shown_verdict({"agrees": "yes", "evidence": "full (4 tasks)"}) == "yes"
+
+
+def test_paper_values_cite_no_task_counts():
+    data = rd.ReportData(config=rd.ReportConfig(quick=True), out_dir=None, pieces=())
+    claims = rd.evaluate_claims(data)
+    for text in claims["paper_value"]:
+        assert not re.search(r"\d+\s*(allosteric |regression )?tasks", text), text
+
+
+def test_page_explains_every_column_and_term(tmp_path):
+    out = tmp_path / "rep"
+    write_fixture_pieces(out)
+    assert main(["report", *QUICK, "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    headers = re.findall(r"<th( title=\"[^\"]*\")?>([^<]*)</th>", page)
+    shown = {name for _, name in headers} - {"column", "meaning"}
+    assert shown and all(title for title, name in headers if name in shown)
+    assert shown <= set(GLOSSARY_COLUMNS)
+    for term in ("scaled error", "steps x p", "allostery", "roles", "tap", "twin", "trigger"):
+        assert f"<dt><b>{term}</b></dt>" in page
+
+
+def test_narrow_log_axes_get_tick_labels():
+    from analysis.plotting import pyplot, readable_log_ticks
+
+    plt = pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [0.8, 1.0, 1.3])  # less than a decade: matplotlib labels nothing
+    ax.set_yscale("log")
+    readable_log_ticks(ax.yaxis)
+    fig.canvas.draw()
+    low, high = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels() if low <= t.get_position()[1] <= high]
+    plt.close(fig)
+    assert len([t for t in labels if t]) >= 3
+
+
+def test_event_raster_says_how_many_steps_it_shows():
+    from analysis.report import raster_span
+
+    events = pd.DataFrame(
+        [(s, 0, e, (s + e) % 2) for s in range(1, 301) for e in range(3)],
+        columns=["step", "task", "edge", "enabled"],
+    )
+    runs = {"a": {"events": events}}
+    assert raster_span(runs, 200) == "the first 200 of 300 recorded steps"
+    assert raster_span(runs, 500) == "all 300 recorded steps"
