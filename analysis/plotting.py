@@ -40,7 +40,8 @@ def readable_log_ticks(axis) -> None:
 
     matplotlib labels only powers of ten on a log axis, so an axis spanning less than a decade
     shows no tick label at all; this sets 1-2-5 ticks (four evenly spaced ones on a narrow
-    axis) labelled with three significant digits. Call it after the data are drawn.
+    axis, powers of ten on one wider than three decades) labelled with three significant digits.
+    Call it after the data are drawn.
     """
     import numpy as np
 
@@ -51,7 +52,9 @@ def readable_log_ticks(axis) -> None:
     if high / low < 10:
         ticks = np.geomspace(low * 1.05, high / 1.05, 4)
         axis.set_major_locator(ticker.FixedLocator([float(f"{t:.2g}") for t in ticks]))
-    else:
+    elif high / low < 1e3:
         axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    else:
+        axis.set_major_locator(ticker.LogLocator(base=10, numticks=8))
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
     axis.set_minor_formatter(ticker.NullFormatter())

@@ -367,13 +367,7 @@ def _figures_section(figures: dict, claims: pd.DataFrame | None = None) -> str:
             parts.append(f"<ul class=meta>{items}</ul>")
         parts += [_img(p, p.name) for p in fig["images"]]
         for stem, meta in fig["json"].items():
-            shown = {  # the figure's own verdict gives way to the claims table's
-                **meta,
-                "summary": [
-                    s for s in meta.get("summary", []) if not str(s).startswith(OWN_VERDICT_PREFIX)
-                ],
-            }
-            parts.append(_details(f"{stem}.json", shown))
+            parts.append(_details(f"{stem}.json", meta))
     return "\n".join(parts)
 
 

@@ -1,11 +1,10 @@
-"""Figures of one's own training runs: error curves and the resistances of recorded edges.
+"""Figures of one's own training runs: ``coupled plot`` and the ``training.png`` of a run.
 
-:func:`plot_training` reads run folders written by ``coupled train --out`` (``history.csv``,
-``run.json`` and, with ``--record-resistance-every``, ``resistance_history.parquet``) and draws
-one PNG: mean scaled test error against step and against steps x p (one curve per run, the
-spread over tasks shaded), and, where recorded, the taps (discrete rule) or resistances of up to
-eight edges of the first task of each run against step. ``coupled train --out`` writes it as
-``training.png``; ``coupled plot RUN_DIR ... --out FILE`` overlays several runs.
+:func:`plot_training` overlays the runs in the folders ``coupled train --out`` writes: the
+scaled error (mean over tasks) against step and against steps x p and, for runs with a
+``resistance_history.parquet`` (columns ``step``, ``task``, ``edge``, ``resistance_ohm``,
+``tap``), the taps (or, without taps, the resistances) of the recorded edges against step.
+matplotlib is imported lazily with the Agg backend.
 """
 
 from __future__ import annotations
@@ -13,95 +12,154 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis.plotting import pyplot, readable_log_ticks, save_png
 from coupled.core.errors import UserError
 
-EDGES_SHOWN = 8
-"""Edges per run in the resistance panel."""
+RESISTANCE_HISTORY = "resistance_history.parquet"
+"""Recorded edges of a run: ``step``, ``task``, ``edge``, ``resistance_ohm``, ``tap``."""
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+"""File types ``--out`` may name."""
+MAX_EDGE_LINES = 24
+"""Most edges drawn per run in the resistance panel (the first ones recorded)."""
 
 
-def load_run(folder: str | Path) -> dict:
-    """The tables of one run folder; ``UserError`` naming the folder if it holds no run."""
-    path = Path(folder)
-    try:
-        history = pd.read_csv(path / "history.csv")
-    except (OSError, ValueError) as exc:
+def read_run(run_dir: Path) -> dict:
+    """The history, ``run.json`` and resistance history (or None) of a training run folder.
+
+    Raises
+    ------
+    UserError
+        For a folder that does not exist or holds no ``history.csv``.
+    """
+    folder = Path(run_dir)
+    if not folder.is_dir():
+        raise UserError(f"run folder {str(folder)!r}: does not exist or is not a folder")
+    history_file = folder / "history.csv"
+    if not history_file.exists():
         raise UserError(
-            f"{path}: not a finished training run (no readable history.csv: {exc})"
-        ) from None
-    run = json.loads((path / "run.json").read_text()) if (path / "run.json").exists() else {}
-    res_path = path / "resistance_history.parquet"
-    resistance = pd.read_parquet(res_path) if res_path.exists() else None
-    return {"path": path, "history": history, "run": run, "resistance": resistance}
+            f"run folder {str(folder)!r}: no history.csv; give folders written by "
+            "'coupled train --out'"
+        )
+    history = pd.read_csv(history_file)
+    missing = [c for c in ("step", "task", "scaled_error") if c not in history]
+    if missing:
+        raise UserError(f"{history_file}: no column {missing[0]!r}")
+    try:
+        run = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError):
+        run = {}
+    resistances = None
+    if (folder / RESISTANCE_HISTORY).exists():
+        resistances = pd.read_parquet(folder / RESISTANCE_HISTORY)
+    return {"name": folder.name, "history": history, "run": run, "resistances": resistances}
 
 
 def _label(run: dict) -> str:
     cfg = run["run"].get("config", {})
-    parts = [run["path"].name]
-    if cfg:
-        parts.append(f"{cfg.get('engine', '?')}, p = {cfg.get('p', '?')}")
-    return " - ".join(parts)
+    engine = run["run"].get("engine", cfg.get("engine", "?"))
+    p = cfg.get("p")
+    return f"{run['name']} ({engine}" + (f", p = {p:g})" if isinstance(p, int | float) else ")")
 
 
 def plot_training(run_dirs: list[Path], out_file: Path) -> Path:
-    """Draw the runs in ``run_dirs`` into ``out_file`` (PNG); returns its path."""
-    runs = [load_run(d) for d in run_dirs]
-    if not runs:
-        raise UserError("plot: no run folders given")
-    with_r = [r for r in runs if r["resistance"] is not None]
+    """Draw the training of one or more runs into ``out_file`` (PNG, PDF or SVG).
+
+    Parameters
+    ----------
+    run_dirs
+        Folders written by ``coupled train --out`` (``history.csv``, ``run.json`` and,
+        optionally, ``resistance_history.parquet``).
+    out_file
+        The figure file; written atomically, with the runs' configs in its metadata (PNG).
+
+    Returns
+    -------
+    Path
+        ``out_file``.
+
+    Raises
+    ------
+    UserError
+        For no folders, a folder without ``history.csv`` or an unsupported file type; nothing
+        is written then.
+    """
+    out = Path(out_file)
+    if out.suffix.lower() not in FIGURE_SUFFIXES:
+        raise UserError(
+            f"--out {str(out)!r}: unsupported figure type; use {', '.join(FIGURE_SUFFIXES)}"
+        )
+    if not run_dirs:
+        raise UserError("no run folder given; name at least one folder of 'coupled train --out'")
+    runs = [read_run(Path(d)) for d in run_dirs]
+    with_r = [r for r in runs if r["resistances"] is not None and len(r["resistances"])]
     plt = pyplot()
-    n = 3 if with_r else 2
-    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), constrained_layout=True)
-    for run in runs:
+    panels = 3 if with_r else 2
+    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 4), squeeze=False)
+    axes = axes[0]
+    for colour, run in zip(_colours(len(runs)), runs, strict=True):
         h = run["history"]
-        grouped = h.groupby("step")["scaled_error"]
-        steps = grouped.mean().index.to_numpy()
-        mean, low, high = grouped.mean(), grouped.min(), grouped.max()
-        p = float(run["run"].get("config", {}).get("p", 1.0))
-        (line,) = axes[0].plot(steps, mean, label=_label(run))
-        axes[1].plot(steps * p, mean, color=line.get_color())
-        if len(h["task"].unique()) > 1:
-            axes[0].fill_between(steps, low, high, color=line.get_color(), alpha=0.15, lw=0)
-    for ax, xlabel in ((axes[0], "step"), (axes[1], "steps x p (expected updates per edge)")):
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("scaled test error (error / error at step 0)")
+        mean = h.groupby("step")["scaled_error"].mean()
+        label = _label(run)
+        axes[0].plot(mean.index, mean.to_numpy(), color=colour, label=label)
+        if "steps_x_p" in h:
+            sx = h.groupby("step")["steps_x_p"].mean()
+            axes[1].plot(sx.to_numpy(), mean.to_numpy(), color=colour, label=label)
+    for ax, xlabel in zip(
+        axes[:2], ("training step (count)", "steps x p (expected updates per edge)"), strict=True
+    ):
         ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("scaled error = error / error(t = 0) (dimensionless)")
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
         readable_log_ticks(ax.yaxis)
-        ax.grid(alpha=0.3)
-    axes[0].set_title("mean over tasks (shaded: min to max)")
-    axes[1].set_title("against steps x p: equal updates per edge")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=7)
+    axes[0].set_title("mean over tasks")
     if with_r:
-        ax = axes[2]
-        for run in with_r:
-            table = run["resistance"]
-            first = table[table["task"] == table["task"].min()]
-            discrete = bool((first["tap"] >= 0).all())
-            column = "tap" if discrete else "resistance_ohm"
-            for edge in sorted(first["edge"].unique())[:EDGES_SHOWN]:
-                rows = first[first["edge"] == edge]
-                ax.plot(rows["step"], rows[column], lw=1, label=f"edge {edge}")
-            ax.set_ylabel("tap (0-127)" if discrete else "resistance (ohm)")
-        ax.set_xlabel("step")
-        ax.set_title(f"first task, up to {EDGES_SHOWN} edges of {with_r[0]['path'].name}")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncol=2)
-    meta = {
-        "runs": [str(r["path"]) for r in runs],
-        "configs": [r["run"].get("config") for r in runs],
-        "versions": sorted({str(r["run"].get("version")) for r in runs}),
-    }
-    return save_png(fig, out_file, meta)
+        _resistance_panel(axes[2], with_r, runs)
+    fig.suptitle(f"Training of {len(runs)} run(s)")
+    fig.tight_layout()
+    meta = {r["name"]: r["run"].get("config", {}) for r in runs}
+    if out.suffix.lower() == ".png":
+        return save_png(fig, out, meta)
+    from coupled.core.io import atomic_write
+
+    atomic_write(out, lambda p: fig.savefig(p, format=out.suffix.lower()[1:]))
+    plt.close(fig)
+    return out
 
 
-def final_errors(run_dirs: list[Path]) -> pd.DataFrame:
-    """Final mean scaled test error of each run (``run``, ``final_scaled_error``)."""
-    rows = []
-    for d in run_dirs:
-        h = load_run(d)["history"]
-        last = h[h["step"] == h["step"].max()]
-        rows.append({"run": str(d), "final_scaled_error": float(np.mean(last["scaled_error"]))})
-    return pd.DataFrame(rows)
+def _resistance_panel(ax, with_r: list[dict], runs: list[dict]) -> None:
+    colours = dict(zip([r["name"] for r in runs], _colours(len(runs)), strict=True))
+    use_taps = all(
+        "tap" in r["resistances"] and r["resistances"]["tap"].notna().all() for r in with_r
+    )
+    column = "tap" if use_taps else "resistance_ohm"
+    shown = 0
+    for run in with_r:
+        table = run["resistances"]
+        table = table[table["task"] == table["task"].min()]
+        edges = sorted(table["edge"].unique())[:MAX_EDGE_LINES]
+        for k, edge in enumerate(edges):
+            rows = table[table["edge"] == edge].sort_values("step")
+            ax.plot(
+                rows["step"],
+                rows[column],
+                color=colours[run["name"]],
+                lw=0.8,
+                alpha=0.7,
+                label=_label(run) if k == 0 else None,
+            )
+        shown = max(shown, len(edges))
+    ax.set_xlabel("training step (count)")
+    ax.set_ylabel("tap (position)" if use_taps else "resistance (ohm)")
+    ax.set_title(f"recorded edges (up to {shown} per run, first task)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+
+
+def _colours(n: int):
+    plt = pyplot()
+    return plt.get_cmap("viridis")([0.0] if n <= 1 else [0.9 * k / (n - 1) for k in range(n)])

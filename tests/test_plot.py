@@ -45,7 +45,7 @@ def test_plot_refuses_what_is_not_a_run(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     code = main(["plot", str(tmp_path / "empty"), "--out", str(tmp_path / "x.png")])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "not a finished training run" in err[0]
+    assert code == 2 and len(err) == 1 and "no history.csv" in err[0]
     code = main(["plot", str(tmp_path / "missing"), "--out", str(tmp_path / "x.png")])
-    assert code == 2 and "no such folder" in capsys.readouterr().err
+    assert code == 2 and "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()

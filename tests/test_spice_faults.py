@@ -242,6 +242,7 @@ def _kill_busy_worker(parent: subprocess.Popen, is_worker, min_cpu_s: float) -> 
 
 def _spice_worker_loop(ready) -> None:  # runs in a spawned process until it is killed
     network = square_lattice(4, 4)
+    spice_solve(network, {0: 1.0, 15: 0.0})  # ngspice loaded and solving before the signal
     ready.set()
     while True:
         spice_solve(network, {0: 1.0, 15: 0.0})
@@ -260,8 +261,7 @@ def test_killed_spice_worker_leaves_this_process_and_new_workers_working(session
     worker = ctx.Process(target=_spice_worker_loop, args=(ready,), daemon=True)
     worker.start()
     try:
-        assert ready.wait(60)
-        time.sleep(0.3)  # solving in ngspice now
+        assert ready.wait(60)  # it solves in ngspice from now on, until it is killed
         assert worker.is_alive()
         os.kill(worker.pid, signal.SIGKILL)
         worker.join(30)
@@ -275,11 +275,18 @@ def test_killed_spice_worker_leaves_this_process_and_new_workers_working(session
         assert pool.submit(_spice_divider).result(timeout=120) == pytest.approx(0.5, abs=1e-12)
 
 
+def _uses_ngspice(pid: int) -> bool:
+    try:
+        return "libngspice" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
 def test_killed_calibration_worker_is_reported_on_one_line(tmp_path):
     # The per-edge oscillator transients run in spawned worker processes, each with its own
-    # ngspice; one is killed while it simulates. The event waited for is a worker that has
-    # done a second of work; the workload (200 000 triggers) lasts minutes, so the calibration
-    # cannot finish before the kill, however fast the machine.
+    # ngspice; one is killed while it simulates. No race with the end of the calibration:
+    # the test waits for the progress line of the long stage (13 biases x 20000 triggers per
+    # edge, minutes of work) and for a worker that has loaded ngspice, then kills it.
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -293,9 +300,9 @@ def test_killed_calibration_worker_is_reported_on_one_line(tmp_path):
             "--workers",
             "2",
             "--triggers",
-            "200000",
+            "100000",
             "--p-triggers",
-            "200000",
+            "20000",
             "--no-plots",
             "--no-effective-bias",
             "--out",
@@ -307,12 +314,20 @@ def test_killed_calibration_worker_is_reported_on_one_line(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
     try:
-        _kill_busy_worker(proc, lambda pid: "spawn_main" in _cmdline(pid), min_cpu_s=1.0)
+        while not any(line.startswith("calibrate: p against bias") for line in lines):
+            line = proc.stderr.readline()
+            assert line, f"calibrate ended before its long stage: {lines}"
+            lines.append(line)
+        _kill_busy_worker(
+            proc, lambda pid: "spawn_main" in _cmdline(pid) and _uses_ngspice(pid), min_cpu_s=0
+        )
         out, err = proc.communicate(timeout=180)
     finally:
         if proc.poll() is None:
             proc.kill()
+    err = "".join(lines) + err
     last = err.strip().splitlines()[-1]
     assert proc.returncode == 1, err
     assert "Traceback" not in err
