@@ -14,28 +14,30 @@ from circuits.comparator import decide_up, decision_margin_v
 from coupled.calibration.run import board_oscillators
 from coupled.cli.main import main
 from coupled.core.errors import SpiceError, UserError
-from coupled.engines import get_engine
+from coupled.engines import ENGINES
 from coupled.engines.board.curve import bias_for_p, calibration_from_table, p_against_bias
 from coupled.engines.board.events import simulate_events
 from coupled.engines.circuit import CircuitEngine
 from coupled.spice.session import get_session
 from coupled.training.config import TrainConfig
-from coupled.training.draws import DrawSource, initial_state, make_tasks
-from coupled.training.run import train
+from coupled.training.run import Run, train
 
 E16 = dict(network="experiment16", rule="discrete", seed=3)
 
 
 def _engine(config: TrainConfig, engine_class=None):
-    config = dataclasses.replace(config, engine="circuit")
-    network = config.validate()
-    cfg = config.resolved()
-    tasks = make_tasks(cfg, network)
-    engine = engine_class() if engine_class else get_engine("circuit")
-    engine.prepare(network, tasks, cfg)
-    state, fixed = initial_state(cfg, network.n_edges)
-    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
-    return engine, state, source
+    """The circuit engine (or a subclass, registered for the run) prepared by a :class:`Run`,
+    its initial state and the run's draws."""
+    name = "circuit"
+    if engine_class is not None:
+        name = f"test_{engine_class.__name__.lower()}"
+        ENGINES[name] = (engine_class.__module__, engine_class.__name__)
+    try:
+        run = Run(dataclasses.replace(config, engine=name))
+    finally:
+        if engine_class is not None:
+            del ENGINES[name]
+    return run.engine, run.state, run
 
 
 def _rss_mib() -> float:

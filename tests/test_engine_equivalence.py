@@ -15,25 +15,19 @@ import dataclasses
 
 import numpy as np
 
-from coupled.engines import get_engine
 from coupled.training.config import TrainConfig
-from coupled.training.draws import DrawSource, initial_state, make_tasks
+from coupled.training.run import Run
 
 
 def _lockstep(config: TrainConfig, engine_options: dict[str, dict], steps: int):
     """Step several engines on the same draws; yield (step, {engine: state}) after each step."""
-    network = config.validate()
-    cfg = config.resolved()
-    tasks = make_tasks(cfg, network)
-    engines = {}
-    for name, options in engine_options.items():
-        engine = get_engine(name)
-        engine.prepare(
-            network, tasks, dataclasses.replace(cfg, engine=name, engine_options=options)
-        )
-        engines[name] = engine
-    state, fixed_sigma = initial_state(cfg, network.n_edges)
-    source = DrawSource(cfg, network.n_edges, tasks[0].train_inputs_v.shape[0], fixed_sigma)
+    runs = {
+        name: Run(dataclasses.replace(config, engine=name, engine_options=options))
+        for name, options in engine_options.items()
+    }
+    engines = {name: run.engine for name, run in runs.items()}
+    source = next(iter(runs.values()))  # every run draws the same: one seed, same streams
+    state = source.state
     states = dict.fromkeys(engines, state)
     try:
         for step in range(1, steps + 1):
