@@ -24,6 +24,13 @@ Two timing schemes replace the board's one-pulse trigger:
     The trigger is high for ``trigger_width_s`` before every multiple of the trigger period
     and low otherwise; the oscillators run freely through the whole run, no presets.
 
+In the fast scheme the latches, oscillators, enable comparators and (without hysteresis) the
+decision comparators are instantiated as their native-element equivalents of ``FAST_PARTS``
+(``netlists/*_fast.lib``): the same decisions at the trigger's logic levels and on ideal
+supplies, about half the Newton iterations and cheaper ones. The latch outputs then carry the
+hold voltages; the engine applies the latches' restoring buffer
+(:func:`circuits.latch.buffer_v`) to what it reads.
+
 The per-edge readout nodes are ``dir_<i>_t<t>`` (high: tap up) and ``enl_<i>_t<t>`` (high: the
 edge moves); ``save_nodes`` lists them for ``save`` commands issued before each transient starts
 (not ``.save`` lines: ngspice re-creates those after every script and leaks the old ones).
