@@ -302,3 +302,20 @@ def test_circuit_p_matches_the_time_share_over_1000_triggers():
     grid = bias_grid(params, 9, VS)
     table = p_against_bias(simulate_events(params, grid, 50e-6, 1000, workers=2), grid, params, VS)
     assert np.allclose(table["p"], table["p_formula"], atol=0.03)
+
+
+def test_quick_calibration_is_the_reduced_one_and_explicit_options_win(tmp_path):
+    from coupled.calibration.run import QUICK_SIZES
+
+    argv = ["calibrate", "--network", "experiment16", "--quick", "--no-plots"]
+    assert main([*argv, "--no-effective-bias", "--out", str(tmp_path / "q")]) == 0
+    config = json.loads((tmp_path / "q" / "run.json").read_text())["config"]
+    assert {k: config[k] for k in QUICK_SIZES} == QUICK_SIZES and config["events"] == "phase"
+    table = pd.read_csv(tmp_path / "q" / "p_vs_bias.csv")
+    assert len(table) == QUICK_SIZES["n_bias"] and set(table["n_triggers"]) == {100}
+    corr = json.loads((tmp_path / "q" / "correlation.json").read_text())
+    assert corr["n_triggers"] == QUICK_SIZES["n_triggers"]
+    more = [*argv, "--no-effective-bias", "--bias-points", "5", "--triggers", "400"]
+    assert main([*more, "--out", str(tmp_path / "q5")]) == 0
+    config = json.loads((tmp_path / "q5" / "run.json").read_text())["config"]
+    assert config["n_bias"] == 5 and config["n_triggers"] == 400 and config["n_triggers_p"] == 100

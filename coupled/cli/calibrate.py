@@ -2,7 +2,13 @@
 
 ``coupled calibrate --network NAME|PATH [--tolerance X] [--seed S] [--trigger-period-s T]
 [--triggers N] [--p-triggers M] [--bias-points K] [--events transient|phase] [--workers W]
-[--no-effective-bias] [--no-plots] [--overwrite] --out DIR``
+[--quick] [--no-effective-bias] [--no-plots] [--overwrite] --out DIR``
+
+``--quick`` is a reduced, fast calibration (:data:`coupled.calibration.run.QUICK_SIZES`): 1 000
+correlation triggers instead of 10 000, 100 triggers per bias point instead of 1 000, 9 bias
+points instead of 13, and events from the oscillators' phase model unless ``--events transient``
+is given (the transients of 1 000 triggers take most of a minute; measured: 123 s of a quick
+transient calibration went to the correlation stage on a loaded machine).
 
 Draws the board's oscillators (and decision comparators) from the seed, then writes to DIR:
 
@@ -32,7 +38,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coupled.calibration.run import CalibrationConfig
+from coupled.calibration.run import QUICK_SIZES, CalibrationConfig
 from coupled.core import options
 from coupled.engines.board.events import EVENT_SOURCES
 from coupled.physics.networks import BUILTIN_NETWORKS
@@ -85,28 +91,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--triggers",
         type=options.int_range(1, MAX_TRIGGERS),
-        default=defaults.n_triggers,
+        default=None,
         help=f"triggers for the correlation at p = 0.5 (default {defaults.n_triggers}; "
-        "resolves 0.01)",
+        f"resolves 0.01; --quick: {QUICK_SIZES['n_triggers']})",
     )
     parser.add_argument(
         "--p-triggers",
         type=options.int_range(1, MAX_TRIGGERS),
-        default=defaults.n_triggers_p,
-        help=f"triggers per bias point of p against bias (default {defaults.n_triggers_p})",
+        default=None,
+        help=f"triggers per bias point of p against bias (default {defaults.n_triggers_p}; "
+        f"--quick: {QUICK_SIZES['n_triggers_p']})",
     )
     parser.add_argument(
         "--bias-points",
         type=options.int_range(1, MAX_BIAS_POINTS),
-        default=defaults.n_bias,
-        help=f"bias points across the oscillators' range (default {defaults.n_bias}, >= 3)",
+        default=None,
+        help=f"bias points across the oscillators' range (default {defaults.n_bias}, >= 3; "
+        f"--quick: {QUICK_SIZES['n_bias']})",
     )
     parser.add_argument(
         "--events",
         choices=EVENT_SOURCES,
-        default=defaults.events,
+        default=None,
         help="'transient': ngspice transient of every edge's oscillator and enable comparator "
-        "(default); 'phase': the analytic phase model (fast; no circuit simulation)",
+        "(default); 'phase': the analytic phase model (fast; no circuit simulation; the "
+        "default with --quick)",
     )
     parser.add_argument(
         "--workers",
@@ -119,6 +128,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="skip the dc sweep of the comparator/XOR cells",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"reduced, fast calibration: {QUICK_SIZES['n_triggers']} correlation triggers, "
+        f"{QUICK_SIZES['n_triggers_p']} per bias point, {QUICK_SIZES['n_bias']} bias points "
+        "phase-model events (options given explicitly win)",
+    )
     parser.add_argument("--no-plots", action="store_true", help="write no PNG figures")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
@@ -127,15 +143,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def config_from_args(args: argparse.Namespace) -> CalibrationConfig:
     """The checked config (``UserError`` on a bad value)."""
+    fields = CalibrationConfig.__dataclass_fields__
+    sizes = QUICK_SIZES if args.quick else {k: fields[k].default for k in QUICK_SIZES}
+
+    def size(value: int | None, key: str) -> int:
+        return sizes[key] if value is None else value
+
     return CalibrationConfig(
         network=str(args.network),
         tolerance=args.tolerance,
         seed=args.seed,
         trigger_period_s=args.trigger_period_s,
-        n_triggers=args.triggers,
-        n_triggers_p=args.p_triggers,
-        n_bias=args.bias_points,
-        events=args.events,
+        n_triggers=size(args.triggers, "n_triggers"),
+        n_triggers_p=size(args.p_triggers, "n_triggers_p"),
+        n_bias=size(args.bias_points, "n_bias"),
+        events=args.events or ("phase" if args.quick else fields["events"].default),
         workers=args.workers,
     )
 

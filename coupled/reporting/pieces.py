@@ -99,9 +99,9 @@ class ReportConfig:
         (s.e. of the mean p over 16 edges at most 0.013), 9 bias points. Full: the
         ``coupled calibrate`` defaults (10 000 triggers).
         """
-        from coupled.calibration.run import CalibrationConfig
+        from coupled.calibration.run import QUICK_SIZES, CalibrationConfig
 
-        sizes = {"n_triggers": 1000, "n_triggers_p": 100, "n_bias": 9} if self.quick else {}
+        sizes = dict(QUICK_SIZES) if self.quick else {}
         return CalibrationConfig(
             network=self.network,
             seed=self.seed,
