@@ -8,8 +8,8 @@ when ``v(+) - v(-) + offset > 0``)::
     A = [x - y + o_A > 0],   B = [x + y + o_B > 0],   up = A XNOR B
       <=>  (x - y + o_A) (x + y + o_B) > 0
 
-With zero offsets this is ``|x| > |y|``, the sign of the discrete rule (MODEL.md, Eq. 10) with
-``sigma = 0``.
+With zero offsets this is ``|x| > |y|``, the sign of the discrete rule (paper Eq. 10;
+``coupled/physics/rules.py``) with ``sigma = 0``.
 
 Offsets and the paper's sigma (a decision of this project). Outside the corner
 ``|x| + |y| < max(|o_A|, |o_B|)`` the law above is *exactly* the rule

@@ -275,3 +275,23 @@ def test_nudge_holds_the_clamped_output_at_the_nudged_value():
     assert nudge.nudged_v([1.3], [2.9], 0.25) == pytest.approx([1.7])
     with pytest.raises(UserError, match="eta"):
         nudge.check_eta(0.0)
+
+
+def test_part_headers_cite_only_files_of_the_project():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sources = sorted((root / "netlists").glob("*.lib")) + sorted((root / "circuits").glob("*.py"))
+    cited = set()
+    for path in sources:
+        for name in re.findall(r"[\w./-]+\.(?:md|lib|py|cir)\b", path.read_text()):
+            cited.add((path.name, name.strip("./`")))
+    assert cited
+    missing = [
+        (source, name)
+        for source, name in cited
+        if "/" in name or name.endswith(".md")
+        if not any((base / name).exists() for base in (root, root / "netlists", root / "circuits"))
+    ]
+    assert not missing

@@ -90,6 +90,13 @@ def test_network_roles_checked_against_counts():
     assert network_roles(net, 2, 2, 1) == ((0, 1), (2, 3), (4,))
     with pytest.raises(UserError, match="defines 2 inputs"):
         network_roles(net, 2, 3, 1)
+    # experiment16's G1..G5 are hidden nodes: the error says so and names the counts to give
+    with pytest.raises(UserError) as error:
+        network_roles(experiment16(), 2, 2, 1)
+    text = str(error.value)
+    assert "G1..G5 are hidden nodes, not grounds" in text
+    assert "--inputs 2 --outputs 2 --grounds 0" in text
+    assert network_roles(experiment16(), 2, 2, 0) == ((0, 1), (2, 3), ())
 
 
 def test_too_many_roles_refused_with_the_numbers():

@@ -72,7 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser,
         "roles",
         "'random': nodes drawn per task from the seed; 'network': the "
-        "network's own inputs/outputs/grounds",
+        "network's own inputs/outputs/grounds, with --inputs/--outputs/--grounds matching "
+        "their counts (experiment16: 2 inputs I1 I2, 2 outputs O1 O2, no grounds, so "
+        "--grounds 0; its G1..G5 are hidden nodes)",
         choices=ROLE_MODES,
     )
     _option(

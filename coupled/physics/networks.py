@@ -308,7 +308,7 @@ EXPERIMENT16_EDGES = (
 
 
 def experiment16(resistance_ohm: float = DEFAULT_RESISTANCE_OHM) -> Network:
-    """The 16-edge, 9-node experimental network (MODEL.md's reading of the drawing)."""
+    """The 16-edge, 9-node experimental network (this project's reading of the paper's drawing)."""
     index = {name: i for i, name in enumerate(EXPERIMENT16_NODES)}
     edges = [(index[a], index[b]) for a, b in EXPERIMENT16_EDGES]
     return Network(

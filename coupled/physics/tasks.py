@@ -52,6 +52,7 @@ one per task from the run seed), or taken from the network's own roles with ``ro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,10 +151,22 @@ def network_roles(network: Network, inputs: int, outputs: int, grounds: int) -> 
     """The network's own roles, checked against the requested counts."""
     have = (len(network.inputs), len(network.outputs), len(network.grounds))
     if have != (inputs, outputs, grounds):
+        role_named = [n for n in network.node_names if re.fullmatch(r"[Gg]\d+", n)]
+        note = ""
+        if role_named and not network.grounds:
+            grounded = set(network.inputs) | set(network.outputs)
+            shown = [n for n in role_named if network.node(n) not in grounded]
+            note = (
+                f" (node names are labels only: {shown[0]}..{shown[-1]} are hidden nodes, "
+                "not grounds)"
+                if shown
+                else ""
+            )
         raise UserError(
             f"--roles network: network {network.name} defines {have[0]} inputs, {have[1]} "
-            f"outputs and {have[2]} grounds, but the run asks for {inputs}, {outputs} and "
-            f"{grounds}; use --roles random or matching counts"
+            f"outputs and {have[2]} grounds{note}, but the run asks for {inputs}, {outputs} "
+            f"and {grounds}; give --inputs {have[0]} --outputs {have[1]} --grounds {have[2]} "
+            "or use --roles random"
         )
     return network.inputs, network.outputs, network.grounds
 
