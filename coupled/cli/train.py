@@ -130,6 +130,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "'step': sigma drawn per edge per step; 'fixed': once per comparator",
         choices=SIGMA_MODES,
     )
+    _option(
+        parser,
+        "sense_gain",
+        "board design: gain G of the difference amplifiers between the edge drops and the "
+        "comparators (sigma acts on the drops as sigma / G), 1 to 1000 V/V",
+        type=float,
+        metavar="G",
+    )
     _option(parser, "r_min_ohm", "lowest resistance: continuous clip and tap 0, ohm", type=float)
     _option(parser, "r_max_ohm", "highest resistance: continuous clip and tap 127, ohm", type=float)
     _option(parser, "input_min_v", "input voltages are uniform from this, volts", type=float)

@@ -308,10 +308,10 @@ class ContinuousPhysics:
     change of the training defaults cannot move a published figure. Units: gamma in ohm per
     ampere squared, voltages in volts, resistances in ohm; sizes are examples per task."""
 
-    gamma: float = 1.25e4
+    gamma: float = 2e7
     eta: float = 1.0
     input_min_v: float = 0.0
-    input_max_v: float = 200.0
+    input_max_v: float = 5.0
     r_min_ohm: float = 1000.0
     r_max_ohm: float = 10000.0
     train_size: int = 16
