@@ -94,7 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("calibrate", "demo", "netlist", "report", "reproduce", "solve", "sweep", "train")
+COMMANDS = (
+    "calibrate",
+    "check_board",
+    "demo",
+    "netlist",
+    "report",
+    "reproduce",
+    "solve",
+    "sweep",
+    "train",
+)
 """The subcommands, one module of :mod:`coupled.cli` each, in the order ``--help`` lists them."""
 
 
