@@ -48,13 +48,14 @@ import numpy as np
 
 from circuits import comparator, diffamp, latch, nudge, oscillator, pot, xor
 from circuits.comparator import ComparatorModel
+from circuits.diffamp import DiffampModel
 from circuits.latch import LatchModel
 from circuits.library import inline_library, library_file
 from circuits.oscillator import OscillatorParameters
 from circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
-from coupled.physics import rules, solver
+from coupled.physics import rules, sensing, solver
 from coupled.physics.networks import Network
 from coupled.spice.numbers import spice_number, spice_text
 
@@ -86,6 +87,12 @@ class BoardDesign:
     trigger_low_s, trigger_time_s, trigger_width_s, trigger_edge_s
         ``full`` mode trigger: high until ``trigger_low_s``, one pulse of ``trigger_width_s`` at
         ``trigger_time_s``, edges of ``trigger_edge_s`` (s).
+    sense_gain
+        Gain G of the sense stages ``XSENA``/``XSENB`` (V/V; :mod:`circuits.diffamp`).
+    diffamp
+        Model of the difference amplifiers.
+    pull_up_ohm
+        Pull-up resistor (to ``vdd``) of every open-collector comparator output (ohm).
     """
 
     pot: PotModel = field(default_factory=default_pot)
@@ -99,8 +106,14 @@ class BoardDesign:
     trigger_time_s: float = 25e-6
     trigger_width_s: float = 1e-6
     trigger_edge_s: float = 10e-9
+    sense_gain: float = sensing.DEFAULT_SENSE_GAIN
+    diffamp: DiffampModel = field(default_factory=DiffampModel)
+    pull_up_ohm: float = 10_000.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "sense_gain", sensing.check_sense_gain(self.sense_gain))
+        if not np.isfinite(self.pull_up_ohm) or self.pull_up_ohm <= 0:
+            raise UserError(f"pull_up_ohm {self.pull_up_ohm!r}: must be a positive number of ohm")
         if self.nudge not in nudge.VARIANTS:
             raise UserError(f"nudge {self.nudge!r}: must be one of {', '.join(nudge.VARIANTS)}")
         if self.mode not in MODES:
@@ -126,6 +139,21 @@ class BoardDesign:
     def threshold_v(self) -> float:
         """Logic threshold, mid-supply (V)."""
         return 0.5 * (self.vdd_v + self.vss_v)
+
+    @property
+    def reference_v(self) -> float:
+        """Reference of the difference amplifiers, mid-supply (V)."""
+        return 0.5 * (self.vdd_v + self.vss_v)
+
+    @property
+    def amplifier_swing_v(self) -> tuple[float, float]:
+        """Output swing (low, high) of the difference amplifiers (V)."""
+        margin = self.diffamp.swing_margin_v
+        return (self.vss_v + margin, self.vdd_v - margin)
+
+    def sense_chain(self) -> sensing.SenseChain:
+        """The sensing stage as the rule sees it (:mod:`coupled.physics.sensing`)."""
+        return sensing.SenseChain(self.sense_gain, self.swing_v, self.diffamp.swing_margin_v)
 
     def to_dict(self) -> dict:
         """Plain values, for result files."""
@@ -173,6 +201,8 @@ class BoardParameters:
     tolerance: float
     comparator_offset_v: float
     seed: int | None = None
+    amp_offset_v: np.ndarray | None = None
+    amp_gain_error: np.ndarray | None = None
 
     _ARRAYS = (
         "r_ab_free_ohm",
@@ -193,6 +223,16 @@ class BoardParameters:
             raise UserError("board r_series: series resistances must be >= 0")
         if self.oscillators.n_edges != n:
             raise UserError(f"board: {self.oscillators.n_edges} oscillators for {n} edges")
+        for name in ("amp_offset_v", "amp_gain_error"):
+            value = getattr(self, name)
+            array = np.zeros((len(diffamp.STAGES), n)) if value is None else np.array(value, float)
+            if array.shape != (len(diffamp.STAGES), n) or not np.all(np.isfinite(array)):
+                raise UserError(
+                    f"board {name}: need {len(diffamp.STAGES)} x {n} finite values, got shape "
+                    f"{array.shape}"
+                )
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
 
     @property
     def n_edges(self) -> int:
@@ -203,6 +243,8 @@ class BoardParameters:
         """Plain values (lists), for result files."""
         data: dict = {name: getattr(self, name).tolist() for name in self._ARRAYS}
         data["oscillators"] = self.oscillators.to_dict()
+        data["amp_offset_v"] = self.amp_offset_v.tolist()
+        data["amp_gain_error"] = self.amp_gain_error.tolist()
         data.update(
             tolerance=self.tolerance, comparator_offset_v=self.comparator_offset_v, seed=self.seed
         )
@@ -223,6 +265,7 @@ def draw_board_parameters(
     *,
     comparator_offset_v: float = DEFAULT_COMPARATOR_OFFSET_V,
     pot_model: PotModel | None = None,
+    diffamp_model: DiffampModel | None = None,
 ) -> BoardParameters:
     """Draw the spread of every part of a board.
 
@@ -245,6 +288,9 @@ def draw_board_parameters(
         Upper bound of the comparator offsets (V), >= 0.
     pot_model
         Nominal potentiometer (default: :func:`default_pot`).
+    diffamp_model
+        Difference amplifiers (default :class:`circuits.diffamp.DiffampModel`); their offsets
+        and gain errors come from a fourth stream (:func:`circuits.diffamp.draw_amplifiers`).
 
     Returns
     -------
@@ -259,14 +305,18 @@ def draw_board_parameters(
         raise UserError(f"comparator offset {comparator_offset_v!r} V: must be >= 0")
     model = default_pot() if pot_model is None else pot_model
     if isinstance(seed, np.random.Generator):
-        streams, entropy = seed.spawn(3), None
+        streams, entropy = seed.spawn(4), None
     else:
         sequence = seed
         if not isinstance(seed, np.random.SeedSequence):
             sequence = np.random.SeedSequence(seed)
-        streams = [np.random.default_rng(s) for s in sequence.spawn(3)]
+        # Child 3 is the task stream of `coupled netlist`; the amplifiers take child 4.
+        children = sequence.spawn(5)
+        streams = [np.random.default_rng(s) for s in (*children[:3], children[4])]
         entropy = sequence.entropy
-    pot_rng, comparator_rng, oscillator_rng = streams
+    pot_rng, comparator_rng, oscillator_rng, amplifier_rng = streams
+    amp_model = DiffampModel() if diffamp_model is None else diffamp_model
+    amp_offsets, amp_errors = diffamp.draw_amplifiers(n_edges, tolerance, amplifier_rng, amp_model)
     spread = 1.0 + tolerance * pot_rng.uniform(-1.0, 1.0, size=(4, n_edges))
     offsets = comparator_offset_v * comparator_rng.uniform(0.0, 1.0, size=(2, n_edges))
     return BoardParameters(
@@ -280,6 +330,8 @@ def draw_board_parameters(
         tolerance=float(tolerance),
         comparator_offset_v=float(comparator_offset_v),
         seed=None if entropy is None else int(entropy),
+        amp_offset_v=amp_offsets,
+        amp_gain_error=amp_errors,
     )
 
 
@@ -671,6 +723,7 @@ def _sources(board: Board) -> list[str]:
     d = board.design
     vdd, vss = spice_number(d.vdd_v), spice_number(d.vss_v)
     lines = ["* -- rails, trigger, bias --", f"VDD vdd 0 DC {vdd}", f"VSS vss 0 DC {vss}"]
+    lines.append(f"VREF vref 0 DC {spice_number(d.reference_v)}")
     if d.mode == "op":
         lines.append(f"VTRIG trig 0 DC {vdd}")
     else:
@@ -738,14 +791,32 @@ def _edge(board: Board, i: int) -> list[str]:
             wiper = f"p{twin.lower()}_{i}"
             lines.append(f"RSER{twin}_{i} {na} {wiper} {spice_number(r_ser)}")
         lines.append(pot.pot_instance(f"XPOT{twin}_{i}", wiper, wiper, nb, r_ab, tap, d.pot))
+    stages = (
+        ("XDIFF", fa, fb, f"dvf_{i}", 1.0),
+        ("XDIFC", ca, cb, f"dvc_{i}", 1.0),
+        ("XDIFN", fb, fa, f"dvn_{i}", 1.0),
+        ("XSENA", f"dvc_{i}", f"dvf_{i}", f"sena_{i}", d.sense_gain),
+        ("XSENB", f"dvc_{i}", f"dvn_{i}", f"senb_{i}", d.sense_gain),
+    )
+    for k, (prefix, ina, inb, out, gain) in enumerate(stages):
+        lines.append(
+            diffamp.diffamp_instance(
+                f"{prefix}_{i}",
+                ina,
+                inb,
+                "vref",
+                out,
+                gain * (1.0 + float(p.amp_gain_error[k, i])),
+                float(p.amp_offset_v[k, i]),
+                d.amplifier_swing_v,
+            )
+        )
+    pull_up = spice_number(d.pull_up_ohm)
     lines += [
-        diffamp.diffamp_instance(f"XDIFF_{i}", fa, fb, f"dvf_{i}"),
-        diffamp.diffamp_instance(f"XDIFC_{i}", ca, cb, f"dvc_{i}"),
-        diffamp.diffamp_instance(f"XDIFN_{i}", fb, fa, f"dvn_{i}"),
         comparator.comparator_instance(
             f"XCMPA_{i}",
-            f"dvc_{i}",
-            f"dvf_{i}",
+            f"sena_{i}",
+            "vref",
             f"cmpa_{i}",
             p.offset_a_v[i],
             d.comparator,
@@ -753,13 +824,15 @@ def _edge(board: Board, i: int) -> list[str]:
         ),
         comparator.comparator_instance(
             f"XCMPB_{i}",
-            f"dvc_{i}",
-            f"dvn_{i}",
+            f"senb_{i}",
+            "vref",
             f"cmpb_{i}",
             p.offset_b_v[i],
             d.comparator,
             *levels,
         ),
+        f"RPUA_{i} cmpa_{i} vdd {pull_up}",
+        f"RPUB_{i} cmpb_{i} vdd {pull_up}",
         xor.xor_instance(f"XXOR_{i}", f"cmpa_{i}", f"cmpb_{i}", f"xor_{i}", *levels),
         latch.latch_instance(
             f"XLAT_{i}", f"xor_{i}", "trig", f"dirb_{i}", f"dir_{i}", d.latch, *levels
@@ -771,6 +844,7 @@ def _edge(board: Board, i: int) -> list[str]:
                 i, f"osc_{i}", p.oscillators, "vosc", "vss", supply_v=d.swing_v
             ),
             oscillator.enable_instance(i, f"en_{i}", f"osc_{i}", "bias", "vdd", "vss"),
+            f"RPUEN_{i} en_{i} vdd {pull_up}",
             latch.latch_instance(
                 f"XLATEN_{i}", f"en_{i}", "trig", f"enl_{i}", f"enlb_{i}", d.latch, *levels
             ),

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from circuits import diffamp
 from circuits.board import Board
 
 _ELEMENT = re.compile(r"^([A-Za-z]+)_?(\w*)\s")
@@ -24,15 +25,23 @@ EDGE_PREFIXES = (
     "XDIFF",
     "XDIFC",
     "XDIFN",
+    "XSENA",
+    "XSENB",
     "XCMPA",
     "XCMPB",
+    "RPUA",
+    "RPUB",
     "XXOR",
     "XLAT",
     "XOSC",
     "XCMPEN",
+    "RPUEN",
     "XLATEN",
 )
-"""Designator prefixes of the parts every edge carries."""
+"""Designator prefixes of the parts every edge carries (netlist elements)."""
+GAIN_RESISTORS = ("RGA", "RGB")
+"""Gain resistors of the sense stages: parts of the BOM, folded into the stages' gain in the
+netlist (one each per edge when the sense gain exceeds 1)."""
 
 # prefix -> (part, what it stands for)
 PARTS: dict[str, tuple[str, str]] = {
@@ -40,9 +49,17 @@ PARTS: dict[str, tuple[str, str]] = {
     "XPOTC": ("digital potentiometer, clamped twin", "AD5220-class, 128 taps, rheostat"),
     "RSERF": ("series resistor, free twin", "fixed resistor"),
     "RSERC": ("series resistor, clamped twin", "fixed resistor"),
-    "XDIFF": ("difference amplifier, free drop", "INA-class, G = 1 (ideal VCVS)"),
-    "XDIFC": ("difference amplifier, clamped drop", "INA-class, G = 1 (ideal VCVS)"),
-    "XDIFN": ("difference amplifier, negated free drop", "INA-class, G = 1 (ideal VCVS)"),
+    "XDIFF": ("drop stage, free drop", "INA-class rail-to-rail, G = 1, ref mid-supply"),
+    "XDIFC": ("drop stage, clamped drop", "INA-class rail-to-rail, G = 1, ref mid-supply"),
+    "XDIFN": ("drop stage, negated free drop", "INA-class rail-to-rail, G = 1, ref mid-supply"),
+    "XSENA": ("sense stage A, G (dV_C - dV_F)", "INA-class rail-to-rail, gain set by R_G"),
+    "XSENB": ("sense stage B, G (dV_C + dV_F)", "INA-class rail-to-rail, gain set by R_G"),
+    "RGA": ("gain resistor of XSENA", "fixed resistor, G = 1 + 100 kOhm / R_G"),
+    "RGB": ("gain resistor of XSENB", "fixed resistor, G = 1 + 100 kOhm / R_G"),
+    "RPUA": ("pull-up, comparator A output", "fixed resistor to VDD (open collector)"),
+    "RPUB": ("pull-up, comparator B output", "fixed resistor to VDD (open collector)"),
+    "RPUEN": ("pull-up, enable comparator output", "fixed resistor to VDD (open collector)"),
+    "VREF": ("mid-supply reference", "divider + buffer (voltage source)"),
     "XCMPA": ("comparator A, dV_C > dV_F", "LM339-class"),
     "XCMPB": ("comparator B, dV_C > -dV_F", "LM339-class"),
     "XXOR": ("XOR gate", "74HC86-class (analog model)"),
@@ -103,6 +120,14 @@ def _values(board: Board) -> dict[str, str]:
         "XDIFF": "gain 1",
         "XDIFC": "gain 1",
         "XDIFN": "gain 1",
+        "XSENA": f"gain {d.sense_gain:g}",
+        "XSENB": f"gain {d.sense_gain:g}",
+        "RGA": f"{diffamp.gain_resistor_ohm(d.sense_gain):.4g} ohm",
+        "RGB": f"{diffamp.gain_resistor_ohm(d.sense_gain):.4g} ohm",
+        "RPUA": f"{d.pull_up_ohm:g} ohm",
+        "RPUB": f"{d.pull_up_ohm:g} ohm",
+        "RPUEN": f"{d.pull_up_ohm:g} ohm",
+        "VREF": f"{d.reference_v:g} V",
         "XCMPA": comparator.format(_spread(p.offset_a_v, "V")),
         "XCMPB": comparator.format(_spread(p.offset_b_v, "V")),
         "XXOR": f"levels {d.vss_v:g} / {d.vdd_v:g} V",
@@ -125,6 +150,15 @@ def _values(board: Board) -> dict[str, str]:
     }
 
 
+def _with_gain_resistors(counts: dict[str, int], n_edges: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for prefix, count in counts.items():
+        out[prefix] = count
+        if prefix in ("XSENA", "XSENB"):
+            out["RG" + prefix[-1]] = n_edges
+    return out
+
+
 def bill_of_materials(board: Board) -> pd.DataFrame:
     """The parts list of ``board`` as a tidy table.
 
@@ -136,11 +170,14 @@ def bill_of_materials(board: Board) -> pd.DataFrame:
         ``value``, in netlist order.
     """
     counts = element_counts(board.netlist)
+    if board.design.sense_gain > 1:
+        # The gain resistors sit at the sense stages' RG pins (inside the part model's gain).
+        counts = _with_gain_resistors(counts, board.n_edges)
     values = _values(board)
     rows = []
     for prefix, count in counts.items():
         part, stands_for = PARTS.get(prefix, (prefix, "see netlist"))
-        edge = prefix in EDGE_PREFIXES
+        edge = prefix in EDGE_PREFIXES or prefix in GAIN_RESISTORS
         rows.append(
             {
                 "designator": f"{prefix}_<i>" if edge else (f"{prefix}_*" if count > 1 else prefix),

@@ -14,7 +14,6 @@ from circuits.board import (
     draw_board_parameters,
 )
 from circuits.bom import EDGE_PREFIXES, bill_of_materials, element_counts, format_bom
-from circuits.comparator import decision_margin_v
 from coupled.core.errors import UserError
 from coupled.physics import rules, solver
 from coupled.physics.networks import experiment16, jammed143
@@ -80,11 +79,24 @@ def _drops(board, node_v):
     return solver.edge_drops(board.network, node_v)
 
 
+def _comparator_inputs(board, x, y):
+    """Inputs (V, relative to vref) of comparators A and B through the sensing stage, by hand:
+    drop stages clip(g (dV + offset)), sense stages G g (difference + offset), clipped."""
+    p, d = board.parameters, board.design
+    low, high = (v - d.reference_v for v in d.amplifier_swing_v)
+    gain = 1.0 + p.amp_gain_error
+    off = p.amp_offset_v
+    a_f, a_c, a_n = (np.clip(gain[k] * (v + off[k]), low, high) for k, v in enumerate((y, x, -y)))
+    sense_a = np.clip(d.sense_gain * gain[3] * (a_c - a_f + off[3]), low, high)
+    sense_b = np.clip(d.sense_gain * gain[4] * (a_c - a_n + off[4]), low, high)
+    return sense_a + p.offset_a_v, sense_b + p.offset_b_v
+
+
 def _check_decisions(board, values, free, clamped, min_checked=0.8):
     x, y = _drops(board, clamped), _drops(board, free)
-    p = board.parameters
-    expected = np.where(((x - y + p.offset_a_v) > 0) == ((x + y + p.offset_b_v) > 0), 1, -1)
-    margin = decision_margin_v(x, y, p.offset_a_v, p.offset_b_v)
+    in_a, in_b = _comparator_inputs(board, x, y)
+    expected = np.where((in_a > 0) == (in_b > 0), 1, -1)
+    margin = np.minimum(np.abs(in_a), np.abs(in_b))
     clear = margin > board.design.comparator.resolution_v(board.design.swing_v)
     assert clear.mean() >= min_checked, clear.mean()
     got = board.directions(values)
@@ -180,7 +192,8 @@ def test_comparator_offsets_act_as_sigma_of_the_branch():
     assert np.count_nonzero(flips) >= 5
     before = board.directions(session.op())
     for delta, flipped in ((+1e-3, True), (-1e-3, False)):
-        offset = np.where(flips, gap + delta, 0.0)
+        # The offsets sit at the comparators, after the sense gain: they act as offset / G.
+        offset = np.where(flips, board.design.sense_gain * (gap + delta), 0.0)
         session.alter(board.offset_alters(offset, offset))
         after = board.directions(session.op())
         assert np.array_equal(after[flips] != before[flips], np.full(flips.sum(), flipped))
@@ -278,7 +291,7 @@ def test_netlist_reads_as_the_parts_list():
         ("latch_sh", 2),
         ("osc_relax", 1),
         ("comp_enable", 1),
-        ("diffamp_ina", 3),
+        ("diffamp_ina", 5),
     ):
         instances = [ln for ln in lines if ln.startswith("X") and f" {subckt} " in f"{ln} "]
         assert len(instances) == per_edge * edges, subckt
@@ -286,7 +299,9 @@ def test_netlist_reads_as_the_parts_list():
     assert frame.loc[frame["designator"] == "XPOTF_<i>", "count"].item() == edges
     assert "R_AB" in frame.loc[frame["designator"] == "XPOTC_<i>", "value"].item()
     text = format_bom(frame, edges)
-    assert f"{16 * 14 + 2} parts for 16 edges (14 per edge)" in text
+    # 14 parts before the sensing stage gained two sense amplifiers with their gain resistors
+    # and three pull-ups.
+    assert f"{16 * 21 + 2} parts for 16 edges (21 per edge)" in text
     small = bill_of_materials(_random_board(network, 1))
     assert "XOSC_<i>" not in set(small["designator"])
 

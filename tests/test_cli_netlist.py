@@ -103,7 +103,7 @@ def test_same_seed_same_file_and_bom(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert re.search(r"XPOTF_<i>\s+digital potentiometer, free twin .* edge\s+16\s", printed)
     assert re.search(r"XCMPA_<i>\s+comparator A.*16\s+gain 200000, offset", printed)
-    assert "226 parts for 16 edges (14 per edge)" in printed
+    assert "338 parts for 16 edges (21 per edge)" in printed  # sensing stage, pull-ups
 
 
 def test_networks_without_roles_get_a_seeded_task(tmp_path):

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from circuits import oscillator
-from circuits.comparator import decide_up, decision_margin_v
 from coupled.calibration.run import board_oscillators
 from coupled.cli.main import main
 from coupled.core.errors import SpiceError, UserError
@@ -45,8 +44,21 @@ def _rss_mib() -> float:
         return int(statm.read().split()[1]) * 4096 / 2**20
 
 
+def _comparator_inputs(engine, x, y):
+    """Comparator inputs (V from vref) through the board's stages, written out by hand: drop
+    stages clip(g (dV + offset)), sense stages clip(G g (difference + offset)), + o_A / o_B."""
+    p, d = engine.parameters, engine.design
+    low, high = (v - d.reference_v for v in d.amplifier_swing_v)
+    g, off = 1.0 + p.amp_gain_error, p.amp_offset_v
+    a_f, a_c, a_n = (np.clip(g[k] * (v + off[k]), low, high) for k, v in enumerate((y, x, -y)))
+    sense_a = np.clip(d.sense_gain * g[3] * (a_c - a_f + off[3]), low, high)
+    sense_b = np.clip(d.sense_gain * g[4] * (a_c - a_n + off[4]), low, high)
+    return sense_a + p.offset_a_v, sense_b + p.offset_b_v
+
+
 def test_directions_obey_the_comparator_law_of_each_edge():
-    """Part spread and comparator offsets: up iff (x - y + o_A)(x + y + o_B) > 0 on the exact
+    """Part spread and comparator offsets: up iff both comparators of the sensing chain agree
+    (A: G (x - y) + o_A, B: G (x + y) + o_B through the stages' spread and swing) on the exact
     drops of the board's own twins (x clamped, y free), wherever the margin is resolvable."""
     config = TrainConfig(
         **E16,
@@ -56,7 +68,6 @@ def test_directions_obey_the_comparator_law_of_each_edge():
         engine_options={"tolerance": 0.05, "phase_model": "formula"},
     )
     engine, state, source = _engine(config)
-    p = engine.parameters
     resolution = engine.design.comparator.resolution_v(engine.design.swing_v)
     checked = ups = 0
     try:
@@ -65,8 +76,9 @@ def test_directions_obey_the_comparator_law_of_each_edge():
             m = engine.measure(state.resistance_ohm, draws.example_index[:, None])
             x, y = m.clamped_drop_v[:, 0], m.free_drop_v[:, 0]
             new = engine.step(state, draws)
-            clear = decision_margin_v(x, y, p.offset_a_v, p.offset_b_v) > 10 * resolution
-            law = np.where(decide_up(x, y, p.offset_a_v, p.offset_b_v), 1, -1)
+            in_a, in_b = _comparator_inputs(engine, x, y)
+            clear = np.minimum(np.abs(in_a), np.abs(in_b)) > 10 * resolution
+            law = np.where((in_a > 0) == (in_b > 0), 1, -1)
             assert np.array_equal(new.direction[clear], law[clear]), step
             assert new.enabled.all()  # p = 1: the bias lies below every oscillator
             assert np.array_equal(new.taps, np.clip(state.taps + new.direction, 0, 127))

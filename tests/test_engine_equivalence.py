@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from coupled.training.config import TrainConfig
 from coupled.training.run import Run
@@ -52,9 +53,19 @@ def _assert_same_taps(config, engine_options, steps):
     return moved
 
 
-def test_ideal_spice_and_circuit_agree_on_experiment16():
+@pytest.mark.parametrize("gain", [1.0, 40.0])
+def test_ideal_spice_and_circuit_agree_on_experiment16(gain):
+    """The board's sensing stage (drop stages, sense stages of gain G, clipping) decides as the
+    rule through :mod:`coupled.physics.sensing` does, at unity gain and at G = 40."""
     config = TrainConfig(
-        network="experiment16", rule="discrete", p=1.0, sigma_v=0.0, steps=30, tasks=2, seed=4
+        network="experiment16",
+        rule="discrete",
+        p=1.0,
+        sigma_v=0.0,
+        steps=30,
+        tasks=2,
+        seed=4,
+        sense_gain=gain,
     )
     options = {"ideal": {}, "spice": {}, "circuit": {"tolerance": 0.0}}
     moved = _assert_same_taps(config, options, 30)

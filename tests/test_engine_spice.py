@@ -9,7 +9,7 @@ import pytest
 
 from coupled.core.errors import SpiceError
 from coupled.engines.spice import TwinSolver
-from coupled.physics import rules, solver
+from coupled.physics import rules, sensing, solver
 from coupled.physics.networks import experiment16
 from coupled.spice.session import get_session
 from coupled.training.config import TrainConfig
@@ -166,6 +166,10 @@ def test_discrete_rule_decisions_follow_the_measured_drops():
             draws, state = run.draws(step), run.state
             m = run.engine.measure(state.resistance_ohm, draws.example_index[:, None])
             new = run.step()
-            expected = rules.discrete_direction(m.free_drop_v[:, 0], m.clamped_drop_v[:, 0])
+            # The rule on the drops as the board's drop stages pass them (clipped at +-h).
+            h = sensing.SenseChain(config.sense_gain).half_swing_v
+            expected = rules.discrete_direction(
+                np.clip(m.free_drop_v[:, 0], -h, h), np.clip(m.clamped_drop_v[:, 0], -h, h)
+            )
             assert np.array_equal(new.direction, expected)
             assert np.array_equal(new.taps, np.clip(state.taps + expected, 0, 127))

@@ -7,7 +7,7 @@ import pytest
 
 from coupled.core.errors import UserError
 from coupled.engines import available_engines, get_engine
-from coupled.physics import rules
+from coupled.physics import rules, sensing
 from coupled.physics.elimination import plan_elimination, planned_solve, planned_system
 from coupled.physics.networks import load_network, random_geometric
 from coupled.physics.solver import dirichlet_solve, edge_drops, laplacians, solve
@@ -188,7 +188,10 @@ def test_random_geometric_network_engine_runs_discrete_step():
     new = engine.step(state, draws)
     assert np.all(np.abs(new.taps - state.taps) <= 1)
     m = engine.measure(state.resistance_ohm, np.array([[3], [0]]))
-    want = rules.discrete_direction(m.free_drop_v[:, 0], m.clamped_drop_v[:, 0])
+    # The rule through the board's sensing stage: drops clipped at the drop stages' swing.
+    h = sensing.SenseChain(run.config.sense_gain).half_swing_v
+    free, clamped = (np.clip(d[:, 0], -h, h) for d in (m.free_drop_v, m.clamped_drop_v))
+    want = rules.discrete_direction(free, clamped)
     assert np.array_equal(new.direction, want)
     assert np.array_equal(new.taps, np.clip(state.taps + want, 0, 127))
     assert np.allclose(new.resistance_ohm, rules.taps_to_ohm(new.taps))

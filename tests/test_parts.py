@@ -202,12 +202,19 @@ def test_difference_stage_reads_the_drop_without_loading():
         "V1 top 0 DC 3.0",
         "R1 top mid 1000",
         "R2 mid 0 2000",
-        diffamp.diffamp_instance("XD", "top", "mid", "drop"),
-        diffamp.diffamp_instance("XN", "mid", "top", "neg"),
+        "VR vref 0 DC 2.5",
+        diffamp.diffamp_instance("XD", "top", "mid", "vref", "drop"),
+        diffamp.diffamp_instance("XN", "mid", "top", "vref", "neg"),
+        diffamp.diffamp_instance("XG", "top", "mid", "vref", "up", gain=2.0, offset_v=0.1),
+        diffamp.diffamp_instance("XS", "top", "mid", "vref", "sat", gain=40.0),
+        diffamp.diffamp_instance("XL", "mid", "top", "vref", "low", gain=40.0),
     )
     assert values["v(mid)"] == pytest.approx(2.0, abs=1e-12)  # divider unloaded
-    assert values["v(drop)"] == pytest.approx(1.0, abs=1e-12)
-    assert values["v(neg)"] == pytest.approx(-1.0, abs=1e-12)
+    assert values["v(drop)"] == pytest.approx(2.5 + 1.0, abs=1e-12)  # reference + drop
+    assert values["v(neg)"] == pytest.approx(2.5 - 1.0, abs=1e-12)
+    assert values["v(up)"] == pytest.approx(2.5 + 2.0 * (1.0 + 0.1), abs=1e-12)  # offset at input
+    assert values["v(sat)"] == pytest.approx(4.95, abs=1e-12)  # output swing, hard clip
+    assert values["v(low)"] == pytest.approx(0.05, abs=1e-12)
 
 
 def test_xor_truth_table_and_intermediate_levels():

@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = (
     "calibrate",
+    "check_board",
     "demo",
     "netlist",
     "plot",

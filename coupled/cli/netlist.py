@@ -13,7 +13,7 @@ inputs, two outputs and one ground; input and target voltages are one example of
 regression task on those roles (:func:`coupled.physics.tasks.make_task`: inputs uniform on the task
 default range, ``coupled.physics.tasks.DEFAULT_INPUT_RANGE_V``; targets realisable by a teacher
 network).
-The board's logic runs on 0/5 V whatever the network voltages: the difference stages are ideal.
+Defaults equal ``coupled train``'s (eta, sense gain, inputs 0-5 V): one physical 5 V board.
 The seed's streams 0..2 draw the parts (:func:`circuits.board.draw_board_parameters`), stream 3
 the task and random taps. Every value is checked before anything is written; bad input exits
 with status 2 and one line.
@@ -31,8 +31,12 @@ from circuits import nudge
 from coupled.core import options
 from coupled.core.errors import UserError
 from coupled.core.io import check_out_file, write_text
-from coupled.physics import tasks
+from coupled.physics import sensing, tasks
 from coupled.physics.networks import BUILTIN_NETWORKS, Network, load_network
+from coupled.training.config import TrainConfig
+
+TRAIN_DEFAULTS = TrainConfig()
+"""The netlist's defaults (eta, sense gain, input range) are train's."""
 
 SUFFIXES = (".cir", ".sp", ".spi", ".spice", ".net", ".ckt")
 TAP_CHOICES = ("nearest", "random")
@@ -78,7 +82,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="VOLTS",
         help="comparator offsets are uniform on [0, VOLTS] (default 0.05, the paper's bias)",
     )
-    parser.add_argument("--bom", action="store_true", help="print the parts list")
+    parser.add_argument(
+        "--bom",
+        action="store_true",
+        help="print the parts list and write it as bom.csv beside --out",
+    )
+    parser.add_argument(
+        "--sense-gain",
+        dest="sense_gain",
+        type=float,
+        default=TRAIN_DEFAULTS.sense_gain,
+        metavar="G",
+        help="gain of the sense stages between the edge drops and the comparators, 1 to 1000 "
+        f"(default {TRAIN_DEFAULTS.sense_gain:g}, as train)",
+    )
     parser.add_argument(
         "--mode",
         choices=boards.MODES,
@@ -92,7 +109,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="'analog' nudge summers (default) or 'ideal' clamp sources",
     )
     parser.add_argument(
-        "--eta", type=options.probability, default=0.5, help="nudge amplitude (default 0.5)"
+        "--eta",
+        type=options.probability,
+        default=TRAIN_DEFAULTS.eta,
+        help=f"nudge amplitude (default {TRAIN_DEFAULTS.eta:g}, as train)",
     )
     parser.add_argument(
         "--bias-v",
@@ -205,7 +225,8 @@ def build(args: argparse.Namespace) -> boards.Board:
     parameters = boards.draw_board_parameters(
         network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
     )
-    design = boards.BoardDesign(mode=args.mode, nudge=args.nudge)
+    gain = sensing.check_sense_gain(args.sense_gain)
+    design = boards.BoardDesign(mode=args.mode, nudge=args.nudge, sense_gain=gain)
     taps = None
     if args.taps == "random":
         taps = rng.integers(0, design.pot.n_taps, size=network.n_edges)
@@ -238,5 +259,10 @@ def run(args: argparse.Namespace) -> int:
         f"{n_lines} lines; run it with: ngspice -b {path}"
     )
     if args.bom:
-        print(format_bom(bill_of_materials(board), board.n_edges))
+        from coupled.core.io import write_table
+
+        frame = bill_of_materials(board)
+        bom_path = write_table(Path(path).parent / "bom.csv", frame)
+        print(format_bom(frame, board.n_edges))
+        print(f"wrote {bom_path}")
     return 0

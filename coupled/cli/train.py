@@ -134,6 +134,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "'step': sigma drawn per edge per step; 'fixed': once per comparator",
         choices=SIGMA_MODES,
     )
+    _option(
+        parser,
+        "sense_gain",
+        "board design: gain G of the difference amplifiers between the edge drops and the "
+        "comparators (sigma acts on the drops as sigma / G), 1 to 1000 V/V",
+        type=float,
+        metavar="G",
+    )
     _option(parser, "r_min_ohm", "lowest resistance: continuous clip and tap 0, ohm", type=float)
     _option(parser, "r_max_ohm", "highest resistance: continuous clip and tap 127, ohm", type=float)
     _option(parser, "input_min_v", "input voltages are uniform from this, volts", type=float)
@@ -202,6 +210,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="calibration.json of 'coupled calibrate' for this board (default: computed)",
     )
+    circuit.add_argument(
+        "--allow-erc-violations",
+        dest="allow_erc_violations",
+        action="store_true",
+        help="train a board that fails the electrical rule check of 'coupled check-board'",
+    )
     parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
     parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
@@ -235,6 +249,24 @@ def parse_engine_options(items: list[str]) -> dict:
     return options
 
 
+def _check_board(config: TrainConfig) -> None:
+    """Refuse a circuit-engine board that violates its parts' ratings (``UserError``)."""
+    from coupled.engines.board.erc import check_board
+
+    config.validate()
+    opts = config.engine_options
+    result = check_board(
+        train_config=config,
+        tolerance=float(opts.get("tolerance", 0.05)),
+        seed=int(opts.get("board_seed", 0)),
+    )
+    if not result.ok:
+        raise UserError(
+            f"{result.summary}; the board exceeds its parts' ratings (see 'coupled check-board'); "
+            "lower --input-max-v or pass --allow-erc-violations"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate, train, write, print a summary."""
     if args.resume and not args.out:
@@ -245,6 +277,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name, None) is not None:
             values["engine_options"][name] = getattr(args, name)
     config = TrainConfig(**values)
+    if config.engine == "circuit" and not getattr(args, "allow_erc_violations", False):
+        _check_board(config)
     if not args.out:
         print("train: no --out given: results are printed, not written", file=sys.stderr)
     result = train(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coupled.core.errors import UserError
-from coupled.physics import rules
+from coupled.physics import rules, sensing
 from coupled.physics.state import Measurement, StepDraws, TrainState
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class Engine(ABC):
         self.config = config
         self.train_inputs_v = np.stack([t.train_inputs_v for t in tasks])  # (K, X, k)
         self.train_targets_v = np.stack([t.train_targets_v for t in tasks])  # (K, X, O)
+        self.sense_chain = sensing.SenseChain(gain=config.sense_gain)
 
     @abstractmethod
     def measure(self, resistance_ohm: np.ndarray, example_index: np.ndarray) -> Measurement:
@@ -102,8 +103,8 @@ class Engine(ABC):
                 direction=direction,
             )
         m = self.measure(r, draws.example_index[:, None])
-        direction = rules.discrete_direction(
-            m.free_drop_v[:, 0], m.clamped_drop_v[:, 0], draws.sigma_v
+        direction = sensing.sensed_direction(
+            m.free_drop_v[:, 0], m.clamped_drop_v[:, 0], draws.sigma_v, self.sense_chain
         )
         taps = rules.discrete_update(state.taps, direction, draws.edge_mask)
         return TrainState(

@@ -21,8 +21,8 @@ Defaults (``DEFAULT_*``): taps from 1 kOhm to 10 kOhm, an AD5220-class 10 kOhm p
 (128 positions, up/down interface) in series with about 1 kOhm so that no edge becomes a short.
 Continuous resistances are clipped to the same range. Voltage drops depend only on resistance
 *ratios*, so the tap range sets the relative step size (0.7 % at the top, 7 % at the bottom); the
-voltage scale (inputs 0 to 200 V by default, see :mod:`coupled.physics.tasks` for the measurements)
-sets
+voltage scale (inputs 0 to 5 V by default, see :mod:`coupled.physics.tasks` for the measurements)
+and the sense gain (:mod:`coupled.physics.sensing`: sigma acts on the drops as sigma / G) set
 how strongly sigma competes with the contrastive signal.
 """
 

@@ -22,7 +22,10 @@ So a zero-error solution exists inside the clipping bounds of the continuous rul
 initial resistances are drawn independently, which gives typical initial output errors of a few
 percent of the input range.
 
-Input voltages are uniform on ``input_range_v`` (default 0 to 200 V). Why: in a linear network
+Input voltages are uniform on ``input_range_v`` (default 0 to 5 V: the board's single supply;
+the sense gain of :mod:`coupled.physics.sensing` makes sigma small against the signal, a 0-5 V
+board at gain G deciding as a 0-(5 G) V board at unity gain). The table below was measured
+before the sensing stage existed, at unity gain. Why the scale matters: in a linear network
 every voltage scales with the inputs, so the only voltage scale that matters is the comparator
 bias of the discrete rule relative to the input span (sigma up to 0.05 V, the paper's value).
 On the 143-edge network the input span is shared by many edges in series, so edge drops, and the
@@ -61,7 +64,7 @@ from coupled.core.errors import UserError
 from coupled.physics.networks import Network
 
 TASK_KINDS = ("allostery", "regression")
-DEFAULT_INPUT_RANGE_V = (0.0, 200.0)
+DEFAULT_INPUT_RANGE_V = (0.0, 5.0)
 """Input voltages are drawn uniformly from this range (volts); see the module docstring."""
 DEFAULT_RESISTANCE_RANGE_OHM = (1000.0, 10000.0)
 """Teacher resistances are drawn uniformly from this range (ohm)."""

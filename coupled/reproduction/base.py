@@ -57,6 +57,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "fig4c": ("fig4", "discrete rule, experiment16: final error of allosteric tasks against p"),
     "fig4d": ("fig4", "discrete rule, jammed143: final allostery error against outputs O"),
     "fig4e": ("fig4", "discrete rule, jammed143: final regression test error against p"),
+    "sense-gain": ("sense_gain", "discrete rule, 0-5 V board: final error against the sense gain"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)
@@ -315,10 +316,10 @@ class ContinuousPhysics:
     change of the training defaults cannot move a published figure. Units: gamma in ohm per
     ampere squared, voltages in volts, resistances in ohm; sizes are examples per task."""
 
-    gamma: float = 1.25e4
+    gamma: float = 2e7
     eta: float = 1.0
     input_min_v: float = 0.0
-    input_max_v: float = 200.0
+    input_max_v: float = 5.0
     r_min_ohm: float = 1000.0
     r_max_ohm: float = 10000.0
     train_size: int = 16

@@ -20,7 +20,10 @@ paired. "Final" scaled error: the mean of the logged scaled error over the last 
 (100 log points per run), which removes the step-to-step jitter of the taps; the error at the
 last step alone is also written (``last_scaled_error``).
 
-Voltage scale (the choice made here). In a linear network every voltage scales with the inputs,
+Voltage scale. The figures run on the default board: inputs 0-5 V, sense gain G = 40, sigma at
+the comparators (:mod:`coupled.physics.sensing`). The measurements quoted below were made
+before the sensing stage existed, at 0-1000 V and unity gain, which decides as 0-5 V at G = 200.
+Then: in a linear network every voltage scales with the inputs,
 so what matters is sigma relative to the input span. With the board's 0-5 V and sigma up to
 0.05 V the bias swamps learning on both networks: the taps pile up at 127 and the final error no
 longer depends on p (measured at equal steps x p = 2000: jammed143 regression, 10 tasks, mean
@@ -61,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from coupled.core.errors import UserError
-from coupled.physics import rules
+from coupled.physics import rules, sensing
 from coupled.reproduction.base import FigureResult, Setup, params_dict, run_conditions, tail_mean
 from coupled.training.config import TrainConfig
 from coupled.training.run import train
@@ -85,7 +88,8 @@ class Fig4Params:
     sigma_mode: str = "step"
     eta: float = 1.0
     input_min_v: float = 0.0
-    input_max_v: float = 1000.0
+    input_max_v: float = 5.0
+    sense_gain: float = sensing.DEFAULT_SENSE_GAIN
     r_min_ohm: float = rules.DEFAULT_R_MIN_OHM
     r_max_ohm: float = rules.DEFAULT_R_MAX_OHM
     train_size: int = 16
@@ -144,6 +148,7 @@ def config(prm: Fig4Params, setup: Setup, p: float, outputs: int) -> TrainConfig
         r_max_ohm=prm.r_max_ohm,
         input_min_v=prm.input_min_v,
         input_max_v=prm.input_max_v,
+        sense_gain=prm.sense_gain,
         train_size=prm.train_size,
         test_size=prm.test_size,
         log_every=max(1, steps // prm.samples),
@@ -284,9 +289,10 @@ def compute(name: str, prm: Fig4Params, setup: Setup) -> FigureResult:
     kind = "test error" if prm.task == "regression" else "error"
     lines = [
         f"{name}: discrete rule, {prm.network}, {prm.tasks} {prm.task} tasks per condition, "
-        f"equal steps x p = {prm.steps_x_p}, sigma ~ U[0, {prm.sigma_v:g}] V, inputs "
-        f"{prm.input_min_v:g}-{prm.input_max_v:g} V; final = mean scaled {kind} over the last "
-        f"{prm.tail_fraction:.0%} of each run"
+        f"equal steps x p = {prm.steps_x_p}; board: 5 V supply, inputs "
+        f"{prm.input_min_v:g}-{prm.input_max_v:g} V, sense gain G = {prm.sense_gain:g}, "
+        f"sigma ~ U[0, {prm.sigma_v:g}] V at the comparators; final = mean scaled {kind} over "
+        f"the last {prm.tail_fraction:.0%} of each run"
     ]
     if by_outputs:
         for o in prm.outputs:

@@ -24,7 +24,7 @@ from typing import Any
 from coupled.core.errors import UserError
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
-from coupled.physics import rules
+from coupled.physics import rules, sensing
 from coupled.physics.networks import Network, load_network
 from coupled.physics.tasks import TASK_KINDS, check_counts, default_counts, network_roles
 
@@ -68,13 +68,14 @@ class TrainConfig:
     first_task: int = 0
     seed: int = 0
     eta: float = 1.0
-    gamma: float = 1.25e4
+    gamma: float = 2e7
     sigma_v: float = rules.DEFAULT_SIGMA_V
     sigma_mode: str = "step"
+    sense_gain: float = sensing.DEFAULT_SENSE_GAIN
     r_min_ohm: float = rules.DEFAULT_R_MIN_OHM
     r_max_ohm: float = rules.DEFAULT_R_MAX_OHM
     input_min_v: float = 0.0
-    input_max_v: float = 200.0
+    input_max_v: float = 5.0
     train_size: int = 16
     test_size: int = 64
     log_every: int | None = None
@@ -149,6 +150,7 @@ class TrainConfig:
         check_range("--eta", self.eta, 0.0, 1.0, low_open=True)
         check_range("--gamma", self.gamma, 0.0, low_open=True)
         check_range("--sigma-v", self.sigma_v, 0.0)
+        sensing.check_sense_gain(self.sense_gain)
         check_range("--r-min-ohm", self.r_min_ohm, 0.0, low_open=True)
         check_range("--r-max-ohm", self.r_max_ohm, float(self.r_min_ohm), low_open=True)
         check_range("--input-min-v", self.input_min_v)

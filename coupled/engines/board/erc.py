@@ -1,0 +1,321 @@
+"""Electrical rule check (ERC) and power budget of a board, run in ngspice.
+
+:func:`check_board` builds the decision path of the board (``mode="op"``: pots, drop and sense
+stages, comparators with pull-ups, XOR, latches transparent) for the first training examples of
+a seeded task, solves one operating point per example in ngspice, and compares every pin's
+voltage (and every pot's wiper current) with its part's datasheet limits
+(:mod:`circuits.ratings`). Each row of the ERC table is one (part, pin, quantity): the value is
+the example that came nearest to (or furthest past) a limit.
+
+Power: the twin networks' dissipation from the solved node voltages (what the input, target and
+nudge sources deliver), the pull-ups from their solved voltages, and the quiescent currents of
+amplifiers, comparators, logic and oscillators from their datasheets (the behavioural models
+draw no supply current). Energy per training step is the mean total power times the trigger
+period; per tap move it is that divided by the edges that move per step at p = 1 (all of them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from circuits import ratings
+from circuits.board import BoardDesign, build_board, draw_board_parameters
+from circuits.pot import PotModel
+from coupled.core.errors import UserError
+from coupled.physics import rules
+from coupled.spice.session import get_session
+
+ERC_COLUMNS = ("part", "pin", "quantity", "value", "limit_min", "limit_max", "unit", "ok")
+POWER_COLUMNS = ("scope", "name", "power_w", "energy_per_step_j", "energy_per_tap_move_j")
+DEFAULT_EXAMPLES = 4
+NUMERICAL_SLACK = {"V": 1e-3, "A": 1e-9}
+"""Allowed excess per unit: the integration's overshoot of latch outputs (microvolts under
+gear) is a property of the simulation, not of the board."""
+DEFAULT_TRIGGER_PERIOD_S = 50e-6
+
+
+@dataclass(frozen=True)
+class BoardCheck:
+    """Result of :func:`check_board`: the two tables and the one-line summary."""
+
+    erc: pd.DataFrame
+    power: pd.DataFrame
+    summary: str
+    config: dict
+
+    @property
+    def ok(self) -> bool:
+        """True when every ERC row is inside its limits."""
+        return bool(self.erc["ok"].all())
+
+
+class _Rows:
+    """Collects (part, pin, quantity) -> values over examples, with their limit."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str, str], list[float]] = {}
+        self.limits: dict[tuple[str, str, str], ratings.Limit] = {}
+
+    def add(self, part: str, pin: str, limit: ratings.Limit, value: float) -> None:
+        key = (part, pin, limit.quantity)
+        self.values.setdefault(key, []).append(float(value))
+        self.limits[key] = limit
+
+    def frame(self) -> pd.DataFrame:
+        rows = []
+        for key, values in self.values.items():
+            limit = self.limits[key]
+            low, high = min(values), max(values)
+            value = low if (limit.low - low) > (high - limit.high) else high
+            slack = NUMERICAL_SLACK.get(limit.unit, 0.0)
+            ok = limit.low - slack <= low and high <= limit.high + slack
+            rows.append((*key, value, limit.low, limit.high, limit.unit, ok))
+        return pd.DataFrame(rows, columns=list(ERC_COLUMNS))
+
+
+def check_board(
+    network: str = "experiment16",
+    *,
+    sense_gain: float | None = None,
+    input_max_v: float | None = None,
+    tolerance: float = 0.05,
+    seed: int = 0,
+    examples: int = DEFAULT_EXAMPLES,
+    trigger_period_s: float = DEFAULT_TRIGGER_PERIOD_S,
+    train_config=None,
+) -> BoardCheck:
+    """Run the ERC and the power budget of the board ``train`` would build for ``network``.
+
+    Parameters
+    ----------
+    network
+        Built-in network name or file.
+    sense_gain, input_max_v
+        Board design and task inputs (default: ``coupled train``'s).
+    tolerance, seed
+        Part spread and the seed of the parts and of the task.
+    examples
+        Training examples (operating points) checked.
+    trigger_period_s
+        Time per training step (s), for the energies.
+    train_config
+        A :class:`~coupled.training.TrainConfig` whose board to check (its network, task,
+        voltages and sense gain; ``network``, ``sense_gain``, ``input_max_v`` are then ignored).
+
+    Returns
+    -------
+    BoardCheck
+    """
+    from coupled.training.config import TrainConfig
+    from coupled.training.draws import make_tasks
+
+    values = {"network": network, "rule": "discrete", "seed": seed, "train_size": examples}
+    if sense_gain is not None:
+        values["sense_gain"] = sense_gain
+    if input_max_v is not None:
+        values["input_max_v"] = input_max_v
+    config = TrainConfig(**values)
+    if train_config is not None:
+        from dataclasses import replace
+
+        config = replace(train_config, rule="discrete", engine="ideal", engine_options={}, tasks=1)
+    net = config.validate()
+    if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
+        raise UserError(f"--tolerance {tolerance!r}: must be in [0, 0.5)")
+    cfg = config.resolved()
+    task = make_tasks(cfg, net)[0]
+    pot = PotModel.for_range(cfg.r_min_ohm, cfg.r_max_ohm, rules.N_TAPS)
+    design = BoardDesign(pot=pot, mode="op", sense_gain=cfg.sense_gain)
+    parameters = draw_board_parameters(
+        net, tolerance, seed, comparator_offset_v=cfg.sigma_v, pot_model=pot
+    )
+    board = build_board(
+        net,
+        parameters,
+        design,
+        inputs=task.inputs,
+        outputs=task.outputs,
+        grounds=task.grounds,
+        input_v=task.train_inputs_v[0],
+        target_v=task.train_targets_v[0],
+        eta=cfg.eta,
+    )
+    session = get_session()
+    name = "check-board"
+    session.load(board.netlist, name=name)
+    rows = _Rows()
+    power = []
+    try:
+        for j in range(task.train_inputs_v.shape[0]):
+            session.alter(board.drive_alters(task.train_inputs_v[j], task.train_targets_v[j]))
+            solved = session.op()
+            power.append(_rows_of(board, solved, rows))
+        _transient_rows(board, parameters, session, rows)
+    finally:
+        session.remove(name)
+    erc = rows.frame()
+    budget = _power_table(board, np.mean(power, axis=0), trigger_period_s)
+    summary = _summary(net.name, erc, budget)
+    record = {
+        "train_config": cfg.to_dict(),
+        "tolerance": tolerance,
+        "examples": examples,
+        "trigger_period_s": trigger_period_s,
+        "board": board.config(),
+    }
+    return BoardCheck(erc=erc, power=budget, summary=summary, config=record)
+
+
+TRANSIENT_DESIGN = {"trigger_low_s": 0.2e-6, "trigger_time_s": 1.0e-6, "trigger_width_s": 0.5e-6}
+"""Timing of the transient check: one trigger pulse shortly after the oscillators start."""
+
+
+def _transient_rows(board, parameters, session, rows: _Rows) -> None:
+    """A transient of the full board (oscillators from their drawn phases) through one trigger:
+    the extremes over time of every oscillator, enable and latch pin against its limits."""
+    from dataclasses import replace
+
+    d = replace(board.design, mode="full", **TRANSIENT_DESIGN)
+    full = build_board(
+        board.network,
+        parameters,
+        d,
+        inputs=board.inputs,
+        outputs=board.outputs,
+        grounds=board.grounds,
+        input_v=board.input_v,
+        target_v=board.target_v,
+        eta=board.eta,
+        taps=board.taps,
+    )
+    name = "check-board-transient"
+    session.load(full.netlist, name=name)
+    kinds = ("osc", "en", "enl", "xor", "dir", "cmpa", "cmpb", "sena", "senb")
+    names = [f"v({k}_{i})" for i in range(board.n_edges) for k in kinds]
+    period = float(np.min(parameters.oscillators.period_s))
+    stop = d.trigger_time_s + d.trigger_width_s + 0.2e-6
+    max_step = min(period / 100, d.trigger_width_s / 4)
+    try:
+        data = session.tran(max_step / 10, stop, max_step_s=max_step, uic=True, names=names)
+    finally:
+        session.remove(name)
+    vss, vdd = d.vss_v, d.vdd_v
+    logic = ratings.logic_input(vss, vdd)
+    rail = ratings.Limit("output_voltage", vss, vdd, "V")
+    cm = ratings.comparator_common_mode(vss, vdd)
+    amp_out = ratings.amplifier_output(*d.amplifier_swing_v)
+    for i in range(board.n_edges):
+        series = {k: data[f"v({k}_{i})"] for k in kinds}
+        rows.add(f"XCMPEN_{i}", "IN+/IN-", cm, min(float(series["osc"].min()), full.bias_v))
+        rows.add(f"XOSC_{i}", "OUT", rail, float(series["osc"].min()))
+        rows.add(f"XOSC_{i}", "OUT", rail, float(series["osc"].max()))
+        for part, pin, key, limit in (
+            (f"XLATEN_{i}", "D", "en", logic),
+            (f"XLAT_{i}", "D", "xor", logic),
+            (f"XXOR_{i}", "INA", "cmpa", logic),
+            (f"XXOR_{i}", "INB", "cmpb", logic),
+            (f"XSENA_{i}", "OUT", "sena", amp_out),
+            (f"XSENB_{i}", "OUT", "senb", amp_out),
+            (f"XLAT_{i}", "Q", "dir", rail),
+            (f"XLATEN_{i}", "Q", "enl", rail),
+        ):
+            rows.add(part, pin, limit, float(series[key].min()))
+            rows.add(part, pin, limit, float(series[key].max()))
+
+
+def _rows_of(board, solved: dict[str, float], rows: _Rows) -> tuple[float, float]:
+    """Add one operating point's rows; returns (network power, pull-up power) in W."""
+    d = board.design
+    vss, vdd = d.vss_v, d.vdd_v
+    v = {k[2:-1]: val for k, val in solved.items() if k.startswith("v(")}
+    rows.add("VDD", "vdd", ratings.supply(), v.get("vdd", vdd))
+    terminal = ratings.pot_terminal(vss, vdd)
+    wiper = ratings.pot_wiper_current()
+    amp_in = ratings.amplifier_input(vss, vdd, d.diffamp.input_margin_v)
+    amp_out = ratings.amplifier_output(*d.amplifier_swing_v)
+    cm = ratings.comparator_common_mode(vss, vdd)
+    cmp_in = ratings.comparator_input(vss, vdd)
+    logic = ratings.logic_input(vss, vdd)
+    r_free, r_clamped = board.resistance_ohm()
+    network_w = pull_w = 0.0
+    for i, (a, b) in enumerate(board.network.edges.tolist()):
+        nodes = {
+            "F": (board.free_node(a), board.free_node(b), r_free[i]),
+            "C": (board.clamped_node(a), board.clamped_node(b), r_clamped[i]),
+        }
+        for twin, (na, nb, r) in nodes.items():
+            part = f"XPOT{twin}_{i}"
+            rows.add(part, "A/W", terminal, v[na])
+            rows.add(part, "B", terminal, v[nb])
+            current = (v[na] - v[nb]) / r
+            rows.add(part, "W", wiper, abs(current))
+            network_w += current**2 * r
+        stages = (
+            ("XDIFF", nodes["F"][0], nodes["F"][1], f"dvf_{i}"),
+            ("XDIFC", nodes["C"][0], nodes["C"][1], f"dvc_{i}"),
+            ("XDIFN", nodes["F"][1], nodes["F"][0], f"dvn_{i}"),
+            ("XSENA", f"dvc_{i}", f"dvf_{i}", f"sena_{i}"),
+            ("XSENB", f"dvc_{i}", f"dvn_{i}", f"senb_{i}"),
+        )
+        for prefix, ina, inb, out in stages:
+            part = f"{prefix}_{i}"
+            rows.add(part, "IN+", amp_in, v[ina])
+            rows.add(part, "IN-", amp_in, v[inb])
+            rows.add(part, "OUT", amp_out, v[out])
+        for prefix, inp, out in (
+            ("XCMPA", f"sena_{i}", f"cmpa_{i}"),
+            ("XCMPB", f"senb_{i}", f"cmpb_{i}"),
+        ):
+            part = f"{prefix}_{i}"
+            rows.add(part, "IN+/IN-", cm, min(v[inp], v["vref"]))
+            rows.add(part, "IN+", cmp_in, v[inp])
+            rows.add(part, "IN-", cmp_in, v["vref"])
+            pull_w += vdd * (vdd - v[out]) / d.pull_up_ohm
+            rows.add(f"XXOR_{i}", out.split("_")[0].upper().replace("CMP", "IN"), logic, v[out])
+        rows.add(f"XLAT_{i}", "D", logic, v[f"xor_{i}"])
+    return network_w, pull_w
+
+
+def _power_table(board, mean_w: np.ndarray, period_s: float) -> pd.DataFrame:
+    d, e = board.design, board.n_edges
+    network_w, pull_w = (float(x) for x in mean_w)
+    vdd = d.swing_v
+    classes = {
+        "pots (twin networks)": network_w,
+        "difference amplifiers": 5 * e * d.diffamp.supply_current_a * vdd,
+        "comparators": 3 * e * ratings.COMPARATOR_SUPPLY_CURRENT_A * vdd,
+        "comparator pull-ups": pull_w,
+        "logic (XOR, latches)": 3 * e * ratings.LOGIC_SUPPLY_CURRENT_A * vdd,
+        "oscillators": e * ratings.OSCILLATOR_SUPPLY_CURRENT_A * vdd,
+    }
+    rails = {
+        "inputs and targets (network drive)": network_w,
+        "VDD (5 V logic and analog supply)": sum(classes.values()) - network_w,
+    }
+    total = sum(classes.values())
+    rows = [("part_class", k, w) for k, w in classes.items()]
+    rows += [("rail", k, w) for k, w in rails.items()]
+    rows.append(("total", "board", total))
+    frame = pd.DataFrame(rows, columns=["scope", "name", "power_w"])
+    frame["energy_per_step_j"] = frame["power_w"] * period_s
+    frame["energy_per_tap_move_j"] = frame["energy_per_step_j"] / e
+    return frame
+
+
+def _summary(network: str, erc: pd.DataFrame, power: pd.DataFrame) -> str:
+    total = power.loc[power["scope"] == "total"].iloc[0]
+    energy = f"{total['power_w'] * 1e3:.3g} mW, {total['energy_per_step_j'] * 1e6:.3g} uJ per step"
+    bad = erc.loc[~erc["ok"]]
+    if bad.empty:
+        return f"check-board {network}: all {len(erc)} ERC rows ok; power {energy}"
+    span = (bad["limit_max"] - bad["limit_min"]).replace(0, 1.0)
+    excess = np.maximum(bad["limit_min"] - bad["value"], bad["value"] - bad["limit_max"]) / span
+    worst = bad.loc[excess.idxmax()]
+    return (
+        f"check-board {network}: {len(bad)} of {len(erc)} ERC rows violated; worst "
+        f"{worst['part']} {worst['pin']} {worst['quantity']} {worst['value']:.4g} {worst['unit']} "
+        f"outside [{worst['limit_min']:.4g}, {worst['limit_max']:.4g}]; power {energy}"
+    )
