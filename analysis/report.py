@@ -41,7 +41,17 @@ TITLES = {
     "fig4c": "Fig. 4c: final error of allosteric tasks against p (discrete rule, 16 edges)",
     "fig4d": "Fig. 4d: final error against the number of outputs O (discrete rule, 143 edges)",
     "fig4e": "Fig. 4e: final error of 2-in-2-out regression against p (discrete, 143 edges)",
+    "sense-gain": "Sensing gain: final error against the gain G at p = 1, 0.5, 0.2 (0-5 V board)",
 }
+
+
+def figure_title(name: str) -> str:
+    """The report's heading of figure ``name`` (the registry's description if it has none)."""
+    from coupled.reproduction.base import FIGURES as REGISTRY
+
+    return TITLES.get(name) or f"{name}: {REGISTRY[name][1]}"
+
+
 RASTER_STEPS = 200
 """Steps shown in the update-event raster."""
 
@@ -344,7 +354,7 @@ def _figures_section(figures: dict, claims: pd.DataFrame | None = None) -> str:
     ]
     for name in FIGURES:
         fig = figures.get(name)
-        parts.append(f"<h3>{html.escape(TITLES[name])}</h3>")
+        parts.append(f"<h3>{html.escape(figure_title(name))}</h3>")
         if not fig:
             parts.append("<p>Not available in this folder.</p>")
             continue

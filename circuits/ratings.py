@@ -2,7 +2,7 @@
 
 Pure data: which quantity of which part class must stay inside which range, as functions of the
 supply. The check itself (running the board in ngspice and comparing) is
-:mod:`coupled.engines.board.erc`. Values are the datasheet ranges of the part classes the
+:mod:`coupled.calibration.erc`. Values are the datasheet ranges of the part classes the
 board's models stand for (``circuits.bom.PARTS``):
 
 pots (AD5220-class)

@@ -8,8 +8,8 @@ import pytest
 
 from circuits import ratings
 from circuits.board import BoardDesign
+from coupled.calibration.erc import ERC_COLUMNS, check_board
 from coupled.cli.main import main
-from coupled.engines.board.erc import ERC_COLUMNS, check_board
 
 
 @pytest.fixture(scope="module")

@@ -78,7 +78,10 @@ def test_circuit_holds_pyspice_elements_with_the_boards_names_and_values():
     expected |= {f"VIN_{labels[v]}" for v in board.inputs}
     expected |= {f"VGND_{labels[v]}" for v in board.grounds}
     expected |= {f"{kind}_{labels[v]}" for v in board.outputs for kind in ("VTGT", "XNUDGE")}
-    per_edge = "RSERF RSERC XPOTF XPOTC XDIFF XDIFC XDIFN XCMPA XCMPB XXOR XLAT XOSC XCMPEN XLATEN"
+    per_edge = (
+        "RSERF RSERC XPOTF XPOTC XDIFF XDIFC XDIFN XSENA XSENB XCMPA XCMPB RPUA RPUB XXOR XLAT "
+        "XOSC XCMPEN RPUEN XLATEN"
+    )
     expected |= {f"{part}_{i}" for i in range(board.n_edges) for part in per_edge.split()}
     assert set(circuit.element_names) == expected
     pot = circuit["XPOTF_3"]

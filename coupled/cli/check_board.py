@@ -2,7 +2,7 @@
 
 ``coupled check-board --network NET [--sense-gain G] [--input-max-v V] [--tolerance X]
 [--seed S] --out DIR`` solves the board ``coupled train`` would build (decision path, one
-operating point per training example, :mod:`coupled.engines.board.erc`) and writes ``erc.csv``
+operating point per training example, :mod:`coupled.calibration.erc`) and writes ``erc.csv``
 (``part``, ``pin``, ``quantity``, ``value``, ``limit_min``, ``limit_max``, ``unit``, ``ok``),
 ``power.csv`` and ``check_board.json`` (configuration, seed, version). Exit status 0 when every
 row is ok, 1 otherwise; the last stdout line is the one-line summary naming the worst
@@ -64,9 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check, write, print the summary; 0 when every row is ok, else 1."""
+    from coupled.calibration.erc import check_board
     from coupled.core.io import prepare_out_dir, write_json, write_table
     from coupled.core.version import __version__
-    from coupled.engines.board.erc import check_board
 
     result = check_board(
         args.network,

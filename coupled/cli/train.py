@@ -251,7 +251,7 @@ def parse_engine_options(items: list[str]) -> dict:
 
 def _check_board(config: TrainConfig) -> None:
     """Refuse a circuit-engine board that violates its parts' ratings (``UserError``)."""
-    from coupled.engines.board.erc import check_board
+    from coupled.calibration.erc import check_board
 
     config.validate()
     opts = config.engine_options

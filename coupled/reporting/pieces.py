@@ -130,6 +130,11 @@ class PieceStatus:
     wall_time_s: float = 0.0
 
 
+def table_file(figure: str) -> str:
+    """The main table a figure's folder holds: ``<figure>.csv`` (``-`` written as ``_``)."""
+    return figure.replace("-", "_") + ".csv"
+
+
 def calibration_matches(path: Path, config: ReportConfig) -> str | None:
     """``None`` if ``path`` holds a finished calibration with the requested config, else why not."""
     try:
@@ -166,8 +171,8 @@ def figure_matches(path: Path, figure: str, config: ReportConfig) -> str | None:
         meta = json.loads((path / f"{figure}.json").read_text())
     except (OSError, ValueError):
         return f"no {figure}.json"
-    if not (path / f"{figure}.csv").exists():
-        return f"no {figure}.csv"
+    if not (path / table_file(figure)).exists():
+        return f"no {table_file(figure)}"
     wanted = {"seed": config.seed, "quick": config.quick, "engine": FIGURE_ENGINE}
     params = figure_params(figure, config.quick)
     if params is not None:
@@ -328,11 +333,11 @@ def load_calibration_piece(path: Path) -> dict:
 
 def load_figure_piece(path: Path, figure: str) -> dict:
     """Table, JSON files and PNGs of a figure folder (empty dict if absent)."""
-    if not (path / f"{figure}.csv").exists():
+    if not (path / table_file(figure)).exists():
         return {}
     return {
         "path": path,
-        "table": pd.read_csv(path / f"{figure}.csv"),
+        "table": pd.read_csv(path / table_file(figure)),
         "json": {p.stem: _read_json(p) for p in sorted(path.glob("*.json"))},
         "images": sorted(path.glob("*.png")),
     }
