@@ -74,7 +74,7 @@ def test_circuit_holds_pyspice_elements_with_the_boards_names_and_values():
     # per edge two pots with series resistors, three difference stages, two comparators, the
     # XOR, the direction latch, the oscillator, its enable comparator and latch.
     labels = [board.labels[v] for v in range(board.network.n_nodes)]
-    expected = {"VDD", "VSS", "VTRIG", "VBIAS", "VOSC"}
+    expected = {"VDD", "VSS", "VREF", "VTRIG", "VBIAS", "VOSC"}
     expected |= {f"VIN_{labels[v]}" for v in board.inputs}
     expected |= {f"VGND_{labels[v]}" for v in board.grounds}
     expected |= {f"{kind}_{labels[v]}" for v in board.outputs for kind in ("VTGT", "XNUDGE")}
