@@ -37,7 +37,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--network", default="square:16x16")
     parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument(
+        "--quick", action="store_true", help="experiment16, 600 steps (the full run takes minutes)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.network, args.steps = "experiment16", 600
     config = TrainConfig(
         network=args.network,
         rule="discrete",
