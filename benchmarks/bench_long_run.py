@@ -18,9 +18,8 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from coupled.engines import get_engine  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402
-from coupled.training.draws import _DrawSource, initial_state, make_tasks  # noqa: E402
+from coupled.training.run import Run  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -53,26 +52,21 @@ def main(argv: list[str] | None = None) -> None:
         steps=args.steps,
         engine="circuit",
     )
-    net = config.validate()
-    cfg = config.resolved()
-    tasks = make_tasks(cfg, net)
-    engine = get_engine("circuit")
     t0 = time.perf_counter()
-    engine.prepare(net, tasks, cfg)
+    run = Run(config)
     prepare_s = time.perf_counter() - t0
-    state, fixed = initial_state(cfg, net.n_edges)
-    source = _DrawSource(cfg, net.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    net, engine = run.network, run.engine
     moved = 0
     marks = {10, engine.opts["restart_every"], args.steps}
     rss = {}
     t0, c0 = time.perf_counter(), time.process_time()
     for step in range(1, args.steps + 1):
-        state = engine.step(state, source.draws(step))
+        state = run.step()
         moved += int(state.enabled.sum())
         if step in marks:
             rss[step] = rss_mib()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    engine.close()
+    run.close()
     print(
         f"network {args.network}: {net.n_edges} edges, {args.steps} steps, "
         f"prepare {prepare_s:.1f} s"
