@@ -186,6 +186,36 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
     return save_png(fig, path, meta)
 
 
+def plot_sense_gain(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Final scaled error against the sense gain G, one panel per network, one curve per p."""
+    plt = pyplot()
+    summary = result.tables["sense_gain_summary.csv"]
+    networks = list(summary["network"].unique())
+    fig, axes = plt.subplots(1, len(networks), figsize=(5 * len(networks), 4), squeeze=False)
+    for ax, network in zip(axes[0], networks, strict=True):
+        s = summary[summary["network"] == network]
+        ps = sorted(s["p"].unique())
+        for colour, p in zip(_colours(len(ps)), ps, strict=True):
+            c = s[s["p"] == p]
+            ax.errorbar(
+                c["sense_gain"],
+                c["mean"],
+                yerr=c["sem"],
+                fmt="o-",
+                color=colour,
+                capsize=3,
+                label=f"p = {p:g}",
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("sense gain G (V/V)")
+        ax.set_ylabel("final scaled error")
+        ax.set_title(f"{network}: 5 V board, inputs 0-5 V, sigma U[0, 0.05] V", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save_png(fig, path, meta)
+
+
 def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Draw a reproduced figure with the plot its result names (``result.plot``)."""
     return globals()[result.plot](result, path, meta)

@@ -38,6 +38,7 @@ TITLES = {
     "fig4c": "Fig. 4c: final error of allosteric tasks against p (discrete rule, 16 edges)",
     "fig4d": "Fig. 4d: final error against the number of outputs O (discrete rule, 143 edges)",
     "fig4e": "Fig. 4e: final error of 2-in-2-out regression against p (discrete, 143 edges)",
+    "sense-gain": "Sense gain: final error against the gain G of the 0-5 V board's sensing stage",
 }
 RASTER_STEPS = 200
 """Steps shown in the update-event raster."""

@@ -209,8 +209,8 @@ def figure_matches(path: Path, figure: str, config: ReportConfig) -> str | None:
         meta = json.loads((path / f"{figure}.json").read_text())
     except (OSError, ValueError):
         return f"no {figure}.json"
-    if not (path / f"{figure}.csv").exists():
-        return f"no {figure}.csv"
+    if not (path / figure_table(figure)).exists():
+        return f"no {figure_table(figure)}"
     wanted = {"seed": config.seed, "quick": config.quick, "engine": FIGURE_ENGINE}
     params = figure_params(figure, config.quick)
     if params is not None:
@@ -378,13 +378,18 @@ def load_calibration_piece(path: Path) -> dict:
     }
 
 
+def figure_table(figure: str) -> str:
+    """File name of a figure's plotted table (``fig4c.csv``; ``sense-gain``: ``sense_gain.csv``)."""
+    return figure.replace("-", "_") + ".csv"
+
+
 def load_figure_piece(path: Path, figure: str) -> dict:
     """Table, JSON files and PNGs of a figure folder (empty dict if absent)."""
-    if not (path / f"{figure}.csv").exists():
+    if not (path / figure_table(figure)).exists():
         return {}
     return {
         "path": path,
-        "table": pd.read_csv(path / f"{figure}.csv"),
+        "table": pd.read_csv(path / figure_table(figure)),
         "json": {p.stem: _read_json(p) for p in sorted(path.glob("*.json"))},
         "images": sorted(path.glob("*.png")),
     }

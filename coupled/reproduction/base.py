@@ -56,6 +56,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "fig4c": ("fig4", "discrete rule, experiment16: final error of allosteric tasks against p"),
     "fig4d": ("fig4", "discrete rule, jammed143: final allostery error against outputs O"),
     "fig4e": ("fig4", "discrete rule, jammed143: final regression test error against p"),
+    "sense-gain": ("sense_gain", "discrete rule, 0-5 V board: final error against the sense gain"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)
