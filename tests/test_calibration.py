@@ -349,3 +349,26 @@ def test_quick_calibration_uses_the_reduced_sizes_and_explicit_sizes_win(tmp_pat
     )
     cfg = json.loads((tmp_path / "r" / "run.json").read_text())["config"]
     assert (cfg["n_triggers"], cfg["n_bias"]) == (300, 9)
+
+
+def test_autocorrelation_of_a_bernoulli_stream_is_near_zero():
+    from coupled.calibration.stats import autocorrelation
+
+    events = np.random.default_rng(3).random((20_000, 8)) < 0.5
+    r = autocorrelation(events, 10)
+    assert r.shape == (8, 10)
+    assert np.abs(r).max() < 5 / np.sqrt(20_000)  # five null standard deviations
+
+
+def test_autocorrelation_of_a_rotation_matches_its_formula():
+    from coupled.calibration.stats import autocorrelation, rotation_autocorrelation
+
+    rotation, p, n = (np.sqrt(5) - 1) / 2 * 0.37, 0.5, 50_000
+    phases = np.array([0.0, 0.3, 0.71])
+    events = np.mod(np.arange(n)[:, None] * rotation + phases, 1.0) < p
+    want = rotation_autocorrelation(rotation, p, 10)
+    assert np.allclose(autocorrelation(events, 10), want, atol=2e-3)
+    # Hand value at lag 1: shift d = 0.2287, overlap 0.5 - d, r = (0.2713 - 0.25) / 0.25.
+    d = np.mod(rotation, 1.0)
+    assert want[0] == pytest.approx((0.5 - d - 0.25) / 0.25)
+    assert abs(want[0]) > 0.05  # a rotation is no coin flip

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from coupled.cli.main import main
@@ -191,3 +192,14 @@ def test_jammed143_full_board_runs_standalone(tmp_path):
     status, errors, values = _standalone(out, timeout=600)
     assert status == 0 and errors == []
     assert all(values[f"osc_pp_{i}"] > 1.0 for i in range(143))
+
+
+def test_bom_csv_lists_pull_ups_and_gain_resistors(tmp_path, capsys):
+    out = tmp_path / "board.cir"
+    assert main(["netlist", "--network", "experiment16", "--out", str(out), "--bom"]) == 0
+    bom = pd.read_csv(tmp_path / "bom.csv").set_index("designator")
+    for designator in ("RPUA_<i>", "RPUB_<i>", "RPUEN_<i>", "RGA_<i>", "RGB_<i>", "XSENA_<i>"):
+        assert bom.loc[designator, "count"] == 16, designator
+    assert bom.loc["RGA_<i>", "value"] == f"{100_000 / 39:.4g} ohm"  # G = 40 = 1 + 100k / R_G
+    assert bom.loc["XSENA_<i>", "value"] == "gain 40"
+    assert "bom.csv" in capsys.readouterr().out

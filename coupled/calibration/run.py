@@ -32,6 +32,7 @@ import pandas as pd
 
 from circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters
 from coupled.calibration.stats import (
+    autocorrelation_summary,
     correlation_summary,
     pearson_matrix,
 )
@@ -241,6 +242,7 @@ def run_calibration(config: CalibrationConfig, n_edges: int, log=None) -> Calibr
         "bias_v": bias_half,
         **correlation_summary(matrix, cfg.n_triggers),
         "events": _events_text(cfg.events),
+        "autocorrelation": autocorrelation_summary(trains),
         "phase_model": {
             "p": float(phase_trains.mean()),
             "mean_abs_pearson": phase_summary["mean_abs_pearson"],
