@@ -336,9 +336,11 @@ def test_killed_calibration_worker_is_reported_on_one_line(tmp_path):
 
 
 def test_sweep_recovers_a_worker_killed_mid_run(tmp_path):
+    # Each point lasts seconds (40 000 steps), so the worker is killed in the middle of its
+    # work once it has used 0.3 s of CPU, never after it finished.
     spec = tmp_path / "spec.toml"
     spec.write_text(
-        '[base]\nnetwork = "jammed143"\nsteps = 3000\nlog_every = 1000\ncheckpoint_every = 0\n'
+        '[base]\nnetwork = "jammed143"\nsteps = 40000\nlog_every = 10000\ncheckpoint_every = 0\n'
         "[grid]\np = [0.5, 1.0]\n"
     )
     proc = subprocess.Popen(
@@ -386,7 +388,7 @@ def test_sweep_recovers_a_worker_killed_mid_run(tmp_path):
 
     for row in table.itertuples():
         config = TrainConfig(
-            network="jammed143", steps=3000, log_every=1000, checkpoint_every=0, p=row.p
+            network="jammed143", steps=40000, log_every=10000, checkpoint_every=0, p=row.p
         )
         history = train(config).history
         assert row.final_error == history["error"].iloc[-1]
