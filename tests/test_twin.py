@@ -170,3 +170,37 @@ def test_ideal_twin_takes_the_circuits_decisions(p):
 def test_ideal_twin_takes_the_circuits_decisions_long(network, steps, p):
     share, differ = _compare(network, p, steps)
     assert share >= 0.99, differ
+
+
+def _train(out, engine: str, *extra: str) -> int:
+    from coupled.cli.main import main
+
+    args = ["train", "--network", "experiment16", "--rule", "discrete", "--p", "0.5"]
+    args += ["--p-mode", "oscillator", "--sigma-mode", "board", "--steps", "60"]
+    args += ["--engine", engine, "--tolerance", "0.05", "--record-events", "csv"]
+    return main([*args, "--out", str(out), *extra])
+
+
+def test_event_tables_of_ideal_twin_and_circuit_agree(tmp_path):
+    import pandas as pd
+
+    assert _train(tmp_path / "c", "circuit") == 0
+    assert _train(tmp_path / "i", "ideal") == 0
+    a = pd.read_csv(tmp_path / "c" / "update_events.csv")
+    b = pd.read_csv(tmp_path / "i" / "update_events.csv")
+    assert len(a) == len(b) == 60 * 16
+    same = (a[["enabled", "direction"]].to_numpy() == b[["enabled", "direction"]].to_numpy()).all(1)
+    assert same.mean() >= 0.99
+    assert 0.4 < b["enabled"].mean() < 0.6
+
+
+def test_cli_jitter_and_board_seed_reach_the_twin(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "j"
+    extra = ["--jitter", "0.02", "--board-seed", "4", "--engine-option", "phase_model=formula"]
+    assert _train(out, "ideal", *extra) == 0
+    options = json.loads((out / "run.json").read_text())["config"]["engine_options"]
+    assert options["jitter"] == 0.02 and options["board_seed"] == 4
+    assert _train(tmp_path / "bad", "ideal", "--jitter", "2") == 2
+    assert "jitter" in capsys.readouterr().err and not (tmp_path / "bad").exists()
