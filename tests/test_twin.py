@@ -204,3 +204,20 @@ def test_cli_jitter_and_board_seed_reach_the_twin(tmp_path, capsys):
     assert options["jitter"] == 0.02 and options["board_seed"] == 4
     assert _train(tmp_path / "bad", "ideal", "--jitter", "2") == 2
     assert "jitter" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+
+
+def test_gates_study_tabulates_every_mode(tmp_path):
+    from coupled.reproduction import gates
+    from coupled.reproduction.base import Setup
+
+    prm = gates.GatesParams(panels=("fig4c",), p_values=(0.5, 1.0), tasks=2, steps_x_p=40)
+    gates.check("gates", prm, Setup())
+    result = gates.compute("gates", prm, Setup())
+    summary = result.tables["gates_summary.csv"]
+    assert len(summary) == len(gates.GATES) * len(gates.OFFSETS) * 2
+    assert set(summary["gates"]) == set(gates.GATES) and (summary["advantage"] > 0).all()
+    # at p = 1 every gate mode enables every edge: same offsets mode, same error
+    sync = summary[summary["p"] == 1.0].set_index(["gates", "offsets"])["mean"]
+    assert sync[("oscillator", "board")] == sync[("oscillator+jitter", "board")]
+    with pytest.raises(UserError, match="ideal or spice"):
+        gates.check("gates", prm, Setup(engine="circuit"))
