@@ -145,7 +145,7 @@ class CircuitEngine(Engine):
         if config.p_mode not in ("bernoulli", "oscillator"):
             raise UserError(
                 f"--p-mode {config.p_mode}: on the board each edge's oscillator decides, so the "
-                "number of moving edges varies; use --p-mode oscillator (or bernoulli) with "
+                "number of moving edges varies; use --p-mode bernoulli (or oscillator) with "
                 "--engine circuit"
             )
         self.opts = opts
