@@ -17,6 +17,13 @@ but ``coin``/``step`` runs on the board twin, so it also has the twins' part spr
 at equal offsets mode. Outputs: ``gates.csv`` (one row per panel, gates, offsets, p, task) and
 ``gates_summary.csv`` (mean, median, standard error; ``advantage``: mean at p = 1 over mean at
 the lowest p of the same panel and modes).
+
+Measured (full size, seed 0; mean final scaled error, ratio p = 1 / p = 0.2): 4c coin/step
+0.0026 at p = 0.2, 0.051 at p = 1 (19x); every twin mode 0.021-0.028 for every p (1.0-1.2x:
+coin/board 1.12x, oscillator/board 1.17x, oscillator+jitter/board 1.11x). 4e coin/step 2.6x;
+coin/board 1.63x, oscillator/board 1.68x, oscillator+jitter/board 2.56x, oscillator/step 2.54x.
+At equal offsets the oscillator's rotation helps as much as coin flips; the twins' part spread
+and the fixed offsets, not the gates, take most of the advantage away.
 """
 
 from __future__ import annotations
