@@ -221,3 +221,24 @@ def test_gates_study_tabulates_every_mode(tmp_path):
     assert sync[("oscillator", "board")] == sync[("oscillator+jitter", "board")]
     with pytest.raises(UserError, match="ideal or spice"):
         gates.check("gates", prm, Setup(engine="circuit"))
+
+
+def test_spice_twin_takes_the_ideal_twins_decisions():
+    base = dict(network="experiment16", rule="discrete", p=0.5, p_mode="oscillator", steps=20)
+    cfg = TrainConfig(sigma_mode="board", engine_options={"tolerance": 0.05}, **base).resolved()
+    net = load_network("experiment16")
+    tasks = make_tasks(cfg, net)
+    state, fixed = initial_state(cfg, net.n_edges)
+    source = DrawSource(cfg, net.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    spice, ideal = get_engine("spice"), get_engine("ideal")
+    spice.prepare(net, tasks, cfg)
+    ideal.prepare(net, tasks, cfg)
+    try:
+        for n in range(1, 21):
+            draws = source.draws(n)
+            a, b = spice.step(state, draws), ideal.step(state, draws)
+            np.testing.assert_array_equal(a.enabled, b.enabled)
+            np.testing.assert_array_equal(a.direction, b.direction)
+            state = b
+    finally:
+        spice.close()
