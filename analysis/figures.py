@@ -220,6 +220,39 @@ def plot_sense_gain(result: FigureResult, path: str | Path, meta: dict | None = 
     return save_png(fig, path, meta)
 
 
+def plot_gates(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Final scaled error against p per panel (4c, 4e), one curve per gates/offsets mode."""
+    plt = pyplot()
+    summary = result.tables["gates_summary.csv"]
+    panels = list(dict.fromkeys(summary["panel"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    modes = list(dict.fromkeys(zip(summary["gates"], summary["offsets"], strict=True)))
+    for ax, panel in zip(axes[0], panels, strict=True):
+        for colour, (gate, offsets) in zip(_colours(len(modes)), modes, strict=True):
+            s = summary[
+                (summary["panel"] == panel)
+                & (summary["gates"] == gate)
+                & (summary["offsets"] == offsets)
+            ]
+            style = "o-" if offsets == "step" else "s--"
+            ax.errorbar(
+                s["p"],
+                s["mean"],
+                yerr=s["sem"],
+                fmt=style,
+                color=colour,
+                capsize=3,
+                label=f"{gate} / {offsets}",
+            )
+        ax.set_yscale("log")
+        ax.set_xlabel("update probability p")
+        ax.set_ylabel("final scaled error (mean +- s.e.)")
+        ax.set_title(f"{panel}: gates / offsets")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save_png(fig, path, meta)
+
+
 def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Draw a reproduced figure with the plot its result names (``result.plot``)."""
     return globals()[result.plot](result, path, meta)

@@ -148,8 +148,11 @@ def test_unknown_engine_lists_available():
 
 
 def test_unknown_engine_option_refused():
-    with pytest.raises(UserError, match="--engine-option tolerance"):
-        TrainConfig(network="square:3x3", engine_options={"tolerance": 1e-3}).validate()
+    with pytest.raises(UserError, match="--engine-option window_s"):
+        TrainConfig(network="square:3x3", engine_options={"window_s": 1e-3}).validate()
+    # the board twin's options belong to the ideal engine and are checked
+    with pytest.raises(UserError, match="tolerance"):
+        TrainConfig(network="square:3x3", engine_options={"tolerance": 0.7}).validate()
     with pytest.raises(UserError, match="slack=-1"):
         TrainConfig(network="square:3x3", engine_options={"slack": -1}).validate()
 

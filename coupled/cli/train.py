@@ -22,6 +22,7 @@ from coupled.physics.tasks import TASK_KINDS
 from coupled.training.config import (
     EVENT_FORMATS,
     MODES,
+    P_MODES,
     ROLE_MODES,
     RULES,
     SIGMA_MODES,
@@ -88,8 +89,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _option(
         parser,
         "p_mode",
-        "'bernoulli': each edge with probability p; 'fixed': exactly round(p E) edges per step",
-        choices=MODES,
+        "'bernoulli': each edge with probability p; 'fixed': exactly round(p E) edges per step; "
+        "'oscillator': the board's oscillators sampled at the trigger (board twin)",
+        choices=P_MODES,
     )
     _option(
         parser,
@@ -131,7 +133,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _option(
         parser,
         "sigma_mode",
-        "'step': sigma drawn per edge per step; 'fixed': once per comparator",
+        "'step': sigma drawn per edge per step; 'fixed': once per comparator; "
+        "'board': the board's two fixed comparator offsets per edge (board twin)",
         choices=SIGMA_MODES,
     )
     _option(
@@ -216,6 +219,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="train a board that fails the electrical rule check of 'coupled check-board'",
     )
+    circuit.add_argument(
+        "--board-seed",
+        dest="board_seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="seed of the board's part spread, offsets and oscillators (default 0)",
+    )
+    circuit.add_argument(
+        "--jitter",
+        type=float,
+        default=None,
+        metavar="J",
+        help="ideal/spice board twin: oscillator period jitter, rms fraction per cycle (default 0)",
+    )
     parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
     parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
@@ -231,7 +249,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-_CIRCUIT_SHORTHANDS = ("tolerance", "trigger_period_s", "golden", "calibration")
+_CIRCUIT_SHORTHANDS = (
+    "tolerance",
+    "trigger_period_s",
+    "golden",
+    "calibration",
+    "board_seed",
+    "jitter",
+)
 """Options of the circuit engine that have their own flags (they fill engine_options)."""
 
 

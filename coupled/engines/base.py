@@ -67,6 +67,36 @@ class Engine(ABC):
         self.train_inputs_v = np.stack([t.train_inputs_v for t in tasks])  # (K, X, k)
         self.train_targets_v = np.stack([t.train_targets_v for t in tasks])  # (K, X, O)
         self.sense_chain = sensing.SenseChain(gain=config.sense_gain)
+        self.twin = None
+
+    def prepare_twin(self, options: dict) -> None:
+        """Build the board twin when ``--p-mode oscillator`` or ``--sigma-mode board`` asks.
+
+        Engines that support the board's gates and offsets call this from ``prepare`` with
+        their checked options (holding ``board.twin.BOARD_OPTIONS``) and implement
+        :meth:`measure_twins`.
+        """
+        cfg = self.config
+        if cfg.p_mode == "oscillator" or cfg.sigma_mode == "board":
+            from coupled.engines.board.twin import BoardTwin
+
+            self.twin = BoardTwin.from_options(self.network, cfg, options)
+
+    def measure_twins(
+        self, free_ohm: np.ndarray, clamped_ohm: np.ndarray, example_index: np.ndarray
+    ) -> Measurement:
+        """Free state of the free twin, clamped state of the clamped twin (K, X, E).
+
+        The clamped twin's outputs are held at ``V_F + eta (V_D - V_F)`` of the free twin.
+        """
+        raise NotImplementedError(f"engine {self.name}: no board twin")
+
+    def board_draws(self, draws: StepDraws) -> StepDraws:
+        """The draws with the twin's oscillator enables as the update mask (p-mode oscillator)."""
+        if self.twin is None or self.config.p_mode != "oscillator":
+            return draws
+        mask = np.broadcast_to(self.twin.enables(draws.step), draws.edge_mask.shape)
+        return replace(draws, edge_mask=mask)
 
     @abstractmethod
     def measure(self, resistance_ohm: np.ndarray, example_index: np.ndarray) -> Measurement:
@@ -89,6 +119,9 @@ class Engine(ABC):
         """One learning step of every task (default: measure, then the rule)."""
         cfg = self.config
         r = state.resistance_ohm
+        draws = self.board_draws(draws)
+        if self.twin is not None and cfg.rule == "discrete":
+            return self._twin_step(state, draws)
         if cfg.rule == "continuous":
             contrast = self.contrast(r, draws.example_mask)
             new_r = rules.continuous_update(
@@ -112,6 +145,25 @@ class Engine(ABC):
             resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
             taps=taps,
             enabled=draws.edge_mask,
+            direction=direction,
+        )
+
+    def _twin_step(self, state: TrainState, draws: StepDraws) -> TrainState:
+        """A discrete step measured on the board's twins, decided by its offsets or sigma."""
+        cfg, twin = self.config, self.twin
+        free_ohm, clamped_ohm = twin.twin_resistances(state.taps)
+        m = self.measure_twins(free_ohm, clamped_ohm, draws.example_index[:, None])
+        free, clamped = m.free_drop_v[:, 0], m.clamped_drop_v[:, 0]
+        if cfg.sigma_mode == "board":
+            direction = twin.directions(free, clamped)
+        else:
+            direction = rules.discrete_direction(free, clamped, draws.sigma_v)
+        taps = rules.discrete_update(state.taps, direction, draws.edge_mask)
+        return TrainState(
+            step=draws.step,
+            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            taps=taps,
+            enabled=np.array(draws.edge_mask),
             direction=direction,
         )
 

@@ -142,10 +142,11 @@ class CircuitEngine(Engine):
                 f"--engine circuit: the board realises the discrete rule (Eq. 10-11), not "
                 f"--rule {config.rule}; use --rule discrete or another engine"
             )
-        if config.p_mode != "bernoulli":
+        if config.p_mode not in ("bernoulli", "oscillator"):
             raise UserError(
                 f"--p-mode {config.p_mode}: on the board each edge's oscillator decides, so the "
-                "number of moving edges varies; use --p-mode bernoulli with --engine circuit"
+                "number of moving edges varies; use --p-mode bernoulli (or oscillator) with "
+                "--engine circuit"
             )
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)

@@ -40,6 +40,7 @@ import numpy as np
 
 from coupled.core.errors import UserError
 from coupled.engines.base import Engine
+from coupled.engines.board.twin import BOARD_OPTIONS, check_board_options
 from coupled.physics import kernels
 from coupled.physics.elimination import plan_elimination, planned_solve, planned_system
 from coupled.physics.state import Measurement, StepDraws, TrainState
@@ -64,7 +65,7 @@ class IdealEngine(Engine):
     """Exact, batched solver engine (see the module docstring)."""
 
     name = "ideal"
-    options: ClassVar[dict] = {"solver": "compiled", "slack": 3, "dense_tail": 24}
+    options: ClassVar[dict] = {"solver": "compiled", "slack": 3, "dense_tail": 24, **BOARD_OPTIONS}
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
@@ -78,7 +79,7 @@ class IdealEngine(Engine):
             raise UserError(
                 f"--engine-option solver={merged['solver']!r}: must be one of {', '.join(SOLVERS)}"
             )
-        return merged
+        return check_board_options(merged)
 
     def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
         """Plan the factorisation (or the elimination) and the per-task index tables."""
@@ -98,6 +99,7 @@ class IdealEngine(Engine):
         else:
             self._prepare_planned(network, tasks, options)
         self._cached: tuple[np.ndarray, _Response] | None = None
+        self.prepare_twin(options)
 
     # -- engine interface -----------------------------------------------------------------------
     def step(self, state: TrainState, draws: StepDraws) -> TrainState:
@@ -105,6 +107,7 @@ class IdealEngine(Engine):
         cfg = self.config
         if not (self.compiled and cfg.rule == "continuous"):
             return super().step(state, draws)
+        draws = self.board_draws(draws)
         _, new_r, direction = kernels.continuous_step(
             self.factor_plan,
             self.task_arrays,
@@ -132,6 +135,29 @@ class IdealEngine(Engine):
         free, current = self._states(resp, x, y)
         free_drop = _contract(resp.drops_in, x)  # (E, K, X)
         clamped_drop = free_drop + _contract(resp.drops_out, current)
+        return Measurement(
+            free_drop_v=np.moveaxis(free_drop, 0, 2),
+            clamped_drop_v=np.moveaxis(clamped_drop, 0, 2),
+            free_output_v=np.moveaxis(free, 0, 2),
+        )
+
+    def measure_twins(
+        self, free_ohm: np.ndarray, clamped_ohm: np.ndarray, example_index: np.ndarray
+    ) -> Measurement:
+        """Free twin's free state and clamped twin's clamped state (K, X, E): two responses.
+
+        The clamped twin is driven at the inputs and held at ``V_F + eta (V_D - V_F)`` of the
+        free twin by output currents from its own clamp response.
+        """
+        x = _take_examples(self.train_x, example_index)
+        y = _take_examples(self.train_y, example_index)
+        free_resp = self._response(np.asarray(free_ohm, dtype=float))
+        free = _apply(free_resp.transfer, x)
+        free_drop = _contract(free_resp.drops_in, x)
+        target = free + self.eta * (y - free)
+        resp = self._response(np.asarray(clamped_ohm, dtype=float))
+        current = _apply(resp.clamp_inverse, target - _apply(resp.transfer, x))
+        clamped_drop = _contract(resp.drops_in, x) + _contract(resp.drops_out, current)
         return Measurement(
             free_drop_v=np.moveaxis(free_drop, 0, 2),
             clamped_drop_v=np.moveaxis(clamped_drop, 0, 2),

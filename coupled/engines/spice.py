@@ -37,6 +37,7 @@ import numpy as np
 
 from coupled.core.errors import SpiceError
 from coupled.engines.base import Engine
+from coupled.engines.board.twin import BOARD_OPTIONS, check_board_options
 from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.numbers import spice_text
 from coupled.spice.session import SpiceSession, get_session
@@ -335,15 +336,21 @@ class SpiceEngine(Engine):
     """Twin networks in ngspice, the learning rules in Python (see the module docstring)."""
 
     name = "spice"
-    options: ClassVar[dict] = {}
+    options: ClassVar[dict] = dict(BOARD_OPTIONS)
+
+    @classmethod
+    def check_options(cls, options: dict) -> dict:
+        """Options with defaults filled in (the board twin's); ``UserError`` names a bad one."""
+        return check_board_options(super().check_options(options))
 
     def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
         """Check the options and set up the twin-network solver (circuits load lazily)."""
         super().prepare(network, tasks, config)
-        self.check_options(dict(config.engine_options))
+        options = self.check_options(dict(config.engine_options))
         self.solver = TwinSolver(network, tasks, config.eta)
         self.inputs_index = [list(t.inputs) for t in tasks]
         self.outputs_index = np.array([t.outputs for t in tasks], dtype=np.int64)
+        self.prepare_twin(options)
 
     def step(self, state: TrainState, draws: StepDraws) -> TrainState:
         """One learning step (the default rules), with the step number kept for errors."""
@@ -367,6 +374,19 @@ class SpiceEngine(Engine):
         else:
             free, clamped = self.solver.solve_sweep(r, r, x, y)
         return self._measurement(free, clamped)
+
+    def measure_twins(
+        self, free_ohm: np.ndarray, clamped_ohm: np.ndarray, example_index: np.ndarray
+    ) -> Measurement:
+        """Free twin's free state, clamped twin's clamped state (K, 1, E), one example each."""
+        index = np.asarray(example_index, dtype=np.int64)
+        rows = np.arange(index.shape[0])
+        x = self.train_inputs_v[rows, index[:, 0]]
+        y = self.train_targets_v[rows, index[:, 0]]
+        free, clamped = self.solver.solve_op(
+            np.asarray(free_ohm, dtype=float), np.asarray(clamped_ohm, dtype=float), x, y
+        )
+        return self._measurement(free[:, None], clamped[:, None])
 
     def _measurement(self, free: np.ndarray, clamped: np.ndarray) -> Measurement:
         edges = self.network.edges

@@ -58,6 +58,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "fig4d": ("fig4", "discrete rule, jammed143: final allostery error against outputs O"),
     "fig4e": ("fig4", "discrete rule, jammed143: final regression test error against p"),
     "sense-gain": ("sense_gain", "discrete rule, 0-5 V board: final error against the sense gain"),
+    "gates": ("gates", "Figs. 4c/4e with the board's oscillator gates and comparator offsets"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)

@@ -30,7 +30,10 @@ from coupled.physics.tasks import TASK_KINDS, check_counts, default_counts, netw
 
 RULES = ("continuous", "discrete")
 MODES = ("bernoulli", "fixed")
-SIGMA_MODES = ("step", "fixed")
+P_MODES = (*MODES, "oscillator")
+"""``--p-mode``: ``oscillator`` gates each edge by the board's oscillator (board twin)."""
+SIGMA_MODES = ("step", "fixed", "board")
+"""``--sigma-mode``: ``board`` decides by the board's fixed comparator offsets (board twin)."""
 ROLE_MODES = ("random", "network")
 EVENT_FORMATS = ("none", "csv", "parquet")
 HISTORY_COLUMNS = ("task", "step", "steps_x_p", "error", "scaled_error", "train_error")
@@ -137,7 +140,7 @@ class TrainConfig:
         """
         _choice("task", self.task, TASK_KINDS)
         _choice("rule", self.rule, RULES)
-        _choice("p-mode", self.p_mode, MODES)
+        _choice("p-mode", self.p_mode, P_MODES)
         _choice("batch-mode", self.batch_mode, MODES)
         _choice("sigma-mode", self.sigma_mode, SIGMA_MODES)
         _choice("roles", self.roles, ROLE_MODES)

@@ -146,6 +146,9 @@ class DrawSource:
         # Each task's uniforms go through one small reused buffer (it stays in cache) and become
         # bits in the step-major (C, K, ...) chunk: the same values as per-task arrays.
         edge = np.empty((c, k, e), dtype=bool)
+        # Oscillator gates replace the mask in the engine; the uniforms are drawn all the same
+        # so every other draw stays where it was.
+        gate_mode = "bernoulli" if cfg.p_mode == "oscillator" else cfg.p_mode
         edge_u = np.empty((c, e))
         chunk = {"edge": edge, "index": np.zeros((c, k), dtype=np.int64)}
         if continuous:
@@ -160,7 +163,7 @@ class DrawSource:
                 chunk["sigma"] = np.broadcast_to(self.fixed_sigma, (c, k, e))
         for t, rng in enumerate(self.rngs):
             rng.random(out=edge_u)
-            edge[:, t] = rules.update_mask(edge_u, cfg.p, cfg.p_mode)
+            edge[:, t] = rules.update_mask(edge_u, cfg.p, gate_mode)
             if continuous:
                 rng.random(out=batch_u)
                 batch[:, t] = rules.update_mask(batch_u, cfg.batch_fraction, cfg.batch_mode)

@@ -1,0 +1,274 @@
+"""The board's twin for the fast engines: its oscillator gates, comparator offsets and pots.
+
+A :class:`BoardTwin` holds what decides on a learning board, drawn exactly as the ``circuit``
+engine draws it (:func:`circuits.board.draw_board_parameters` with the same ``tolerance``,
+``board_seed`` and ``comparator_offset_v = sigma_v``), without any circuit simulation per step:
+
+``enables(step)``
+    Each edge's oscillator from the phase model (fitted to ngspice, or the formula) sampled at
+    the trigger instant ``t = step * trigger_period_s``; enabled where its voltage is above the
+    bias that gives the requested p (``bias_for_p`` of the calibration, as on the board). With
+    ``jitter`` > 0 (rms fraction of a period per oscillator cycle) each oscillator's phase also
+    takes a random walk: per trigger period a Gaussian step of rms
+    ``jitter * sqrt(trigger_period_s / period_s)`` periods, from its own stream
+    (``SeedSequence(board_seed, spawn_key=(JITTER_KEY, block))``) that leaves every other
+    stream of the board and of the training loop untouched.
+``directions(free_drop_v, clamped_drop_v)``
+    The two comparators and the XOR with the board's fixed offsets (:func:`board_directions`).
+``twin_resistances(taps)``
+    The free and the clamped twin's resistances at these taps (their own part spread).
+
+The ``ideal`` and ``spice`` engines use it with ``--p-mode oscillator`` and ``--sigma-mode
+board``; the option names and defaults are the circuit engine's (:data:`BOARD_OPTIONS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from circuits.board import BoardDesign, BoardParameters, draw_board_parameters
+from circuits.comparator import decide_up
+from circuits.oscillator import OscillatorParameters, waveform_fraction
+from circuits.pot import PotModel
+from coupled.core.errors import UserError
+from coupled.core.options import check_range
+from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.phase import fitted_oscillators, phase_calibration
+from coupled.physics import rules
+
+if TYPE_CHECKING:
+    from coupled.physics.networks import Network
+    from coupled.training.config import TrainConfig
+
+PHASE_MODELS = ("fitted", "formula")
+BOARD_OPTIONS: dict = {
+    "tolerance": 0.05,
+    "board_seed": 0,
+    "trigger_period_s": 50e-6,
+    "calibration": None,
+    "phase_model": "fitted",
+    "jitter": 0.0,
+}
+"""Engine options of the board twin and their defaults (the circuit engine's, plus jitter)."""
+JITTER_KEY = 0x6A17
+"""Spawn key of the jitter stream (the board's own draws use spawn keys 0, 1, 2)."""
+JITTER_BLOCK = 1024
+"""Trigger periods of jitter drawn at once (one generator per block)."""
+
+
+def check_board_options(merged: dict) -> dict:
+    """Check the board options in ``merged`` (an engine's options with defaults filled in).
+
+    Raises
+    ------
+    UserError
+        Naming the bad value and what is allowed.
+    """
+    check_range("--engine-option tolerance", merged["tolerance"], 0.0, 0.5, high_open=True)
+    check_range("--engine-option trigger_period_s", merged["trigger_period_s"], 0.0, low_open=True)
+    check_range("--engine-option jitter", merged["jitter"], 0.0, 1.0)
+    seed = merged["board_seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UserError(f"--engine-option board_seed={seed!r}: must be a whole number >= 0")
+    if merged["phase_model"] not in PHASE_MODELS:
+        raise UserError(
+            f"--engine-option phase_model={merged['phase_model']!r}: must be one of "
+            f"{', '.join(PHASE_MODELS)}"
+        )
+    calibration = merged["calibration"]
+    if calibration is not None and not isinstance(calibration, str | Path):
+        raise UserError(f"--engine-option calibration={calibration!r}: must be a file path")
+    return merged
+
+
+def board_directions(
+    free_drop_v: np.ndarray,
+    clamped_drop_v: np.ndarray,
+    offset_a_v: np.ndarray | float,
+    offset_b_v: np.ndarray | float,
+    design: BoardDesign | None = None,
+    parameters: BoardParameters | None = None,
+) -> np.ndarray:
+    """The board's direction law on the drops (``x`` clamped, ``y`` free, volts).
+
+    Without ``design``: +1 (tap up) where ``(x - y + o_A)(x + y + o_B) > 0``. With the board's
+    ``design`` and drawn ``parameters``, the drops go through its sensing stage as the netlist
+    wires it (``circuits/board.py``): drop stages ``a_F = c(g_0 (y + v_0))``,
+    ``a_C = c(g_1 (x + v_1))``, ``a_N = c(g_2 (-y + v_2))`` and sense stages
+    ``s_A = c(g_3 (a_C - a_F + v_3))``, ``s_B = c(g_4 (a_C - a_N + v_4))``, each with its own
+    gain error and input offset ``v_k`` (``amp_gain_error``, ``amp_offset_v``; ``g_3 = g_4 = G``
+    nominally), ``c`` the clip at the amplifiers' output swing about the reference; then up
+    where ``(s_A + o_A)(s_B + o_B) > 0``. The one place the fast engines apply the law; ties
+    follow :func:`circuits.comparator.decide_up`.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8, +1 or -1, the broadcast shape of the inputs.
+    """
+    if design is None:
+        up = decide_up(clamped_drop_v, free_drop_v, offset_a_v, offset_b_v)
+        return np.where(up, 1, -1).astype(np.int8)
+    low, high = design.amplifier_swing_v
+    ref = design.reference_v
+    gains = np.array([1.0, 1.0, 1.0, design.sense_gain, design.sense_gain])[:, None]
+    if parameters is not None and parameters.amp_gain_error is not None:
+        gains = gains * (1.0 + np.asarray(parameters.amp_gain_error))
+        offsets = np.asarray(parameters.amp_offset_v)
+    else:
+        gains, offsets = np.broadcast_to(gains, (5, 1)), np.zeros((5, 1))
+
+    def stage(k: int, u: np.ndarray) -> np.ndarray:  # output relative to the reference
+        return np.clip(gains[k] * (u + offsets[k]) + ref, low, high) - ref
+
+    x, y = np.asarray(clamped_drop_v, dtype=float), np.asarray(free_drop_v, dtype=float)
+    a_f, a_c, a_n = stage(0, y), stage(1, x), stage(2, -y)
+    s_a, s_b = stage(3, a_c - a_f), stage(4, a_c - a_n)
+    up = (s_a + offset_a_v > 0) == (s_b + offset_b_v > 0)  # comparators A, B and the XOR
+    return np.where(up, 1, -1).astype(np.int8)
+
+
+@dataclass(frozen=True, eq=False)
+class BoardTwin:
+    """One drawn board's decisions, evaluated without simulation (see the module docstring).
+
+    Parameters
+    ----------
+    parameters
+        The drawn parts (pots of both twins, comparator offsets, nominal oscillators).
+    design
+        Pot model and supplies of the board.
+    oscillators
+        The oscillators of the phase model (fitted to ngspice or the formula's).
+    calibration
+        The p-against-bias curve the bias was read from.
+    bias_v
+        Bias of the enable comparators (V) for the requested p.
+    trigger_period_s
+        Time between triggers (s); step ``n`` is sampled at ``n * trigger_period_s``.
+    jitter
+        Period jitter, rms fraction of a period per cycle (0: none).
+    board_seed
+        Seed of the board's draws (and of the jitter stream).
+    """
+
+    parameters: BoardParameters
+    design: BoardDesign
+    oscillators: OscillatorParameters
+    calibration: Calibration
+    bias_v: float
+    trigger_period_s: float
+    jitter: float = 0.0
+    board_seed: int = 0
+    _walk: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_options(cls, network: Network, config: TrainConfig, options: dict) -> BoardTwin:
+        """The board the circuit engine would draw for ``network`` and ``config``.
+
+        ``options`` holds :data:`BOARD_OPTIONS` (checked, defaults filled in).
+        """
+        opts = check_board_options({**BOARD_OPTIONS, **{k: options[k] for k in BOARD_OPTIONS}})
+        pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
+        design = BoardDesign(pot=pot, mode="full", sense_gain=config.sense_gain)
+        parameters = draw_board_parameters(
+            network,
+            opts["tolerance"],
+            opts["board_seed"],
+            comparator_offset_v=config.sigma_v,
+            pot_model=pot,
+        )
+        nominal, swing = parameters.oscillators, design.swing_v
+        if opts["phase_model"] == "fitted":
+            about = {
+                "network": network.name,
+                "n_edges": network.n_edges,
+                "tolerance": opts["tolerance"],
+                "board_seed": opts["board_seed"],
+            }
+            oscillators = fitted_oscillators(nominal, swing, about=about)
+        else:
+            oscillators = nominal
+        path = opts["calibration"]
+        if path is None:
+            calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
+        else:
+            calibration = load_calibration(path)
+            recorded = calibration.oscillator_parameters()
+            if recorded is not None and recorded.to_dict() != nominal.to_dict():
+                raise UserError(
+                    f"--engine-option calibration={str(path)!r}: made for other oscillators "
+                    f"than this board's (tolerance {opts['tolerance']}, board_seed "
+                    f"{opts['board_seed']}); calibrate with the same --tolerance and --seed"
+                )
+        return cls(
+            parameters=parameters,
+            design=design,
+            oscillators=oscillators,
+            calibration=calibration,
+            bias_v=bias_for_p(float(config.p), calibration),
+            trigger_period_s=float(opts["trigger_period_s"]),
+            jitter=float(opts["jitter"]),
+            board_seed=int(opts["board_seed"]),
+        )
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges E."""
+        return self.oscillators.n_edges
+
+    # -- gates --------------------------------------------------------------------------------
+    def phase_offsets(self, step: int) -> np.ndarray:
+        """Accumulated jitter of every oscillator's phase at ``step`` (periods), shape (E,)."""
+        if self.jitter == 0.0 or step <= 0:
+            return np.zeros(self.n_edges)
+        block, within = divmod(int(step) - 1, JITTER_BLOCK)
+        walk = self._block(block)
+        return walk[within]
+
+    def _block(self, block: int) -> np.ndarray:
+        """Cumulative offsets (JITTER_BLOCK, E) of the steps of ``block``, cached."""
+        if block in self._walk:
+            return self._walk[block]
+        start = np.zeros(self.n_edges) if block == 0 else self._block(block - 1)[-1]
+        sequence = np.random.SeedSequence(self.board_seed, spawn_key=(JITTER_KEY, block))
+        rng = np.random.default_rng(sequence)
+        rms = self.jitter * np.sqrt(self.trigger_period_s / self.oscillators.period_s)
+        walk = start + np.cumsum(rng.standard_normal((JITTER_BLOCK, self.n_edges)) * rms, axis=0)
+        self._walk[block] = walk
+        return walk
+
+    def oscillator_v(self, step: int) -> np.ndarray:
+        """Every oscillator's voltage (V) at the trigger of ``step``, shape (E,)."""
+        osc = self.oscillators
+        if self.jitter:
+            osc = osc.with_phase(np.mod(osc.phase_fraction + self.phase_offsets(step), 1.0))
+        fraction = waveform_fraction(osc, step * self.trigger_period_s)
+        return self.design.vss_v + self.design.swing_v * fraction
+
+    def enables(self, step: int) -> np.ndarray:
+        """Enable bits (E,) of ``step``: the oscillator above the bias at the trigger."""
+        return self.oscillator_v(step) > self.bias_v
+
+    # -- decisions and parts ------------------------------------------------------------------
+    def directions(self, free_drop_v: np.ndarray, clamped_drop_v: np.ndarray) -> np.ndarray:
+        """Tap directions (int8, +1 up) by the board's comparators, drops (..., E) in volts."""
+        p = self.parameters
+        return board_directions(
+            free_drop_v, clamped_drop_v, p.offset_a_v, p.offset_b_v, self.design, p
+        )
+
+    def twin_resistances(self, taps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Free and clamped twins' resistances (ohm) at ``taps`` (..., E)."""
+        pot, p = self.design.pot, self.parameters
+        taps = np.asarray(taps, dtype=np.int64)
+        free = pot.resistance_ohm(taps, p.r_ab_free_ohm, p.r_series_free_ohm)
+        clamped = pot.resistance_ohm(taps, p.r_ab_clamped_ohm, p.r_series_clamped_ohm)
+        return free, clamped
+
+
+__all__ = ["BOARD_OPTIONS", "BoardTwin", "board_directions", "check_board_options"]
