@@ -38,7 +38,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from circuits.board import BoardDesign, build_board, draw_board_parameters  # noqa: E402
+from circuits.assembly import build_board  # noqa: E402
+from circuits.design import BoardDesign, draw_board_parameters  # noqa: E402
 from circuits.oscillator import advance  # noqa: E402
 from coupled.engines import get_engine  # noqa: E402
 from coupled.spice.session import get_session  # noqa: E402

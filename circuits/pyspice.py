@@ -29,7 +29,8 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from circuits.board import Board, library_paths
+from circuits.assembly import library_paths
+from circuits.board import Board
 from circuits.library import inline_library
 from coupled.core.errors import UserError
 
@@ -131,7 +132,7 @@ def board_to_pyspice(
     Parameters
     ----------
     board
-        A board from :func:`circuits.board.build_board` (either mode, either nudge variant).
+        A board from :func:`circuits.assembly.build_board` (either mode, either nudge variant).
     library
         ``"include"`` (default): one ``.include`` line per ``.lib`` file the board uses, with
         its absolute path inside the installed package; ``"inline"``: the files' text in the

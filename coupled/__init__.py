@@ -36,9 +36,9 @@ _API = {
     "figure_names": "coupled.reproduction.base",
     "report": "analysis.report",
     "ReportConfig": "coupled.reporting.pieces",
-    "BoardDesign": "circuits.board",
-    "build_board": "circuits.board",
-    "draw_board_parameters": "circuits.board",
+    "BoardDesign": "circuits.design",
+    "build_board": "circuits.assembly",
+    "draw_board_parameters": "circuits.design",
     "board_to_pyspice": "circuits.pyspice",
     "load_spec": "coupled.sweep.spec",
     "plan_sweep": "coupled.sweep.spec",
@@ -67,7 +67,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
     # ruff: noqa: F401
     from analysis.report import report
-    from circuits.board import BoardDesign, build_board, draw_board_parameters
+    from circuits.assembly import build_board
+    from circuits.design import BoardDesign, draw_board_parameters
     from circuits.pyspice import board_to_pyspice
     from coupled.calibration.files import calibrate
     from coupled.calibration.run import CalibrationConfig

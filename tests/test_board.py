@@ -6,14 +6,10 @@ import numpy as np
 import pytest
 
 from circuits import oscillator
-from circuits.board import (
-    Board,
-    BoardDesign,
-    BoardParameters,
-    build_board,
-    draw_board_parameters,
-)
+from circuits.assembly import build_board
+from circuits.board import Board
 from circuits.bom import EDGE_PREFIXES, bill_of_materials, element_counts, format_bom
+from circuits.design import BoardDesign, BoardParameters, draw_board_parameters
 from coupled.core.errors import UserError
 from coupled.physics import rules, solver
 from coupled.physics.networks import experiment16, jammed143

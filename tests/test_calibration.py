@@ -180,7 +180,7 @@ def test_effective_bias_matches_the_comparator_offsets():
 
 
 def test_board_oscillators_are_the_boards():
-    from circuits.board import draw_board_parameters
+    from circuits.design import draw_board_parameters
 
     ours = board_oscillators(16, 0.05, 3)
     board = draw_board_parameters(16, 0.05, 3).oscillators

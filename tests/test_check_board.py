@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from circuits import ratings
-from circuits.board import BoardDesign
+from circuits.design import BoardDesign
 from coupled.calibration.erc import ERC_COLUMNS, check_board
 from coupled.cli.main import main
 

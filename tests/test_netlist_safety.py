@@ -23,13 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circuits.board import (
-    BoardDesign,
-    build_board,
-    draw_board_parameters,
-    node_labels,
-    standalone_netlist,
-)
+from circuits.assembly import build_board, standalone_netlist
+from circuits.board import node_labels
+from circuits.design import BoardDesign, draw_board_parameters
 from coupled.physics.networks import Network
 from coupled.spice.network import SpiceNetworkSolver
 from coupled.spice.numbers import spice_text

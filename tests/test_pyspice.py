@@ -12,7 +12,8 @@ import sys
 import numpy as np
 import pytest
 
-from circuits.board import BoardDesign, build_board, draw_board_parameters, free_state_v
+from circuits.assembly import build_board, free_state_v
+from circuits.design import BoardDesign, draw_board_parameters
 from circuits.pyspice import board_to_pyspice
 from coupled.core.errors import UserError
 from coupled.physics.networks import experiment16

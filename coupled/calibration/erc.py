@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from circuits import ratings
-from circuits.board import BoardDesign, build_board, draw_board_parameters
+from circuits.assembly import build_board
+from circuits.design import BoardDesign, draw_board_parameters
 from circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.physics import rules

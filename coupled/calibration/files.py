@@ -111,7 +111,7 @@ def matrix_frame(matrix: np.ndarray) -> pd.DataFrame:
 
 
 def _effective_bias(network, config: CalibrationConfig):
-    from circuits.board import draw_board_parameters
+    from circuits.design import draw_board_parameters
 
     board = draw_board_parameters(network, config.tolerance, config.seed)
     table = effective_comparator_bias(board.offset_a_v, board.offset_b_v)

@@ -129,7 +129,7 @@ bias points; about a tenth of the full calibration's transients."""
 def board_oscillators(n_edges: int, tolerance: float, seed: int) -> OscillatorParameters:
     """The oscillators of the board drawn from ``seed``.
 
-    The same draw as ``circuits.board.draw_board_parameters(network, tolerance, seed)``: its
+    The same draw as ``circuits.design.draw_board_parameters(network, tolerance, seed)``: its
     third stream of ``SeedSequence(seed).spawn(3)`` (pots, comparators, oscillators).
     """
     from circuits.oscillator import draw_oscillators

@@ -14,7 +14,7 @@ regression task on those roles (:func:`coupled.physics.tasks.make_task`: inputs 
 default range, ``coupled.physics.tasks.DEFAULT_INPUT_RANGE_V``; targets realisable by a teacher
 network).
 Defaults equal ``coupled train``'s (eta, sense gain, inputs 0-5 V): one physical 5 V board.
-The seed's streams 0..2 draw the parts (:func:`circuits.board.draw_board_parameters`), stream 3
+The seed's streams 0..2 draw the parts (:func:`circuits.design.draw_board_parameters`), stream 3
 the task and random taps. Every value is checked before anything is written; bad input exits
 with status 2 and one line.
 """
@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits import assembly, nudge
 from circuits import board as boards
-from circuits import nudge
+from circuits import design as designs
 from coupled.core import options
 from coupled.core.errors import UserError
 from coupled.core.io import check_out_file, write_text
@@ -78,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--comparator-offset",
         type=options.nonnegative_float,
-        default=boards.DEFAULT_COMPARATOR_OFFSET_V,
+        default=designs.DEFAULT_COMPARATOR_OFFSET_V,
         metavar="VOLTS",
         help="comparator offsets are uniform on [0, VOLTS] (default 0.05, the paper's bias)",
     )
@@ -98,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--mode",
-        choices=boards.MODES,
+        choices=designs.MODES,
         default="full",
         help="'full' board (default) or 'op': decision path only, no oscillators",
     )
@@ -202,8 +203,8 @@ def _roles(network: Network, args: argparse.Namespace, rng: np.random.Generator)
 def build(args: argparse.Namespace) -> boards.Board:
     """The board described by the parsed options (everything validated, nothing written)."""
     _check_out(args.out)
-    if not args.tolerance < boards.MAX_TOLERANCE:
-        raise UserError(f"--tolerance {args.tolerance}: must be below {boards.MAX_TOLERANCE}")
+    if not args.tolerance < designs.MAX_TOLERANCE:
+        raise UserError(f"--tolerance {args.tolerance}: must be below {designs.MAX_TOLERANCE}")
     network = load_network(args.network)
     task_stream = np.random.SeedSequence(args.seed).spawn(4)[3]
     rng = np.random.default_rng(task_stream)
@@ -222,15 +223,15 @@ def build(args: argparse.Namespace) -> boards.Board:
     )
     input_v = _volt_list(args.input_v, len(inputs), "input-v")
     target_v = _volt_list(args.target_v, len(outputs), "target-v")
-    parameters = boards.draw_board_parameters(
+    parameters = designs.draw_board_parameters(
         network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
     )
     gain = sensing.check_sense_gain(args.sense_gain)
-    design = boards.BoardDesign(mode=args.mode, nudge=args.nudge, sense_gain=gain)
+    design = designs.BoardDesign(mode=args.mode, nudge=args.nudge, sense_gain=gain)
     taps = None
     if args.taps == "random":
         taps = rng.integers(0, design.pot.n_taps, size=network.n_edges)
-    return boards.build_board(
+    return assembly.build_board(
         network,
         parameters,
         design,
@@ -250,7 +251,7 @@ def run(args: argparse.Namespace) -> int:
     from circuits.bom import bill_of_materials, element_counts, format_bom
 
     board = build(args)
-    text = boards.standalone_netlist(board)
+    text = assembly.standalone_netlist(board)
     path = write_text(args.out, text)
     counts = element_counts(board.netlist)
     n_lines = text.count("\n")

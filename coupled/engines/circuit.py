@@ -53,7 +53,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from circuits.board import BoardDesign, build_board, draw_board_parameters
+from circuits.assembly import build_board
+from circuits.design import BoardDesign, draw_board_parameters
 from circuits.latch import LatchModel, buffer_v
 from circuits.oscillator import advance, initial_state
 from circuits.pot import PotModel

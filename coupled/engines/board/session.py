@@ -1,6 +1,6 @@
 """The circuit engine's netlist: the learning boards of K tasks in one ngspice circuit.
 
-Each task gets a copy of the board from :func:`circuits.board.build_board` (same parts, its own
+Each task gets a copy of the board from :func:`circuits.assembly.build_board` (same parts, its own
 node roles); copies share the rails, the trigger and the bias (``vdd``, ``vss``, ``trig``,
 ``bias``, ``vosc``, ``0``), and every other node and element of task ``t`` gets the suffix
 ``_t<t>`` (``XPOTF_3`` becomes ``XPOTF_3_t0``, its tap resistor ``r.xpotf_3_t0.rwb``).

@@ -1,7 +1,7 @@
 """The board's twin for the fast engines: its oscillator gates, comparator offsets and pots.
 
 A :class:`BoardTwin` holds what decides on a learning board, drawn exactly as the ``circuit``
-engine draws it (:func:`circuits.board.draw_board_parameters` with the same ``tolerance``,
+engine draws it (:func:`circuits.design.draw_board_parameters` with the same ``tolerance``,
 ``board_seed`` and ``comparator_offset_v = sigma_v``), without any circuit simulation per step:
 
 ``enables(step)``
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from circuits.board import BoardDesign, BoardParameters, draw_board_parameters
 from circuits.comparator import decide_up
+from circuits.design import BoardDesign, BoardParameters, draw_board_parameters
 from circuits.oscillator import OscillatorParameters, waveform_fraction
 from circuits.pot import PotModel
 from coupled.core.errors import UserError
