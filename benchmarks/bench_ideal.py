@@ -40,7 +40,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from coupled.physics.networks import load_network  # noqa: E402
+from coupled.physics.catalogue import load_network  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402
 from coupled.training.draws import initial_state, make_tasks  # noqa: E402
 from coupled.training.run import Run, train, train_many  # noqa: E402

@@ -29,7 +29,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from coupled.core.errors import UserError  # noqa: E402
-from coupled.physics.networks import Network, jammed143, random_geometric  # noqa: E402
+from coupled.physics.catalogue import jammed143, random_geometric
+from coupled.physics.networks import Network  # noqa: E402
 from coupled.physics.solver import solve  # noqa: E402
 from coupled.spice.network import SpiceNetworkSolver  # noqa: E402
 from coupled.spice.session import get_session  # noqa: E402

@@ -28,7 +28,7 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from coupled.engines import get_engine  # noqa: E402
-from coupled.physics.networks import load_network  # noqa: E402
+from coupled.physics.catalogue import load_network  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402
 from coupled.training.draws import DrawSource, initial_state, make_tasks  # noqa: E402
 

@@ -21,7 +21,7 @@ from coupled.core.version import __version__
 
 _API = {
     "Network": "coupled.physics.networks",
-    "load_network": "coupled.physics.networks",
+    "load_network": "coupled.physics.catalogue",
     "TrainConfig": "coupled.training.config",
     "TrainResult": "coupled.training.results",
     "TrainState": "coupled.physics.state",
@@ -74,7 +74,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from coupled.calibration.run import CalibrationConfig
     from coupled.core.errors import SpiceError, UserError
     from coupled.engines.board.curve import load_calibration
-    from coupled.physics.networks import Network, load_network
+    from coupled.physics.catalogue import load_network
+    from coupled.physics.networks import Network
     from coupled.physics.state import TrainState
     from coupled.reporting.pieces import ReportConfig
     from coupled.reproduction.base import figure_names, reproduce

@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import Network, read_text, write_text
+from coupled.physics.catalogue import read_text, write_text
+from coupled.physics.networks import Network
 from coupled.physics.packing import Packing, contact_network, contacts, random_packing
 
 N_DISKS = 64

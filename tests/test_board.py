@@ -12,7 +12,7 @@ from circuits.bom import EDGE_PREFIXES, bill_of_materials, element_counts, forma
 from circuits.design import BoardDesign, BoardParameters, draw_board_parameters
 from coupled.core.errors import UserError
 from coupled.physics import rules, solver
-from coupled.physics.networks import experiment16, jammed143
+from coupled.physics.catalogue import experiment16, jammed143
 from coupled.spice.session import get_session
 
 OP = BoardDesign(mode="op")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from coupled.cli.main import main
-from coupled.physics.networks import experiment16, write_json
+from coupled.physics.catalogue import experiment16, write_json
 from coupled.physics.solver import solve
 
 

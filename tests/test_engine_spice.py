@@ -10,7 +10,7 @@ import pytest
 from coupled.core.errors import SpiceError
 from coupled.engines.spice import TwinSolver
 from coupled.physics import rules, sensing, solver
-from coupled.physics.networks import experiment16
+from coupled.physics.catalogue import experiment16
 from coupled.spice.session import get_session
 from coupled.training.config import TrainConfig
 from coupled.training.draws import initial_state, make_tasks

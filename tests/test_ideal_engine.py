@@ -8,8 +8,8 @@ import pytest
 from coupled.core.errors import UserError
 from coupled.engines import available_engines, get_engine
 from coupled.physics import rules, sensing
+from coupled.physics.catalogue import load_network, random_geometric
 from coupled.physics.elimination import plan_elimination, planned_solve, planned_system
-from coupled.physics.networks import load_network, random_geometric
 from coupled.physics.solver import dirichlet_solve, edge_drops, laplacians, solve
 from coupled.training.config import TrainConfig
 from coupled.training.run import Run

@@ -8,7 +8,7 @@ import pytest
 from coupled.core.errors import UserError
 from coupled.engines import get_engine
 from coupled.physics import kernel_code, kernels, rules
-from coupled.physics.networks import load_network
+from coupled.physics.catalogue import load_network
 from coupled.physics.solver import dirichlet_solve, edge_drops, laplacians
 from coupled.training.config import TrainConfig
 from coupled.training.draws import make_tasks

@@ -19,8 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import (
-    Network,
+from coupled.physics.catalogue import (
     experiment16,
     jammed143,
     load_network,
@@ -31,6 +30,7 @@ from coupled.physics.networks import (
     write_json,
     write_text,
 )
+from coupled.physics.networks import Network
 
 # MODEL.md, "Networks": one reading of the published drawing of the experimental board.
 MODEL_MD_EDGES = (

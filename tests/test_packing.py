@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import jammed143
+from coupled.physics.catalogue import jammed143
 from coupled.physics.packing import (
     FireConfig,
     Packing,

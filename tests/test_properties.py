@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from coupled.cli.main import main
 from coupled.core import options
 from coupled.core.errors import UserError
-from coupled.physics.networks import Network, load_network, read_json, read_text
+from coupled.physics.catalogue import load_network, read_json, read_text
+from coupled.physics.networks import Network
 from coupled.sweep.spec import load_spec, plan_sweep
 from coupled.training.config import TrainConfig
 

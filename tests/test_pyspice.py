@@ -16,7 +16,7 @@ from circuits.assembly import build_board, free_state_v
 from circuits.design import BoardDesign, draw_board_parameters
 from circuits.pyspice import board_to_pyspice
 from coupled.core.errors import UserError
-from coupled.physics.networks import experiment16
+from coupled.physics.catalogue import experiment16
 from coupled.spice.session import is_error_line
 
 NGSPICE = shutil.which("ngspice")

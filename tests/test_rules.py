@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coupled.physics import rules
-from coupled.physics.networks import experiment16, square_lattice
+from coupled.physics.catalogue import experiment16, square_lattice
 from coupled.physics.solver import edge_drops, power_w, solve
 
 

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import Network, experiment16, jammed143, square_lattice
+from coupled.physics.catalogue import experiment16, jammed143, square_lattice
+from coupled.physics.networks import Network
 from coupled.physics.solver import (
     dirichlet_solve,
     edge_currents,

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from coupled.core.errors import SpiceError
-from coupled.physics.networks import square_lattice
+from coupled.physics.catalogue import square_lattice
 from coupled.physics.solver import solve
 from coupled.spice.network import spice_solve
 from coupled.spice.session import INSTALL_HINT
@@ -88,7 +88,7 @@ def test_missing_library_in_python_and_the_exact_engine_still_works(tmp_path):
     code = (
         "from coupled.core.errors import SpiceNotFoundError\n"
         "from coupled.spice.network import smoke_test\n"
-        "from coupled.physics.networks import experiment16\n"
+        "from coupled.physics.catalogue import experiment16\n"
         "from coupled.physics.solver import solve\n"
         "try:\n"
         "    smoke_test()\n"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import Network, experiment16, random_geometric, square_lattice
+from coupled.physics.catalogue import experiment16, random_geometric, square_lattice
+from coupled.physics.networks import Network
 from coupled.physics.solver import solve
 from coupled.spice.network import SpiceNetworkSolver, smoke_test, spice_solve
 from coupled.spice.session import get_session

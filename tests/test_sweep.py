@@ -24,7 +24,7 @@ import pytest
 from coupled.cli.main import main
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
-from coupled.physics.networks import experiment16, write_json
+from coupled.physics.catalogue import experiment16, write_json
 from coupled.sweep.executors import WORKER_DIED, check_executor
 from coupled.sweep.run import comparable, load_histories, load_results, run_sweep
 from coupled.sweep.spec import load_spec, plan_sweep, point_hash

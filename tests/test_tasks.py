@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import experiment16, load_network, square_lattice
+from coupled.physics.catalogue import experiment16, load_network, square_lattice
 from coupled.physics.solver import solve
 from coupled.physics.tasks import check_counts, default_counts, make_task, network_roles
 

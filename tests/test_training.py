@@ -11,7 +11,7 @@ import pytest
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
 from coupled.physics import rules
-from coupled.physics.networks import load_network
+from coupled.physics.catalogue import load_network
 from coupled.physics.solver import edge_drops, solve
 from coupled.training.config import HISTORY_COLUMNS, TrainConfig
 from coupled.training.draws import make_tasks

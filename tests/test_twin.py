@@ -13,7 +13,7 @@ from coupled.core.errors import UserError
 from coupled.engines import get_engine
 from coupled.engines.board.twin import BoardTwin, board_directions
 from coupled.physics import rules
-from coupled.physics.networks import load_network
+from coupled.physics.catalogue import load_network
 from coupled.training.config import TrainConfig
 from coupled.training.draws import DrawSource, initial_state, make_tasks
 

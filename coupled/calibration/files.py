@@ -21,7 +21,7 @@ from coupled.calibration.run import CalibrationConfig, CalibrationResult, run_ca
 from coupled.calibration.stats import effective_bias_summary, effective_comparator_bias
 from coupled.core.io import prepare_out_dir, write_json, write_table
 from coupled.core.version import __version__
-from coupled.physics.networks import load_network
+from coupled.physics.catalogue import load_network
 
 
 def calibrate(

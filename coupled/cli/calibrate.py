@@ -35,7 +35,7 @@ import sys
 from coupled.calibration.run import QUICK_SIZES, CalibrationConfig
 from coupled.core import options
 from coupled.engines.board.events import EVENT_SOURCES
-from coupled.physics.networks import BUILTIN_NETWORKS
+from coupled.physics.catalogue import BUILTIN_NETWORKS
 
 MAX_TRIGGERS = 10_000_000
 """Most triggers per analysis (10^7 resolve correlations of 3e-4; more only costs memory)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from coupled.core import options
-from coupled.physics.networks import BUILTIN_NETWORKS
+from coupled.physics.catalogue import BUILTIN_NETWORKS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

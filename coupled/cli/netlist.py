@@ -33,7 +33,8 @@ from coupled.core import options
 from coupled.core.errors import UserError
 from coupled.core.io import check_out_file, write_text
 from coupled.physics import sensing, tasks
-from coupled.physics.networks import BUILTIN_NETWORKS, Network, load_network
+from coupled.physics.catalogue import BUILTIN_NETWORKS, load_network
+from coupled.physics.networks import Network
 from coupled.training.config import TrainConfig
 
 TRAIN_DEFAULTS = TrainConfig()

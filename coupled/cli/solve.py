@@ -2,7 +2,7 @@
 
 ``coupled solve NETWORK --drive NODE=VOLTS [--drive ...] [--engine ideal|spice] [--json]``
 
-NETWORK is a built-in name or a file (see :func:`coupled.physics.networks.load_network`); NODE is a
+NETWORK is a built-in name or a file (see :func:`coupled.physics.catalogue.load_network`); NODE is a
 node
 index or name. Without ``--json`` a table (node, name, volts) goes to stdout; with ``--json``
 exactly ``{"node_voltages_v": [...]}`` in node order. Every drive is checked before solving:
@@ -19,7 +19,8 @@ import math
 import numpy as np
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import BUILTIN_NETWORKS, Network, load_network
+from coupled.physics.catalogue import BUILTIN_NETWORKS, load_network
+from coupled.physics.networks import Network
 
 ENGINES = ("ideal", "spice")
 

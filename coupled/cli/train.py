@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from coupled.core.errors import UserError
-from coupled.physics.networks import BUILTIN_NETWORKS
+from coupled.physics.catalogue import BUILTIN_NETWORKS
 from coupled.physics.tasks import TASK_KINDS
 from coupled.training.config import (
     EVENT_FORMATS,

@@ -50,7 +50,7 @@ import pandas as pd
 
 from coupled.core.errors import UserError
 from coupled.core.options import check_choice
-from coupled.physics.networks import load_network
+from coupled.physics.catalogue import load_network
 from coupled.reproduction.base import (
     ContinuousPhysics,
     FigureResult,

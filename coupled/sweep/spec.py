@@ -40,7 +40,7 @@ from typing import Any
 
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
-from coupled.physics.networks import BUILTIN_NETWORKS
+from coupled.physics.catalogue import BUILTIN_NETWORKS
 from coupled.training.config import TrainConfig
 
 TABLES = ("base", "grid")

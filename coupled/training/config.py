@@ -25,7 +25,8 @@ from coupled.core.errors import UserError
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
 from coupled.physics import rules, sensing
-from coupled.physics.networks import Network, load_network
+from coupled.physics.catalogue import load_network
+from coupled.physics.networks import Network
 from coupled.physics.tasks import TASK_KINDS, check_counts, default_counts, network_roles
 
 RULES = ("continuous", "discrete")

@@ -20,7 +20,7 @@ import pandas as pd
 from coupled.core.errors import UserError
 from coupled.core.io import write_json, write_table
 from coupled.core.version import __version__
-from coupled.physics.networks import load_network
+from coupled.physics.catalogue import load_network
 from coupled.physics.state import TrainState
 from coupled.physics.tasks import Task
 from coupled.training.config import TrainConfig
