@@ -245,6 +245,7 @@ def test_calibration_files_must_describe_this_board(tmp_path):
         (["--p-mode", "fixed"], "p-mode bernoulli"),
         (["--tolerance", "0.7"], "tolerance"),
         (["--engine-option", "window_s=-1"], "window_s"),
+        (["--engine-option", "fast_oscillators=free"], "fast_oscillators='free': must be one of"),
         (["--engine-option", "colour=red"], "unknown for engine circuit"),
         (["--trigger-period-s", "1e-7"], "trigger_width_s"),
     ],

@@ -86,7 +86,8 @@ def test_ideal_spice_and_circuit_agree_on_jammed143():
 
 
 def test_fast_scheme_takes_the_golden_decisions():
-    """24 steps of 16 edges at p = 0.5: 384 enable and 384 direction bits, all equal.
+    """24 steps of 16 edges at p = 0.5: 384 enable and 384 direction bits, all equal, with the
+    fast windows' oscillators held at their phase-model voltage (default) and released.
 
     The trigger period (2.5 us, an eighth of an oscillator period) keeps the golden transient
     short; phases still drift apart between edges (5 % part spread). Longer runs of the same
@@ -96,7 +97,11 @@ def test_fast_scheme_takes_the_golden_decisions():
         network="experiment16", rule="discrete", p=0.5, sigma_v=0.05, steps=24, tasks=1, seed=5
     )
     common = {"tolerance": 0.05, "trigger_period_s": 2.5e-6}
-    options = {"fast": common, "golden": {**common, "golden": True}}
+    options = {
+        "fast": common,
+        "released": {**common, "fast_oscillators": "released"},
+        "golden": {**common, "golden": True},
+    }
     runs = {
         label: [
             (states["circuit"].enabled, states["circuit"].direction)
@@ -104,6 +109,8 @@ def test_fast_scheme_takes_the_golden_decisions():
         ]
         for label, opts in options.items()
     }
+    for step, ((he, hd), (re_, rd)) in enumerate(zip(runs["fast"], runs["released"], strict=True)):
+        assert np.array_equal(he, re_) and np.array_equal(hd, rd), f"held/released, {step + 1}"
     enabled = []
     for step, ((fe, fd), (ge, gd)) in enumerate(zip(runs["fast"], runs["golden"], strict=True)):
         where = f"at step {step + 1}"

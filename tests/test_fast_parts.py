@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from circuits import sense_fast
 from circuits.latch import LatchModel, buffer_v
 from circuits.library import inline_library, library_file
 from coupled.engines import get_engine
@@ -12,7 +13,6 @@ from coupled.engines.board.session import (
     FAST_PARTS,
     FastTiming,
     GoldenTiming,
-    _has_fast_part,
     engine_circuit,
 )
 from coupled.training.config import TrainConfig
@@ -24,30 +24,6 @@ LATCH = LatchModel(hold_capacitance_f=1e-15)
 def _netlist(title: str, parts: list[str], lines: list[str]) -> str:
     libs = inline_library(library_file(p) for p in parts)
     return "\n".join([f"* {title}", ".options method=gear", libs, *lines, ".end"]) + "\n"
-
-
-def test_decision_comparator_without_hysteresis_has_the_same_transfer(session):
-    params = "gain=200000.0 voff=0.01 vhyst=0.0 tpd=0.0 vlo=0.0 vhi=5.0"
-    session.load(
-        _netlist(
-            "comparators",
-            ["comparator", "comparator_fast"],
-            [
-                "Vp p 0 DC 0",
-                f"XA p 0 outa comp_lm339 {params}",
-                f"XB p 0 outb comp_lm339_fast {params}",
-            ],
-        ),
-        name="fast-comparator",
-    )
-    outs = []
-    for x in (-0.3, -0.0101, -0.01 - 1e-6, -0.01, -0.01 + 3e-6, 0.0, 0.3):
-        session.alter({"Vp": x})
-        v = session.op(["v(outa)", "v(outb)"])
-        outs.append((v["v(outa)"], v["v(outb)"]))
-    a, b = np.array(outs).T
-    np.testing.assert_allclose(b, a, rtol=0, atol=1e-9)
-    assert a[0] < 1e-3 and a[-1] > 5 - 1e-3 and 0.5 < a[4] < 4.5  # both levels and the slope
 
 
 def test_enable_comparator_gives_the_same_side_of_mid_level(session):
@@ -142,12 +118,26 @@ def test_oscillator_runs_as_the_board_oscillator(session):
     assert np.diff(a).mean() == pytest.approx(period, rel=0.01)  # a real oscillation
 
 
-def test_comparators_with_hysteresis_or_delay_keep_the_board_part():
-    line = "XCMPA_0 a b c comp_lm339 gain=2e5 voff=0.01 vhyst={} tpd={} vlo=0.0 vhi=5.0"
-    assert _has_fast_part("comp_lm339", line.format("0.0", "0.0").split())
-    assert not _has_fast_part("comp_lm339", line.format("0.001", "0.0").split())
-    assert not _has_fast_part("comp_lm339", line.format("0.0", "1e-08").split())
-    assert _has_fast_part("latch_sh", [])
+def test_comparators_with_hysteresis_or_delay_keep_the_board_parts():
+    from circuits.assembly import build_board
+    from circuits.comparator import ComparatorModel
+    from circuits.design import BoardDesign, draw_board_parameters
+    from coupled.physics.catalogue import load_network
+
+    net = load_network("experiment16")
+    params = draw_board_parameters(net, tolerance=0.05, seed=0)
+    for model, fused in (
+        (ComparatorModel(), True),
+        (ComparatorModel(hysteresis_v=1e-3), False),
+        (ComparatorModel(delay_s=1e-8), False),
+    ):
+        board = build_board(net, params, BoardDesign(comparator=model))
+        assert sense_fast.fusable(board) is fused
+        netlist = engine_circuit([board], FastTiming(20e-9)).netlist.lower()
+        instances = " ".join(x for x in netlist.splitlines() if x.startswith("x"))
+        assert ("\nbfsa_0_t0 " in netlist) is fused
+        assert (" diffamp_ina " in instances) is not fused
+        assert (" comp_lm339 " in instances) is not fused
 
 
 def test_fast_windows_use_the_fast_parts_and_golden_the_board_parts():
@@ -164,14 +154,26 @@ def test_fast_windows_use_the_fast_parts_and_golden_the_board_parts():
     engine = get_engine("circuit")
     engine.prepare(net, make_tasks(cfg, net), cfg)
     boards = engine._boards(0)
-    fast = engine_circuit(boards, FastTiming(20e-9)).netlist.lower()
+    released = engine_circuit(boards, FastTiming(20e-9, oscillators="released")).netlist.lower()
+    held = engine_circuit(boards, FastTiming(20e-9)).netlist.lower()
     golden = engine_circuit(boards, GoldenTiming(50e-6, 1e-6)).netlist.lower()
-    for part, (name, _) in FAST_PARTS.items():
+    edges = len(boards[0].tap_elements)
+    for fast in (released, held):
         instances = [line for line in fast.splitlines() if line.startswith("x")]
-        assert any(f" {name} " in line for line in instances), name
-        assert not any(f" {part} " in line for line in instances), part
-        assert f" {name} " not in golden
-        assert f" {part} " in golden
+        for part, (name, _) in FAST_PARTS.items():
+            if part == "osc_relax" and fast is held:
+                continue
+            assert any(f" {name} " in line for line in instances), name
+            assert not any(f" {part} " in line for line in instances), part
+            assert f" {name} " not in golden
+            assert f" {part} " in golden
+        assert sum(line.startswith(("bfsa_", "bfsb_")) for line in fast.splitlines()) == 2 * edges
+        assert not any(" diffamp_ina " in line or " comp_lm339 " in line for line in instances)
+    assert "\nbfsa_" not in golden
+    # held: no oscillator parts and no presets, one source per edge on the waveform node
+    assert not any(line.startswith("xosc_") for line in held.splitlines())
+    assert sum(line.startswith("vhold_") for line in held.splitlines()) == edges
+    assert "\nspv_" not in held and "\nspv_" in released and "\nvhold_" not in released
 
 
 @pytest.mark.slow
@@ -213,3 +215,81 @@ def test_a_480_edge_board_runs_1000_steps_with_flat_memory():
     engine.close()
     assert growth < 4.0, growth
     assert 0.4 < moved / (1000 * net.n_edges) < 0.6
+
+
+def test_fused_sensing_branches_give_the_board_chains_outputs(session):
+    """Both branches of every edge of a spread board (5 % parts: gain errors and offsets in
+    every stage, comparator offsets up to 0.05 V), fused and as the board's seven parts, side
+    by side on the same sensed nodes: drops inside the swing, beyond it (drop stages clip) and
+    at a decision threshold (the comparators' linear region, a few uV wide at the drops)."""
+    from circuits.assembly import build_board
+    from circuits.design import BoardDesign, draw_board_parameters
+    from coupled.physics.catalogue import load_network
+
+    net = load_network("experiment16")
+    design = BoardDesign(mode="op")
+    board = build_board(net, draw_board_parameters(net, tolerance=0.05, seed=3), design)
+    edges = (0, 5, 11)
+    wanted = tuple(f"{p}_{i} " for i in edges for p in sense_fast.REPLACED)
+    chain = [line for line in board.netlist.splitlines() if line.upper().startswith(wanted)]
+    assert len(chain) == 7 * len(edges)
+    fused = [
+        line
+        for i in edges
+        for line in sense_fast.fused_lines(board, i, lambda n: f"f{n}" if n[:3] == "cmp" else n)
+    ]
+    nodes = sorted(
+        {board.free_node(int(v)) for i in edges for v in net.edges[i]}
+        | {board.clamped_node(int(v)) for i in edges for v in net.edges[i]}
+    )
+    sources = [f"V_{n} {n} 0 DC 0" for n in nodes]
+    session.load(
+        _netlist(
+            "fused sensing",
+            ["diffamp", "comparator"],
+            ["VREF vref 0 DC 2.5", *sources, *chain, *fused],
+        ),
+        name="fused-sensing",
+    )
+    keys = [f"v({c}{b}_{i})" for i in edges for b in "ab" for c in ("cmp", "fcmp")]
+    rng = np.random.default_rng(7)
+    worst_logic = 0.0
+    for trial in range(30):
+        scale = 4.0 if trial % 2 else 0.4  # odd trials: drops beyond the 2.45 V swing
+        values = {
+            f"V_{n}": float(v)
+            for n, v in zip(nodes, rng.uniform(0, scale, len(nodes)), strict=True)
+        }
+        session.alter(values)
+        v = session.op(keys)
+        for i in edges:
+            for b in "ab":
+                worst_logic = max(worst_logic, abs(v[f"v(cmp{b}_{i})"] - v[f"v(fcmp{b}_{i})"]))
+                assert min(abs(v[f"v(cmp{b}_{i})"] - 2.5), abs(v[f"v(fcmp{b}_{i})"] - 2.5)) > 2.4
+    # bisect a clamped node of an edge to branch A's threshold: both in their linear region
+    i, node = next(
+        (i, board.clamped_node(int(e)))
+        for i in edges
+        for e in net.edges[i]
+        if board.clamped_node(int(e)) != board.free_node(int(e))
+    )
+    values = {f"V_{n}": 1.0 for n in nodes}
+
+    def output(volts: float) -> dict:
+        values[f"V_{node}"] = volts
+        session.alter(values)
+        return session.op(keys)
+
+    low, high = 0.9, 1.1
+    rising = output(high)[f"v(cmpa_{i})"] > output(low)[f"v(cmpa_{i})"]
+    for _ in range(60):
+        v = output(0.5 * (low + high))
+        if 0.5 < v[f"v(cmpa_{i})"] < 4.5:
+            break
+        if (v[f"v(cmpa_{i})"] > 2.5) == rising:
+            high = 0.5 * (low + high)
+        else:
+            low = 0.5 * (low + high)
+    assert 0.5 < v[f"v(cmpa_{i})"] < 4.5
+    assert abs(v[f"v(fcmpa_{i})"] - v[f"v(cmpa_{i})"]) < 0.05
+    assert worst_logic < 1e-9

@@ -16,12 +16,17 @@ Time. Oscillators run in continuous physical time: step ``n`` samples the board 
 ``t_n = n * trigger_period_s`` and no oscillator is ever restarted at a common phase.
 
 ``golden=False`` (default, fast)
-    One paused transient; each step is a window of ``window_s`` of simulated time. At its
-    start every oscillator is preset to the state its phase model gives for ``t_n`` (its
-    capacitor voltage moving at its own slope, its comparator state), released, run in the
-    circuit up to the trigger instant at the window's end, where the engine pauses and reads
-    the latches. Between windows the phases advance analytically (the phase model fitted to
-    the simulated oscillators, :mod:`coupled.engines.board.phase`). Every
+    One paused transient; each step is a window of ``window_s`` of simulated time, paused at
+    its end, which is the trigger instant ``t_n``, to read the latches. The oscillators' state
+    at ``t_n`` comes from the phase model fitted to the simulated oscillators
+    (:mod:`coupled.engines.board.phase`). With ``fast_oscillators="held"`` (default) each
+    oscillator's waveform node is held by a source at that voltage through the window: the
+    enable comparator, latch and decision path run in the circuit, the oscillator parts do not
+    (the held voltage is the phase model's value at ``t_n`` itself, also where an oscillator
+    switches inside the window). With ``"released"``
+    every oscillator is preset to that state (its capacitor voltage moving at its own slope,
+    its comparator state), released, and run in the circuit up to ``t_n``. Both take the
+    golden scheme's decisions (``tests/test_engine_equivalence.py``). Every
     ``restart_every`` steps the transient restarts (its stored vectors are dropped; nothing
     else carries over from a window to the next).
 ``golden=True``
@@ -38,7 +43,8 @@ the bias below every oscillator: always enabled.
 Options (``engine_options``): ``tolerance`` (part spread, default 0.05), ``board_seed`` (0),
 ``trigger_period_s`` (50e-6), ``golden`` (False), ``calibration`` (None), ``window_s``
 (20e-9), ``restart_every`` (500), ``trigger_width_s`` (golden trigger pulse, 1e-6),
-``golden_steps_per_period`` (5000), ``phase_model`` (``"fitted"`` or ``"formula"``).
+``golden_steps_per_period`` (5000), ``phase_model`` (``"fitted"`` or ``"formula"``),
+``fast_oscillators`` (``"held"`` or ``"released"``).
 
 Failures. A window that fails to converge is rerun once from a fresh transient (presets make
 that exact) with a time step of at most ``window_s / 20``; then :class:`SpiceError` names the
@@ -63,7 +69,12 @@ from coupled.core.options import check_range
 from coupled.engines.base import Engine
 from coupled.engines.board.curve import bias_for_p, load_calibration
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
-from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
+from coupled.engines.board.session import (
+    OSCILLATOR_MODES,
+    FastTiming,
+    GoldenTiming,
+    engine_circuit,
+)
 from coupled.physics import rules, solver
 from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.session import get_session
@@ -101,6 +112,7 @@ class CircuitEngine(Engine):
         "trigger_width_s": 1e-6,
         "golden_steps_per_period": 5000,
         "phase_model": "fitted",
+        "fast_oscillators": "held",
     }
 
     @classmethod
@@ -122,6 +134,11 @@ class CircuitEngine(Engine):
             raise UserError(
                 f"--engine-option phase_model={merged['phase_model']!r}: must be one of "
                 f"{', '.join(PHASE_MODELS)}"
+            )
+        if merged["fast_oscillators"] not in OSCILLATOR_MODES:
+            raise UserError(
+                f"--engine-option fast_oscillators={merged['fast_oscillators']!r}: must be one of "
+                f"{', '.join(OSCILLATOR_MODES)}"
             )
         if merged["trigger_width_s"] >= merged["trigger_period_s"]:
             raise UserError(
@@ -224,7 +241,7 @@ class CircuitEngine(Engine):
         if opts["golden"]:
             timing = GoldenTiming(opts["trigger_period_s"], opts["trigger_width_s"])
         else:
-            timing = FastTiming(opts["window_s"])
+            timing = FastTiming(opts["window_s"], oscillators=opts["fast_oscillators"])
         self._circuit = engine_circuit(self._boards(start_step), timing)
         self.session.load(self._circuit.netlist, name=self.circuit_name)
         self._offset_step = start_step
@@ -288,6 +305,9 @@ class CircuitEngine(Engine):
         slope = (q * swing - vc) / osc.tau_s  # d(v)/dt of the RC exponential, V/s
         values: dict[str, float] = {}
         for names in self._circuit.preset_sources:
+            if self.opts["fast_oscillators"] == "held":
+                values.update((held, v) for (held,), v in zip(names, vc.tolist(), strict=True))
+                continue
             for (pv, pq, ps), a, b, c in zip(
                 names, vc.tolist(), q.tolist(), slope.tolist(), strict=True
             ):

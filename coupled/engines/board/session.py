@@ -24,12 +24,14 @@ Two timing schemes replace the board's one-pulse trigger:
     The trigger is high for ``trigger_width_s`` before every multiple of the trigger period
     and low otherwise; the oscillators run freely through the whole run, no presets.
 
-In the fast scheme the latches, oscillators, enable comparators and (without hysteresis) the
-decision comparators are instantiated as their native-element equivalents of ``FAST_PARTS``
-(``netlists/*_fast.lib``): the same decisions at the trigger's logic levels and on ideal
-supplies, about half the Newton iterations and cheaper ones. The latch outputs then carry the
-hold voltages; the engine applies the latches' restoring buffer
-(:func:`circuits.latch.buffer_v`) to what it reads.
+In the fast scheme the latches, oscillators and enable comparators are instantiated as their
+native-element equivalents of ``FAST_PARTS`` (``netlists/*_fast.lib``): the same decisions at
+the trigger's logic levels and on ideal supplies, about half the Newton iterations and cheaper
+ones. Without comparator hysteresis or delay (the default), each edge's five difference stages
+and two decision comparators become two fused behavioural sources (:mod:`circuits.sense_fast`):
+the same comparator outputs with five behavioural sources and five nodes fewer per edge, each
+source cheaper. The latch outputs then carry the hold voltages; the engine applies the latches'
+restoring buffer (:func:`circuits.latch.buffer_v`) to what it reads.
 
 The per-edge readout nodes are ``dir_<i>_t<t>`` (high: tap up) and ``enl_<i>_t<t>`` (high: the
 edge moves); ``save_nodes`` lists them for ``save`` commands issued before each transient starts
@@ -41,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from circuits import sense_fast
 from circuits.board import Board
 from circuits.library import inline_library, library_file
 from coupled.core.errors import UserError
@@ -59,24 +62,38 @@ FAST_PARTS = {
     "latch_sh": ("latch_sh_fast", "latch_fast"),
     "osc_relax": ("osc_relax_fast", "oscillator_fast"),
     "comp_enable": ("comp_enable_fast", "enable_fast"),
-    "comp_lm339": ("comp_lm339_fast", "comparator_fast"),
 }
 """Board subcircuit -> (fast-window equivalent, its library file): the same decisions at the
 trigger's logic levels and on ideal supplies, with native elements instead of behavioural
-sources (``netlists/latch_fast.lib``, ``oscillator_fast.lib``, ``enable_fast.lib``,
-``comparator_fast.lib``; the comparator only without hysteresis and delay)."""
+sources (``netlists/latch_fast.lib``, ``oscillator_fast.lib``, ``enable_fast.lib``)."""
 _SUPPLY_PARTS = frozenset({"osc_relax", "comp_enable"})
 PRESET_MODEL = ".model swpre sw vt=0.5 vh=0 ron=0.01 roff=1e12"
 _TWO_NODES = frozenset("RVCIBL")
 _FOUR_NODES = frozenset("EGSFH")
 
 
+OSCILLATOR_MODES = ("held", "released")
+
+
 @dataclass(frozen=True)
 class FastTiming:
-    """Fast scheme timing: ``window_s`` of simulated time per step, presets until ``release``."""
+    """Fast scheme timing: ``window_s`` of simulated time per step, presets until ``release``.
+
+    ``oscillators``: ``"held"`` (each oscillator's waveform node held by a source at its
+    phase-model voltage at the trigger instant, the default) or ``"released"`` (the oscillator
+    parts preset and released to run up to the trigger instant).
+    """
 
     window_s: float
     release: float = 0.5
+    oscillators: str = "held"
+
+    def __post_init__(self) -> None:
+        if self.oscillators not in OSCILLATOR_MODES:
+            raise UserError(
+                f"fast oscillators {self.oscillators!r}: must be one of "
+                f"{', '.join(OSCILLATOR_MODES)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -146,14 +163,6 @@ def _split_netlist(netlist: str) -> tuple[list[str], list[str], set[str]]:
     return library, elements, subckts
 
 
-def _has_fast_part(part: str, tokens: list[str]) -> bool:
-    """Whether an instance has the fast equivalent (a comparator only with vhyst = tpd = 0)."""
-    if part != "comp_lm339":
-        return True
-    values = dict(tok.lower().split("=", 1) for tok in tokens if "=" in tok)
-    return all(float(values.get(name, "0")) == 0.0 for name in ("vhyst", "tpd"))
-
-
 def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | None = None) -> str:
     tokens = line.split()
     name, kind = tokens[0], tokens[0][0].upper()
@@ -162,7 +171,7 @@ def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | Non
         if end is None:
             raise UserError(f"board line {line[:40]!r}: no known subcircuit")
         part = tokens[end].lower()
-        if fast_supply_v is not None and part in FAST_PARTS and _has_fast_part(part, tokens):
+        if fast_supply_v is not None and part in FAST_PARTS:
             tokens[end] = FAST_PARTS[part][0]
             if part in _SUPPLY_PARTS:
                 tokens.append(f"vs={fast_supply_v!r}")
@@ -182,8 +191,11 @@ def _trigger_lines(board: Board, timing: FastTiming | GoldenTiming) -> list[str]
         w = repr(float(timing.window_s))
         phase = f"(time/{w} - floor(time/{w}))"
         hold = f"(({phase} > 1e-6) && ({phase} < {timing.release!r}))"
+        trigger = f"BTRIG trig 0 V = {hold} ? {low} : {high}"
+        if timing.oscillators == "held":
+            return [trigger]
         return [
-            f"BTRIG trig 0 V = {hold} ? {low} : {high}",
+            trigger,
             f"BLOAD oscload 0 V = {hold} ? 1 : 0",
             f"BRAMP ramp 0 V = time - {w}*ceil(time/{w} - 1e-6)",
             PRESET_MODEL,
@@ -192,6 +204,15 @@ def _trigger_lines(board: Board, timing: FastTiming | GoldenTiming) -> list[str]
     phase = f"(time/{t} - floor(time/{t}))"
     open_until = repr(1.0 - float(timing.width_s) / float(timing.period_s))
     return [f"BTRIG trig 0 V = (({phase} > 1e-9) && ({phase} < {open_until})) ? {low} : {high}"]
+
+
+def _held_lines(board: Board, task: int) -> tuple[list[str], list[tuple[str]]]:
+    lines, names = [], []
+    for i in range(board.n_edges):
+        s = f"{i}_t{task}"
+        lines.append(f"VHOLD_{s} osc_{s} 0 DC 0")
+        names.append((f"VHOLD_{s}",))
+    return lines, names
 
 
 def _preset_lines(board: Board, task: int) -> tuple[list[str], list[tuple[str, str, str]]]:
@@ -237,6 +258,7 @@ def engine_circuit(
     )
     lines = [title, options_line, *library]
     supply = None
+    fuse = fast and sense_fast.fusable(first)
     if fast:
         fast_libs = [library_file(lib) for _, lib in FAST_PARTS.values()]
         lines += inline_library(fast_libs).splitlines()
@@ -245,13 +267,20 @@ def engine_circuit(
     taps, inputs, targets, dirs, enables, presets, save = [], [], [], [], [], [], []
     for t, board in enumerate(boards):
         _, elements, _ = _split_netlist(board.netlist)
+        fused = sense_fast.replaced_names(board) if fuse else frozenset()
+        held = fast and timing.oscillators == "held"
         for line in elements:
             name = line.split()[0].upper()
-            if name == "VTRIG" or (name in GLOBAL_SOURCES and t > 0):
+            if name == "VTRIG" or (name in GLOBAL_SOURCES and t > 0) or name in fused:
+                continue
+            if held and name.startswith("XOSC_"):
                 continue
             lines.append(line if name in GLOBAL_SOURCES else _renamed(line, t, subckts, supply))
+        if fuse:
+            for i in range(board.n_edges):
+                lines += sense_fast.fused_lines(board, i, lambda n, t=t: _node(n, t), f"_t{t}")
         if fast:
-            extra, names = _preset_lines(board, t)
+            extra, names = _held_lines(board, t) if held else _preset_lines(board, t)
             lines += extra
             presets.append(names)
         else:
