@@ -256,3 +256,53 @@ def plot_gates(result: FigureResult, path: str | Path, meta: dict | None = None)
 def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Draw a reproduced figure with the plot its result names (``result.plot``)."""
     return globals()[result.plot](result, path, meta)
+
+
+def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Enable autocorrelation against lag (default T, one curve per jitter), lag-1
+    autocorrelation and mean |Pearson r| between edges against the trigger period."""
+    plt = pyplot()
+    table, summary = result.tables["temporal.csv"], result.tables["temporal_summary.csv"]
+    phase, s_phase = table[table["events"] == "phase"], summary[summary["events"] == "phase"]
+    periods = sorted(s_phase["trigger_period_s"].unique())
+    t_ref = 50e-6 if 50e-6 in periods else periods[-1]
+    jitters = sorted(s_phase["jitter"].unique())
+    fig, (ax, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4))
+    for colour, j in zip(_colours(len(jitters)), jitters, strict=True):
+        rows = phase[(phase["jitter"] == j) & (phase["trigger_period_s"] == t_ref)]
+        ax.plot(rows["lag"], rows["mean_autocorrelation"], "o-", color=colour, label=f"{j:g}")
+        s = s_phase[s_phase["jitter"] == j]
+        x = s["trigger_period_s"] * 1e6
+        ax2.plot(x, s["lag1_autocorrelation"], "o-", color=colour, label=f"jitter {j:g}")
+        ax3.plot(x, s["mean_abs_pearson"], "o-", color=colour, label=f"jitter {j:g}")
+    zero = phase[(phase["jitter"] == 0.0) & (phase["trigger_period_s"] == t_ref)]
+    if len(zero):
+        ax.plot(zero["lag"], zero["formula_autocorrelation"], "k:", label="rotation formula")
+    transient = table[table["events"] == "transient"]
+    if len(transient):
+        ax.plot(transient["lag"], transient["mean_autocorrelation"], "rx", label="ngspice (jitter 0)")
+    null = float(s_phase["null_std"].iloc[0])
+    ax.axhspan(-2 * null, 2 * null, color="0.85", lw=0, label="Bernoulli +-2 s.d.")
+    ax.set_xlabel("lag (triggers)")
+    ax.set_ylabel("enable autocorrelation r_k (mean over edges)")
+    ax.set_title(f"T = {t_ref * 1e6:g} us; legend: jitter (rms per cycle)", fontsize=9)
+    ax.legend(fontsize=7)
+    ax2.axhline(0.0, color="0.6", lw=0.8)
+    ax2.set_xscale("log")
+    ax2.set_xlabel("trigger period T (us)")
+    ax2.set_ylabel("lag-1 autocorrelation (mean over edges)")
+    ax3.plot(
+        s_phase["trigger_period_s"] * 1e6, s_phase["null_mean_abs_pearson"], "k:", label="null"
+    )
+    ax3.set_xscale("log")
+    ax3.set_xlabel("trigger period T (us)")
+    ax3.set_ylabel("mean |Pearson r| between edges")
+    ax3.legend(fontsize=7)
+    cfg = result.base_config
+    fig.suptitle(
+        f"{cfg['network']}: 5 V oscillator board, {cfg['tolerance']:g} spread, p = "
+        f"{cfg['p']:g} (bias {cfg['bias_v']:.3f} V), board seed {cfg['board_seed']}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return save_png(fig, path, meta)

@@ -1,10 +1,14 @@
 """``coupled calibrate``: the board's update statistics from circuit simulation.
 
 ``coupled calibrate --network NAME|PATH [--tolerance X] [--seed S] [--trigger-period-s T]
-[--triggers N] [--p-triggers M] [--bias-points K] [--events transient|phase] [--workers W]
-[--no-effective-bias] [--no-plots] [--overwrite] --out DIR``
+[--jitter J] [--triggers N] [--p-triggers M] [--bias-points K] [--events transient|phase]
+[--workers W] [--no-effective-bias] [--no-plots] [--overwrite] --out DIR``
 
-Draws the board's oscillators (and decision comparators) from the seed, then writes to DIR:
+Draws the board's oscillators (and decision comparators) from the seed, then writes to DIR.
+``--jitter`` is the oscillators' period jitter (rms fraction of a period per cycle, default
+2.1e-5 from the parts' comparator and RC noise, :mod:`circuits.jitter`), applied as a phase
+random walk to the phase-model trains (all of them with ``--events phase``; with transients,
+the phase-model trains reported beside them in ``correlation.json``):
 
 ``oscillators.csv``
     per edge: parts, period, waveform range and duty at mid-supply, simulated and by formula;
@@ -83,6 +87,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"time between global triggers in s (default {defaults.trigger_period_s:g})",
     )
     parser.add_argument(
+        "--jitter",
+        type=options.fraction,
+        default=defaults.jitter,
+        help="oscillator period jitter, rms fraction of a period per cycle, in [0, 1] "
+        f"(default {defaults.jitter:g}: comparator input noise and RC noise of the parts); "
+        "a phase random walk of the phase-model trains (transients have no noise)",
+    )
+    parser.add_argument(
         "--triggers",
         type=options.int_range(1, MAX_TRIGGERS),
         default=None,
@@ -150,6 +162,7 @@ def config_from_args(args: argparse.Namespace) -> CalibrationConfig:
         n_bias=size(args.bias_points, "n_bias"),
         events=args.events,
         workers=args.workers,
+        jitter=args.jitter,
     )
 
 
