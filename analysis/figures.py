@@ -280,7 +280,9 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
         ax.plot(zero["lag"], zero["formula_autocorrelation"], "k:", label="rotation formula")
     transient = table[table["events"] == "transient"]
     if len(transient):
-        ax.plot(transient["lag"], transient["mean_autocorrelation"], "rx", label="ngspice (jitter 0)")
+        ax.plot(
+            transient["lag"], transient["mean_autocorrelation"], "rx", label="ngspice (jitter 0)"
+        )
     null = float(s_phase["null_std"].iloc[0])
     ax.axhspan(-2 * null, 2 * null, color="0.85", lw=0, label="Bernoulli +-2 s.d.")
     ax.set_xlabel("lag (triggers)")
