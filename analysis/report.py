@@ -1,12 +1,13 @@
 """The report page: one self-contained HTML file with every figure embedded as base64 PNG.
 
 :func:`render_report` turns a :class:`coupled.reporting.data.ReportData` into ``report.html``: the
-claims table, the calibration (a few points of p against the bias, the correlation of update
-events at p = 0.5 with n and the null 1/sqrt(n), the effective comparator bias range), the
-training runs of ``coupled demo`` (error against step, update-event raster, share of edges
-updated per step against p), every reproduced figure (the PNGs the pieces wrote) and the
-provenance (config, seed, version, which pieces were reused or run). The page loads nothing from
-elsewhere. matplotlib is imported lazily with the Agg backend.
+claims table, the board's electrical rule check and power budget (:mod:`analysis.board_check`),
+the calibration (a few points of p against the bias, the correlation of update events at p = 0.5
+with n and the null 1/sqrt(n), the effective comparator bias range), the training runs of
+``coupled demo`` (error against step, update-event raster, share of edges updated per step
+against p), every reproduced figure (the PNGs the pieces wrote) and the provenance (config,
+seed, version, which pieces were reused or run). The page loads nothing from elsewhere.
+matplotlib is imported lazily with the Agg backend.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.board_check import board_check_section
 from analysis.calibration import draw_calibration
 from analysis.figures import draw_figure
 from analysis.plotting import pyplot, readable_log_ticks
@@ -42,6 +44,8 @@ TITLES = {
     "fig4d": "Fig. 4d: final error against the number of outputs O (discrete rule, 143 edges)",
     "fig4e": "Fig. 4e: final error of 2-in-2-out regression against p (discrete, 143 edges)",
     "sense-gain": "Sensing gain: final error against the gain G at p = 1, 0.5, 0.2 (0-5 V board)",
+    "temporal": "The enables in time: autocorrelation against oscillator jitter and trigger "
+    "period (16-edge board, p = 0.5)",
 }
 
 
@@ -404,6 +408,7 @@ def render_report(data: ReportData, path: str | Path) -> Path:
             "J. Chem. Phys. 156, 144903 (2022).</p>",
             _intro_section(),
             _claims_section(data),
+            board_check_section(data.board_check, _table),
             _calibration_section(data.calibration, data.claims),
             _training_section(data.training),
             _figures_section(data.figures, data.claims),
