@@ -20,6 +20,30 @@ if TYPE_CHECKING:
     from coupled.reproduction.base import FigureResult
 
 
+def board_text(name: str, cfg: dict) -> str:
+    """The board figure ``name`` ran on (supply, inputs, sense gain G, comparator bias sigma).
+
+    ``cfg`` is the figure's training configuration (``FigureResult.base_config``, the
+    ``train_config`` of its JSON): the discrete rule states G and sigma; the continuous rule has
+    no comparators; ``sense-gain`` varies G; the temporal study runs the oscillators alone.
+    """
+    if "supply_v" in cfg and "rule" not in cfg:
+        return f"{cfg['supply_v']:g} V oscillators and enable comparators (no sensing stage)"
+    inputs = f"inputs {cfg.get('input_min_v', 0):g}-{cfg.get('input_max_v', 0):g} V"
+    if cfg.get("rule") == "continuous":
+        return f"5 V supply, {inputs}, continuous rule (no comparators, no sense gain)"
+    gain = "G varied" if name == "sense-gain" else f"G = {cfg.get('sense_gain', 0):g}"
+    sigma = f"sigma ~ U[0, {cfg.get('sigma_v', 0):g}] V at the comparators"
+    return f"5 V board, {inputs}, {gain}, {sigma}"
+
+
+def _caption(fig, result: FigureResult) -> None:
+    """The board, as a line under the figure."""
+    text = board_text(result.name, result.base_config)
+    fig.text(0.5, 0.005, text, ha="center", va="bottom", fontsize=8, color="0.3")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+
+
 def _colours(n: int):
     plt = pyplot()
     return plt.get_cmap("viridis")(np.linspace(0.0, 0.9, max(n, 1)))
@@ -80,6 +104,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     for a in (ax, ax2):
         readable_log_ticks(a.yaxis)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -134,6 +159,7 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
     for a in (ax, ax2):
         readable_log_ticks(a.yaxis)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -187,6 +213,7 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax.set_title(f"Fig. {result.name[3:]}: {result.params.get('network')}, discrete rule")
     ax.legend(fontsize=7)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -217,6 +244,7 @@ def plot_sense_gain(result: FigureResult, path: str | Path, meta: dict | None = 
         ax.set_title(f"{network}: 5 V board, inputs 0-5 V, sigma U[0, 0.05] V", fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -250,6 +278,7 @@ def plot_gates(result: FigureResult, path: str | Path, meta: dict | None = None)
         ax.set_title(f"{panel}: gates / offsets")
         ax.legend(fontsize=7)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -307,4 +336,5 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
         fontsize=10,
     )
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis.board_check import board_check_section
 from analysis.calibration import draw_calibration
-from analysis.figures import draw_figure
+from analysis.figures import board_text, draw_figure
 from analysis.plotting import pyplot, readable_log_ticks
 from coupled.core.version import __version__
 from coupled.reporting.claims import claim_lines, shown_verdict
@@ -363,6 +363,9 @@ def _figures_section(figures: dict, claims: pd.DataFrame | None = None) -> str:
             parts.append("<p>Not available in this folder.</p>")
             continue
         table = fig["table"]
+        cfg = fig["json"].get(name, {}).get("train_config")
+        if cfg:
+            parts.append(f"<p><b>Board:</b> {html.escape(board_text(name, cfg))}</p>")
         parts.append(
             f"<p class=meta>{html.escape(str(fig['path']))}: {len(table)} rows, columns "
             f"{html.escape(', '.join(map(str, table.columns)))}</p>"
