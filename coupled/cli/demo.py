@@ -196,8 +196,8 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     checked = check_demo_board(configs, config)
-    log(checked.summary)
     prepare_out_dir(out, overwrite=args.overwrite)
+    log(checked.summary)
     write_check(checked, out / CHECK_BOARD, config.calibration_config().seed)
     if args.engine != DEFAULT_ENGINE:
         print(
