@@ -56,8 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Calibrate the learning board's update statistics by circuit simulation: each "
             "edge's relaxation oscillator and enable comparator (period, p against the global "
-            "bias, Pearson correlation of update events at p = 0.5) and each edge's effective "
-            "comparator bias."
+            "bias, Pearson correlation of update events at p = 0.5, each edge's enable "
+            "autocorrelation at lags 1-10) and each edge's effective comparator bias."
         ),
     )
     parser.add_argument(

@@ -69,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="circuit-level training of the 16-edge board, its calibration and the report",
         description=(
-            "Calibrate the 16-edge learning board, train it at circuit level at a few update "
+            "Check the 16-edge learning board's parts against their ratings (refusing a board "
+            "that fails), calibrate it, train it at circuit level at a few update "
             "probabilities with update events recorded, and write the quick report."
         ),
     )
