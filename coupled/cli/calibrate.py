@@ -21,7 +21,8 @@ the phase-model trains reported beside them in ``correlation.json``):
     :func:`coupled.calibration.bias_for_p`) with the oscillators' parts;
 ``correlation.json``, ``correlation_matrix.csv``, ``correlation_hist.png``
     Pearson correlation of update events between every pair of edges at the bias giving
-    p = 0.5, over N triggers, with the null expectation and the paper's 0.01;
+    p = 0.5, over N triggers, with the null expectation and the paper's 0.01, each edge's
+    enable autocorrelation at lags 1-10 (mean over edges) and the jitter applied;
 ``effective_bias.csv``, ``effective_bias.json``, ``effective_bias.png``
     each edge's decision threshold in |dV_C| - |dV_F| from a dc sweep of its comparators and
     XOR, against the paper's U[0, 0.05] V;
