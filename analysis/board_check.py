@@ -37,7 +37,8 @@ def board_check_section(check: dict, table: Callable[[pd.DataFrame], str]) -> st
             }
         ]
     )
-    power = pd.DataFrame(digest["power"])[["scope", "name", "power_w", "energy_per_step_j"]]
+    power = pd.DataFrame(digest["power"]).rename(columns={"name": "part_or_rail"})
+    power = power[["scope", "part_or_rail", "power_w", "energy_per_step_j"]]
     cfg = record.get("config", {})
     train = cfg.get("train_config", {})
     board = (

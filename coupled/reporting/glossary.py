@@ -111,6 +111,7 @@ COLUMNS: dict[str, str] = {
     "worst_margin": "the ERC row nearest to (or furthest past) a limit: value, limits, margin",
     "all_ok": "whether every ERC row is inside its limits",
     "scope": "part_class (one kind of part on the board), rail (one supply) or total",
+    "part_or_rail": "the part class or supply rail the power row is about",
     "power_w": "mean power over the checked training examples (W)",
     "energy_per_step_j": "energy per training step: power times the trigger period (J)",
 }
