@@ -43,7 +43,7 @@ Options (``engine_options``): ``tolerance`` (part spread, default 0.05), ``board
 :data:`circuits.jitter.DEFAULT_JITTER`): in fast mode every preset phase carries the phase
 random walk of :mod:`circuits.jitter`, the same walk as the board twin's for the same
 ``board_seed``; golden mode runs the circuit's own oscillators, which have no noise (their
-phase drifts only by the integration error, about 1e-3 of a period per period), and ignores it.
+phases move only by the integration error), and ignores it.
 
 Failures. A window that fails to converge is rerun once from a fresh transient (presets make
 that exact) with a time step of at most ``window_s / 20``; then :class:`SpiceError` names the
