@@ -17,10 +17,10 @@ the Pearson correlation between edges (mean |r| over pairs, against the null
 ``sqrt(2 / (pi n))``). One point (jitter 0, the default 50 us) is cross-checked by ngspice
 transients of every edge's oscillator and enable comparator (``--quick``: the first 4 edges; the
 circuit's own oscillators have no noise; rows ``events = transient``, beside the phase model on
-the same edges and triggers, ``phase (cross-check)``). The transients run about 3.5e-4 of a
-period per period faster than the RC formula of the phase model, so over hundreds of periods
-their bits drift apart (the share of equal bits falls from about 0.86 over 50 triggers to 0.5
-over 1 000) while the statistics agree.
+the same edges and triggers, ``phase (cross-check)``). At their time step of period / 200 the
+transients run 0.1-0.4 % faster than the RC formula of the phase model, so over hundreds of
+periods their bits drift apart (the share of equal bits falls from about 0.85 over 50
+triggers to 0.5 over 1 000) while the statistics agree.
 
 Jitter values: 0, the parts' default 2.1e-5, 1e-3, 1e-2, 1e-1, 0.3; trigger periods around the
 oscillators' 20.8 us period: 5, 10, 15, 25, 50 (default) and 100 us.
