@@ -308,6 +308,10 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     if len(zero):
         ax.plot(zero["lag"], zero["formula_autocorrelation"], "k:", label="rotation formula")
     transient = table[table["events"] == "transient"]
+    same = table[table["events"] == "phase (cross-check)"]
+    if len(same):
+        edges = "same edges and triggers"
+        ax.plot(same["lag"], same["mean_autocorrelation"], "k+", label=f"phase model, {edges}")
     if len(transient):
         ax.plot(
             transient["lag"], transient["mean_autocorrelation"], "rx", label="ngspice (jitter 0)"
@@ -317,7 +321,7 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     ax.set_xlabel("lag (triggers)")
     ax.set_ylabel("enable autocorrelation r_k (mean over edges)")
     ax.set_title(f"T = {t_ref * 1e6:g} us; legend: jitter (rms per cycle)", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6, loc="best", framealpha=0.6)
     ax2.axhline(0.0, color="0.6", lw=0.8)
     ax2.set_xscale("log")
     ax2.set_xlabel("trigger period T (us)")
@@ -326,6 +330,10 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
         s_phase["trigger_period_s"] * 1e6, s_phase["null_mean_abs_pearson"], "k:", label="null"
     )
     ax3.set_xscale("log")
+    for a in (ax2, ax3):
+        a.set_xticks([t * 1e6 for t in periods])
+        a.set_xticklabels([f"{t * 1e6:g}" for t in periods])
+        a.minorticks_off()
     ax3.set_xlabel("trigger period T (us)")
     ax3.set_ylabel("mean |Pearson r| between edges")
     ax3.legend(fontsize=7)
