@@ -171,3 +171,20 @@ def test_temporal_rejects_bad_parameters():
     bad = dataclasses.replace(temporal.QUICK, jitters=(0.0, -1.0))
     with pytest.raises(UserError, match="jitter"):
         temporal.check("temporal", bad, Setup())
+
+
+@pytest.mark.slow
+def test_temporal_full_size_gives_the_readme_numbers(tmp_path):
+    from coupled.reproduction.base import reproduce
+
+    result = reproduce("temporal", tmp_path / "t")
+    s = result.tables["temporal_summary.csv"].set_index(["events", "jitter", "trigger_period_s"])
+    lag1 = s["lag1_autocorrelation"]
+    assert lag1[("phase", 0.0, 50e-6)] == pytest.approx(-0.426, abs=0.005)
+    assert lag1[("phase", jitter.DEFAULT_JITTER, 50e-6)] == pytest.approx(-0.426, abs=0.005)
+    assert lag1[("phase", 0.1, 50e-6)] == pytest.approx(-0.25, abs=0.02)
+    assert abs(lag1[("phase", 0.3, 50e-6)]) < 0.03
+    assert lag1[("phase", 0.0, 10e-6)] == pytest.approx(-0.864, abs=0.005)
+    assert lag1[("transient", 0.0, 50e-6)] == pytest.approx(-0.443, abs=0.02)
+    pearson = s["mean_abs_pearson"]
+    assert pearson[("phase", 0.0, 50e-6)] < s["null_mean_abs_pearson"][("phase", 0.0, 50e-6)]
