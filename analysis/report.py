@@ -180,6 +180,7 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
             f"{corr['null_mean_abs_pearson']:.4f}); paper: about {corr.get('paper_pearson', 0.01)}"
             f". Events: {html.escape(str(corr.get('events', '')))}.</p>"
         )
+    parts += _autocorrelation_parts(corr)
     bias = cal.get("effective_bias", {})
     if bias.get("positive_clamped_drop", {}).get("n"):
         pos, every = bias["positive_clamped_drop"], bias["all_branches"]
@@ -193,6 +194,37 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
         )
     parts += [_img(p, p.name) for p in cal["images"]]
     return "\n".join(parts)
+
+
+def _autocorrelation_parts(corr: dict) -> list[str]:
+    """Each edge's enable autocorrelation at lags 1-10 (mean over edges): the calibration's own
+    events and the phase model with the oscillators' jitter."""
+    auto = corr.get("autocorrelation", {})
+    if not auto.get("lags"):
+        return []
+    table = pd.DataFrame(
+        {
+            "lag": auto["lags"],
+            "mean_autocorrelation": auto["mean_autocorrelation"],
+            "mean_abs_autocorrelation": auto["mean_abs_autocorrelation"],
+        }
+    )
+    phase = corr.get("phase_model", {}).get("autocorrelation", {})
+    jitter = corr.get("phase_model", {}).get("jitter", corr.get("jitter"))
+    if phase.get("lags") == auto["lags"]:
+        table["phase_model_autocorrelation"] = phase["mean_autocorrelation"]
+    events = html.escape(str(corr.get("events", "")))
+    text = (
+        f"At the bias for p = 0.5, mean over edges, events: {events}; Bernoulli bits would give "
+        f"0 +- {auto['null_std']:.3f}. "
+    )
+    if "phase_model_autocorrelation" in table and jitter is not None:
+        text += f"phase_model_autocorrelation: the phase model with jitter {jitter:g}. "
+    text += (
+        "A deterministic oscillator sampled every trigger period is a rotation, not a coin flip "
+        "(<code>coupled reproduce temporal</code>: against jitter and trigger period)."
+    )
+    return ["<h3>Each edge's enables in time</h3>", f"<p>{text}</p>", _table(table)]
 
 
 def _training_section(runs: dict) -> str:

@@ -230,6 +230,11 @@ def test_report_runs_missing_pieces_and_reuses_existing(tmp_path, capsys):
     assert "Electrical rule check and power of the board" in page
     assert f"all {len(erc)} ERC rows ok" in page and "energy_per_step_j" in page
     assert "sense gain G = 40" in page
+    # each edge's enables in time: the calibration's lag-1 autocorrelation, a rotation
+    corr = json.loads((cal / "correlation.json").read_text())
+    lag1 = corr["autocorrelation"]["mean_autocorrelation"][0]
+    assert "<h3>Each edge's enables in time</h3>" in page and f"<td>{lag1:.4g}</td>" in page
+    assert lag1 < -0.2  # far from the 0 +- 0.03 of Bernoulli bits over 1000 triggers
     assert {actions[f] for f in rp.FIGURES if f in FIXTURES} == {"reused"}
     assert actions["sense-gain"] == "ran"  # no fixture: the quick study is computed
 

@@ -104,6 +104,11 @@ COLUMNS: dict[str, str] = {
     "path": "its folder",
     "action": "reused (config matched), ran, failed or missing (command not installed)",
     "reason": "why it was run, or the error",
+    # calibration: enables in time
+    "lag": "time lag between triggers (count of trigger periods)",
+    "mean_autocorrelation": "autocorrelation of an edge's enables at that lag, mean over edges",
+    "mean_abs_autocorrelation": "the same, mean over edges of its absolute value",
+    "phase_model_autocorrelation": "mean autocorrelation of the phase model's trains with jitter",
     # check-board
     "rows_checked": "ERC rows: one per (part, pin, quantity) checked against its datasheet limit",
     "rows_violated": "ERC rows outside their limits (0: every part inside its ratings)",
