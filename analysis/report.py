@@ -3,7 +3,8 @@
 :func:`render_report` turns a :class:`coupled.reporting.data.ReportData` into ``report.html``: the
 claims table, the board's electrical rule check and power budget (:mod:`analysis.board_check`),
 the calibration (a few points of p against the bias, the correlation of update events at p = 0.5
-with n and the null 1/sqrt(n), the effective comparator bias range), the training runs of
+with n and the null 1/sqrt(n), each edge's enable autocorrelation at lags 1-10, the effective
+comparator bias range), the training runs of
 ``coupled demo`` (error against step, update-event raster, share of edges updated per step
 against p), every reproduced figure (the PNGs the pieces wrote) and the provenance (config,
 seed, version, which pieces were reused or run). The page loads nothing from elsewhere.
