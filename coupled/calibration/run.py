@@ -123,7 +123,6 @@ class CalibrationConfig:
         from coupled.core.options import check_choice, check_range, check_whole
 
         check_jitter(self.jitter, "jitter")
-
         check_range("tolerance", self.tolerance, 0.0, 0.5, high_open=True)
         check_range("trigger period (s)", self.trigger_period_s, 0.0, low_open=True)
         check_range("supply (V)", self.supply_v, 0.0, low_open=True)

@@ -197,7 +197,15 @@ def simulate_events(
     return events
 
 
-def _jittered_events(params, bias, trigger_period_s, n, supply_v, jitter, board_seed):
+def _jittered_events(
+    params: OscillatorParameters,
+    bias: np.ndarray,
+    trigger_period_s: float,
+    n: int,
+    supply_v: float,
+    jitter: float,
+    board_seed: int,
+) -> np.ndarray:
     """Phase-model enables (K, n, E) with each oscillator's phase random walk."""
     times = trigger_times_s(trigger_period_s, n)
     offsets = phase_walk(board_seed, jitter, trigger_period_s, params.period_s, n)  # (n, E)
