@@ -20,6 +20,30 @@ if TYPE_CHECKING:
     from coupled.reproduction.base import FigureResult
 
 
+def board_text(name: str, cfg: dict) -> str:
+    """The board figure ``name`` ran on (supply, inputs, sense gain G, comparator bias sigma).
+
+    ``cfg`` is the figure's training configuration (``FigureResult.base_config``, the
+    ``train_config`` of its JSON): the discrete rule states G and sigma; the continuous rule has
+    no comparators; ``sense-gain`` varies G; the temporal study runs the oscillators alone.
+    """
+    if "supply_v" in cfg and "rule" not in cfg:
+        return f"{cfg['supply_v']:g} V oscillators and enable comparators (no sensing stage)"
+    inputs = f"inputs {cfg.get('input_min_v', 0):g}-{cfg.get('input_max_v', 0):g} V"
+    if cfg.get("rule") == "continuous":
+        return f"5 V supply, {inputs}, continuous rule (no comparators, no sense gain)"
+    gain = "G varied" if name == "sense-gain" else f"G = {cfg.get('sense_gain', 0):g}"
+    sigma = f"sigma ~ U[0, {cfg.get('sigma_v', 0):g}] V at the comparators"
+    return f"5 V board, {inputs}, {gain}, {sigma}"
+
+
+def _caption(fig, result: FigureResult) -> None:
+    """The board, as a line under the figure."""
+    text = board_text(result.name, result.base_config)
+    fig.text(0.5, 0.005, text, ha="center", va="bottom", fontsize=8, color="0.3")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+
+
 def _colours(n: int):
     plt = pyplot()
     return plt.get_cmap("viridis")(np.linspace(0.0, 0.9, max(n, 1)))
@@ -80,6 +104,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     for a in (ax, ax2):
         readable_log_ticks(a.yaxis)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -134,6 +159,7 @@ def plot_fig2(result: FigureResult, path: str | Path, meta: dict | None = None) 
     for a in (ax, ax2):
         readable_log_ticks(a.yaxis)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -187,6 +213,7 @@ def plot_fig4(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax.set_title(f"Fig. {result.name[3:]}: {result.params.get('network')}, discrete rule")
     ax.legend(fontsize=7)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -217,6 +244,7 @@ def plot_sense_gain(result: FigureResult, path: str | Path, meta: dict | None = 
         ax.set_title(f"{network}: 5 V board, inputs 0-5 V, sigma U[0, 0.05] V", fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
@@ -250,9 +278,71 @@ def plot_gates(result: FigureResult, path: str | Path, meta: dict | None = None)
         ax.set_title(f"{panel}: gates / offsets")
         ax.legend(fontsize=7)
     fig.tight_layout()
+    _caption(fig, result)
     return save_png(fig, path, meta)
 
 
 def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Draw a reproduced figure with the plot its result names (``result.plot``)."""
     return globals()[result.plot](result, path, meta)
+
+
+def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Enable autocorrelation against lag (default T, one curve per jitter), lag-1
+    autocorrelation and mean |Pearson r| between edges against the trigger period."""
+    plt = pyplot()
+    table, summary = result.tables["temporal.csv"], result.tables["temporal_summary.csv"]
+    phase, s_phase = table[table["events"] == "phase"], summary[summary["events"] == "phase"]
+    periods = sorted(s_phase["trigger_period_s"].unique())
+    t_ref = 50e-6 if 50e-6 in periods else periods[-1]
+    jitters = sorted(s_phase["jitter"].unique())
+    fig, (ax, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4))
+    for colour, j in zip(_colours(len(jitters)), jitters, strict=True):
+        rows = phase[(phase["jitter"] == j) & (phase["trigger_period_s"] == t_ref)]
+        ax.plot(rows["lag"], rows["mean_autocorrelation"], "o-", color=colour, label=f"{j:g}")
+        s = s_phase[s_phase["jitter"] == j]
+        x = s["trigger_period_s"] * 1e6
+        ax2.plot(x, s["lag1_autocorrelation"], "o-", color=colour, label=f"jitter {j:g}")
+        ax3.plot(x, s["mean_abs_pearson"], "o-", color=colour, label=f"jitter {j:g}")
+    zero = phase[(phase["jitter"] == 0.0) & (phase["trigger_period_s"] == t_ref)]
+    if len(zero):
+        ax.plot(zero["lag"], zero["formula_autocorrelation"], "k:", label="rotation formula")
+    transient = table[table["events"] == "transient"]
+    same = table[table["events"] == "phase (cross-check)"]
+    if len(same):
+        edges = "same edges and triggers"
+        ax.plot(same["lag"], same["mean_autocorrelation"], "k+", label=f"phase model, {edges}")
+    if len(transient):
+        ax.plot(
+            transient["lag"], transient["mean_autocorrelation"], "rx", label="ngspice (jitter 0)"
+        )
+    null = float(s_phase["null_std"].iloc[0])
+    ax.axhspan(-2 * null, 2 * null, color="0.85", lw=0, label="Bernoulli +-2 s.d.")
+    ax.set_xlabel("lag (triggers)")
+    ax.set_ylabel("enable autocorrelation r_k (mean over edges)")
+    ax.set_title(f"T = {t_ref * 1e6:g} us; legend: jitter (rms per cycle)", fontsize=9)
+    ax.legend(fontsize=6, loc="best", framealpha=0.6)
+    ax2.axhline(0.0, color="0.6", lw=0.8)
+    ax2.set_xscale("log")
+    ax2.set_xlabel("trigger period T (us)")
+    ax2.set_ylabel("lag-1 autocorrelation (mean over edges)")
+    ax3.plot(
+        s_phase["trigger_period_s"] * 1e6, s_phase["null_mean_abs_pearson"], "k:", label="null"
+    )
+    ax3.set_xscale("log")
+    for a in (ax2, ax3):
+        a.set_xticks([t * 1e6 for t in periods])
+        a.set_xticklabels([f"{t * 1e6:g}" for t in periods])
+        a.minorticks_off()
+    ax3.set_xlabel("trigger period T (us)")
+    ax3.set_ylabel("mean |Pearson r| between edges")
+    ax3.legend(fontsize=7)
+    cfg = result.base_config
+    fig.suptitle(
+        f"{cfg['network']}: 5 V oscillator board, {cfg['tolerance']:g} spread, p = "
+        f"{cfg['p']:g} (bias {cfg['bias_v']:.3f} V), board seed {cfg['board_seed']}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)

@@ -1,19 +1,20 @@
 """The report page: one self-contained HTML file with every figure embedded as base64 PNG.
 
 :func:`render_report` turns a :class:`coupled.reporting.data.ReportData` into ``report.html``: the
-claims table, the calibration (a few points of p against the bias, the correlation of update
-events at p = 0.5 with n and the null 1/sqrt(n), the effective comparator bias range), the
-training runs of ``coupled demo`` (error against step, update-event raster, share of edges
-updated per step against p), every reproduced figure (the PNGs the pieces wrote) and the
-provenance (config, seed, version, which pieces were reused or run). The page loads nothing from
-elsewhere. matplotlib is imported lazily with the Agg backend.
+claims table, the board's electrical rule check and power budget (:mod:`analysis.board_check`),
+the calibration (a few points of p against the bias, the correlation of update events at p = 0.5
+with n and the null 1/sqrt(n), each edge's enable autocorrelation at lags 1-10, the effective
+comparator bias range), the training runs of
+``coupled demo`` (error against step, update-event raster, share of edges updated per step
+against p), every reproduced figure (the PNGs the pieces wrote) and the provenance (config,
+seed, version, which pieces were reused or run). The page loads nothing from elsewhere.
+matplotlib is imported lazily with the Agg backend.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,9 +23,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.board_check import board_check_section
 from analysis.calibration import draw_calibration
-from analysis.figures import draw_figure
-from analysis.plotting import pyplot, readable_log_ticks
+from analysis.figures import board_text, draw_figure
+from analysis.report_training import (
+    plot_event_raster,
+    plot_share_against_p,
+    plot_training_curves,
+    raster_span,
+)
 from coupled.core.version import __version__
 from coupled.reporting.claims import claim_lines, shown_verdict
 from coupled.reporting.data import ReportData, training_summary
@@ -42,6 +49,8 @@ TITLES = {
     "fig4d": "Fig. 4d: final error against the number of outputs O (discrete rule, 143 edges)",
     "fig4e": "Fig. 4e: final error of 2-in-2-out regression against p (discrete, 143 edges)",
     "sense-gain": "Sensing gain: final error against the gain G at p = 1, 0.5, 0.2 (0-5 V board)",
+    "temporal": "The enables in time: autocorrelation against oscillator jitter and trigger "
+    "period (16-edge board, p = 0.5)",
 }
 
 
@@ -51,9 +60,6 @@ def figure_title(name: str) -> str:
 
     return TITLES.get(name) or f"{name}: {REGISTRY[name][1]}"
 
-
-RASTER_STEPS = 200
-"""Steps shown in the update-event raster."""
 
 _STYLE = """
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -71,13 +77,6 @@ def png_data_uri(png: bytes | str | Path) -> str:
     """``data:image/png;base64,...`` of PNG bytes or of a PNG file."""
     raw = Path(png).read_bytes() if isinstance(png, str | Path) else png
     return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
-
-
-def _figure_png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    pyplot().close(fig)
-    return buffer.getvalue()
 
 
 def _img(png: bytes | str | Path, alt: str) -> str:
@@ -126,122 +125,6 @@ def _table(frame: pd.DataFrame, verdict: str | None = None, legend: bool = True)
 def _details(summary: str, data: dict) -> str:
     text = html.escape(json.dumps(data, indent=2, default=str))
     return f"<details><summary>{html.escape(summary)}</summary><pre>{text}</pre></details>"
-
-
-# --- training runs -----------------------------------------------------------------------------
-
-
-def plot_training_curves(runs: dict) -> bytes:
-    """Scaled test error (mean over tasks) against step and against steps x p, one line per run."""
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for name, run in runs.items():
-        mean = run["history"].groupby("step")[["scaled_error", "steps_x_p"]].mean()
-        label = f"{name} ({run['run'].get('engine', '?')})"
-        axes[0].plot(mean.index, mean["scaled_error"], label=label)
-        axes[1].plot(mean["steps_x_p"], mean["scaled_error"], label=label)
-    for ax, xlabel in zip(
-        axes, ("training step (count)", "steps x p (expected updates per edge)"), strict=True
-    ):
-        ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("scaled error = error / error(t = 0) (dimensionless)")
-        ax.grid(alpha=0.3)
-        readable_log_ticks(ax.yaxis)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("Training of the board")
-    return _figure_png(fig)
-
-
-def _with_events(runs: dict) -> dict:
-    return {k: v for k, v in runs.items() if v["events"] is not None and len(v["events"])}
-
-
-def raster_span(runs: dict, max_steps: int = RASTER_STEPS) -> str:
-    """Which steps the event raster shows: ``"all N steps"`` or ``"the first M of N ..."``."""
-    shown_steps, total_steps = 0, 0
-    for run in _with_events(runs).values():
-        ev = run["events"]
-        steps = ev.loc[ev["task"] == ev["task"].min(), "step"]
-        total_steps = max(total_steps, int(steps.nunique()))
-        shown_steps = max(shown_steps, int(steps[steps <= max_steps].nunique()))
-    if shown_steps >= total_steps:
-        return f"all {total_steps} recorded steps"
-    return f"the first {shown_steps} of {total_steps} recorded steps"
-
-
-def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
-    """Which edges updated at each step (first task of each run with events), and the share."""
-    plt = pyplot()
-    with_events = _with_events(runs)
-    fig, axes = plt.subplots(
-        len(with_events),
-        2,
-        figsize=(10, 2.6 * len(with_events)),
-        squeeze=False,
-        gridspec_kw={"width_ratios": [3, 2]},
-    )
-    for row, (name, run) in enumerate(with_events.items()):
-        ev = run["events"]
-        ev = ev[(ev["task"] == ev["task"].min()) & (ev["step"] <= max_steps)]
-        grid = ev.pivot(index="edge", columns="step", values="enabled").astype(float)
-        p = float(run["run"].get("config", {}).get("p", np.nan))
-        axes[row, 0].imshow(
-            grid.to_numpy(),
-            aspect="auto",
-            cmap="Greys",
-            vmin=0,
-            vmax=1,
-            interpolation="nearest",
-            extent=(
-                grid.columns.min() - 0.5,
-                grid.columns.max() + 0.5,
-                grid.index.max() + 0.5,
-                grid.index.min() - 0.5,
-            ),
-        )
-        axes[row, 0].set_ylabel(f"{name}\nedge (index)")
-        share = grid.mean(axis=0)
-        axes[row, 1].plot(share.index, share.to_numpy(), lw=0.8, label="share of edges updated")
-        axes[row, 1].axhline(p, color="C3", label=f"requested p = {p:g}")
-        axes[row, 1].set_ylim(-0.05, 1.05)
-        axes[row, 1].set_ylabel("share of edges updated")
-        axes[row, 1].legend(fontsize=7, loc="lower right")
-    axes[-1, 0].set_xlabel("training step (count; black: edge updated)")
-    axes[-1, 1].set_xlabel("training step (count)")
-    shown = raster_span(runs, max_steps)
-    fig.suptitle(f"Update events (LEDs of the board), first task of each run: {shown}")
-    return _figure_png(fig)
-
-
-def plot_share_against_p(summary: pd.DataFrame) -> bytes:
-    """Mean share of edges updated per step against the requested p, with binomial spread."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(4.5, 4))
-    ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="share = p")
-    ax.errorbar(
-        summary["p"],
-        summary["mean_share"],
-        yerr=summary["std_share"],
-        fmt="o",
-        capsize=3,
-        label="measured (+-1 sd over steps)",
-    )
-    ax.errorbar(
-        summary["p"] + 0.02,
-        summary["p"],
-        yerr=summary["binomial_std"],
-        fmt="none",
-        ecolor="C3",
-        capsize=3,
-        label="independent edges: sqrt(p(1-p)/E)",
-    )
-    ax.set_xlabel("requested p (probability)")
-    ax.set_ylabel("share of edges updated per step (fraction)")
-    ax.set_xlim(0, 1.05)
-    ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7)
-    return _figure_png(fig)
 
 
 # --- sections ----------------------------------------------------------------------------------
@@ -298,6 +181,7 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
             f"{corr['null_mean_abs_pearson']:.4f}); paper: about {corr.get('paper_pearson', 0.01)}"
             f". Events: {html.escape(str(corr.get('events', '')))}.</p>"
         )
+    parts += _autocorrelation_parts(corr)
     bias = cal.get("effective_bias", {})
     if bias.get("positive_clamped_drop", {}).get("n"):
         pos, every = bias["positive_clamped_drop"], bias["all_branches"]
@@ -311,6 +195,37 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
         )
     parts += [_img(p, p.name) for p in cal["images"]]
     return "\n".join(parts)
+
+
+def _autocorrelation_parts(corr: dict) -> list[str]:
+    """Each edge's enable autocorrelation at lags 1-10 (mean over edges): the calibration's own
+    events and the phase model with the oscillators' jitter."""
+    auto = corr.get("autocorrelation", {})
+    if not auto.get("lags"):
+        return []
+    table = pd.DataFrame(
+        {
+            "lag": auto["lags"],
+            "mean_autocorrelation": auto["mean_autocorrelation"],
+            "mean_abs_autocorrelation": auto["mean_abs_autocorrelation"],
+        }
+    )
+    phase = corr.get("phase_model", {}).get("autocorrelation", {})
+    jitter = corr.get("phase_model", {}).get("jitter", corr.get("jitter"))
+    if phase.get("lags") == auto["lags"]:
+        table["phase_model_autocorrelation"] = phase["mean_autocorrelation"]
+    events = html.escape(str(corr.get("events", "")))
+    text = (
+        f"At the bias for p = 0.5, mean over edges, events: {events}; Bernoulli bits would give "
+        f"0 +- {auto['null_std']:.3f}. "
+    )
+    if "phase_model_autocorrelation" in table and jitter is not None:
+        text += f"phase_model_autocorrelation: the phase model with jitter {jitter:g}. "
+    text += (
+        "A deterministic oscillator sampled every trigger period is a rotation, not a coin flip "
+        "(<code>coupled reproduce temporal</code>: against jitter and trigger period)."
+    )
+    return ["<h3>Each edge's enables in time</h3>", f"<p>{text}</p>", _table(table)]
 
 
 def _training_section(runs: dict) -> str:
@@ -359,6 +274,9 @@ def _figures_section(figures: dict, claims: pd.DataFrame | None = None) -> str:
             parts.append("<p>Not available in this folder.</p>")
             continue
         table = fig["table"]
+        cfg = fig["json"].get(name, {}).get("train_config")
+        if cfg:
+            parts.append(f"<p><b>Board:</b> {html.escape(board_text(name, cfg))}</p>")
         parts.append(
             f"<p class=meta>{html.escape(str(fig['path']))}: {len(table)} rows, columns "
             f"{html.escape(', '.join(map(str, table.columns)))}</p>"
@@ -404,6 +322,7 @@ def render_report(data: ReportData, path: str | Path) -> Path:
             "J. Chem. Phys. 156, 144903 (2022).</p>",
             _intro_section(),
             _claims_section(data),
+            board_check_section(data.board_check, _table),
             _calibration_section(data.calibration, data.claims),
             _training_section(data.training),
             _figures_section(data.figures, data.claims),

@@ -48,6 +48,13 @@ def check_outputs(out, page: str, engine: str, steps: int, ps: list[float]) -> d
         shares[p] = events.groupby("step")["enabled"].mean()
     demo = json.loads((out / "demo.json").read_text())
     assert demo["version"] == __version__ and demo["seed"] == 0
+    # the board was checked before training: every part inside its ratings, in the report
+    erc = pd.read_csv(out / "check-board" / "erc.csv")
+    assert demo["check_board"]["all_ok"] and erc["ok"].all()
+    assert demo["check_board"]["rows_checked"] == len(erc)
+    assert f"all {len(erc)} ERC rows ok" in demo["check_board"]["summary"]
+    assert "Electrical rule check and power of the board" in html
+    assert demo["check_board"]["summary"] in html
     assert demo["config"]["engine"] == engine and demo["config"]["p"] == ps
     record = json.loads((out / "report.json").read_text())
     assert sorted(r["p"] for r in record["training"]) == sorted(ps)
@@ -98,6 +105,16 @@ def test_bad_options_exit_2_and_write_nothing(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert message in err and err.strip().count("\n") == 0
     assert not out.exists()
+
+
+def test_a_board_beyond_its_ratings_is_refused_and_nothing_written(tmp_path, capsys):
+    out = tmp_path / "demo"
+    argv = ["demo", "--engine", "ideal", "--steps", "5", "--p", "1", *FAST]
+    code = main([*argv, "--input-max-v", "40", "--out", str(out)])  # inputs 1.9 and 10.9 V
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and not out.exists()
+    assert len(err) == 1 and "ERC rows violated" in err[0] and "XPOT" in err[0]
+    assert "--input-max-v" in err[0]
 
 
 def test_non_empty_out_needs_overwrite(tmp_path, capsys):

@@ -79,6 +79,9 @@ FIXTURES = {
         [final_table({1.0: 0.2, 0.2: 0.1}, 2), final_table({1.0: 0.5, 0.2: 0.45}, 8)]
     ),
     "fig4e": final_table({1.0: 0.05, 0.2: 0.08}),
+    "temporal": pd.DataFrame(
+        {"events": "phase", "jitter": 0.0, "lag": [1, 2], "mean_autocorrelation": [-0.4, 0.1]}
+    ),
 }
 
 
@@ -211,7 +214,27 @@ def test_report_runs_missing_pieces_and_reuses_existing(tmp_path, capsys):
     assert record["version"] == __version__ and record["seed"] == 0
     assert record["config"]["quick"] is True
     actions = {p["name"]: p["action"] for p in record["pieces"]}
-    assert actions["calibration"] == "ran"
+    assert actions["calibration"] == "ran" and actions["check-board"] == "ran"
+
+    # the check-board piece: its summary recomputed from its own tables
+    erc = pd.read_csv(out / "check-board" / "erc.csv")
+    power = pd.read_csv(out / "check-board" / "power.csv")
+    board = record["check_board"]
+    assert board["rows_checked"] == len(erc) > 100 and board["all_ok"] is bool(erc["ok"].all())
+    assert board["rows_violated"] == int((~erc["ok"]).sum()) == 0
+    total = power[power["scope"] == "total"].iloc[0]
+    shown = {(r["scope"], r["name"]): r for r in board["power"]}
+    assert shown[("total", "board")]["energy_per_step_j"] == pytest.approx(total["power_w"] * 50e-6)
+    rails = power[power["scope"] == "rail"]["power_w"].sum()
+    assert rails == pytest.approx(total["power_w"])  # the rails carry the whole board
+    assert "Electrical rule check and power of the board" in page
+    assert f"all {len(erc)} ERC rows ok" in page and "energy_per_step_j" in page
+    assert "sense gain G = 40" in page
+    # each edge's enables in time: the calibration's lag-1 autocorrelation, a rotation
+    corr = json.loads((cal / "correlation.json").read_text())
+    lag1 = corr["autocorrelation"]["mean_autocorrelation"][0]
+    assert "<h3>Each edge's enables in time</h3>" in page and f"<td>{lag1:.4g}</td>" in page
+    assert lag1 < -0.2  # far from the 0 +- 0.03 of Bernoulli bits over 1000 triggers
     assert {actions[f] for f in rp.FIGURES if f in FIXTURES} == {"reused"}
     assert actions["sense-gain"] == "ran"  # no fixture: the quick study is computed
 

@@ -210,3 +210,19 @@ def test_sense_gain_quick_gain_lowers_the_bias_floor(tmp_path, capsys):
         for p in (0.5, 1.0):
             assert means[(network, 40.0, p)] < 0.5 * means[(network, 1.0, p)], (network, p)
     assert "sense-gain" in capsys.readouterr().out
+
+
+def test_every_figure_states_its_board():
+    from analysis.figures import board_text
+
+    discrete = {"rule": "discrete", "input_min_v": 0.0, "input_max_v": 5.0, "sense_gain": 40.0}
+    discrete["sigma_v"] = 0.05
+    assert board_text("fig4c", discrete) == (
+        "5 V board, inputs 0-5 V, G = 40, sigma ~ U[0, 0.05] V at the comparators"
+    )
+    assert "G varied" in board_text("sense-gain", discrete)
+    continuous = {"rule": "continuous", "input_min_v": 0.0, "input_max_v": 5.0}
+    assert "continuous rule (no comparators" in board_text("fig1", continuous)
+    assert board_text("temporal", {"supply_v": 5.0, "network": "experiment16"}).startswith(
+        "5 V oscillators"
+    )

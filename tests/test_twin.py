@@ -134,16 +134,18 @@ def test_twin_resistances_differ_by_part_spread():
 def test_bad_jitter_is_a_user_error():
     with pytest.raises(UserError, match="jitter"):
         TrainConfig(engine="ideal", engine_options={"jitter": -0.1}).validate()
-    with pytest.raises(UserError, match="jitter"):
-        TrainConfig(engine="circuit", engine_options={"jitter": 0.1}).validate()
+    with pytest.raises(UserError, match=r"jitter 1\.5: must be a number in \[0, 1\]"):
+        TrainConfig(engine="circuit", engine_options={"jitter": 1.5}).validate()
+    # the circuit engine takes the same option (its fast windows apply the same walk)
+    TrainConfig(engine="circuit", engine_options={"jitter": 0.1}).validate()
 
 
-def _compare(network: str, p: float, steps: int) -> tuple[float, list]:
+def _compare(network: str, p: float, steps: int, **extra) -> tuple[float, list]:
     """Share of edge-steps where the ideal twin and the circuit take the same enable and
     direction, both stepped from the circuit's state (so one difference does not carry on)."""
     base = dict(network=network, rule="discrete", p=p, p_mode="oscillator", steps=steps)
     base["sigma_mode"] = "board"
-    opts = {"tolerance": 0.05}
+    opts = {"tolerance": 0.05, **extra}
     cfg_c = TrainConfig(engine="circuit", engine_options=opts, **base).resolved()
     cfg_i = TrainConfig(engine="ideal", engine_options=opts, **base).resolved()
     net = load_network(network)
@@ -171,6 +173,15 @@ def _compare(network: str, p: float, steps: int) -> tuple[float, list]:
 def test_ideal_twin_takes_the_circuits_decisions(p):
     share, differ = _compare("experiment16", p, 30)
     assert share >= 0.99, differ
+
+
+def test_circuit_engine_takes_the_twins_jittered_enables():
+    """With a large jitter the circuit's fast windows and the twin walk the same phases."""
+    share, differ = _compare("experiment16", 0.5, 30, jitter=0.05)
+    assert share >= 0.99, differ
+    plain, jittered = _twin(0.5, 0.0, "experiment16"), _twin(0.5, 0.05, "experiment16")
+    moved = [np.any(plain.enables(n) != jittered.enables(n)) for n in range(1, 31)]
+    assert sum(moved) >= 10  # the walk changes the gates, so agreement above is not trivial
 
 
 @pytest.mark.slow

@@ -1,10 +1,14 @@
 """``coupled calibrate``: the board's update statistics from circuit simulation.
 
 ``coupled calibrate --network NAME|PATH [--tolerance X] [--seed S] [--trigger-period-s T]
-[--triggers N] [--p-triggers M] [--bias-points K] [--events transient|phase] [--workers W]
-[--no-effective-bias] [--no-plots] [--overwrite] --out DIR``
+[--jitter J] [--triggers N] [--p-triggers M] [--bias-points K] [--events transient|phase]
+[--workers W] [--no-effective-bias] [--no-plots] [--overwrite] --out DIR``
 
-Draws the board's oscillators (and decision comparators) from the seed, then writes to DIR:
+Draws the board's oscillators (and decision comparators) from the seed, then writes to DIR.
+``--jitter`` is the oscillators' period jitter (rms fraction of a period per cycle, default
+2.1e-5 from the parts' comparator and RC noise, :mod:`circuits.jitter`), applied as a phase
+random walk to the phase-model trains (all of them with ``--events phase``; with transients,
+the phase-model trains reported beside them in ``correlation.json``):
 
 ``oscillators.csv``
     per edge: parts, period, waveform range and duty at mid-supply, simulated and by formula;
@@ -17,7 +21,8 @@ Draws the board's oscillators (and decision comparators) from the seed, then wri
     :func:`coupled.calibration.bias_for_p`) with the oscillators' parts;
 ``correlation.json``, ``correlation_matrix.csv``, ``correlation_hist.png``
     Pearson correlation of update events between every pair of edges at the bias giving
-    p = 0.5, over N triggers, with the null expectation and the paper's 0.01;
+    p = 0.5, over N triggers, with the null expectation and the paper's 0.01, each edge's
+    enable autocorrelation at lags 1-10 (mean over edges) and the jitter applied;
 ``effective_bias.csv``, ``effective_bias.json``, ``effective_bias.png``
     each edge's decision threshold in |dV_C| - |dV_F| from a dc sweep of its comparators and
     XOR, against the paper's U[0, 0.05] V;
@@ -52,8 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Calibrate the learning board's update statistics by circuit simulation: each "
             "edge's relaxation oscillator and enable comparator (period, p against the global "
-            "bias, Pearson correlation of update events at p = 0.5) and each edge's effective "
-            "comparator bias."
+            "bias, Pearson correlation of update events at p = 0.5, each edge's enable "
+            "autocorrelation at lags 1-10) and each edge's effective comparator bias."
         ),
     )
     parser.add_argument(
@@ -81,6 +86,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=options.positive_float,
         default=defaults.trigger_period_s,
         help=f"time between global triggers in s (default {defaults.trigger_period_s:g})",
+    )
+    parser.add_argument(
+        "--jitter",
+        type=options.fraction,
+        default=defaults.jitter,
+        help="oscillator period jitter, rms fraction of a period per cycle, in [0, 1] "
+        f"(default {defaults.jitter:g}: comparator input noise and RC noise of the parts); "
+        "a phase random walk of the phase-model trains (transients have no noise)",
     )
     parser.add_argument(
         "--triggers",
@@ -150,6 +163,7 @@ def config_from_args(args: argparse.Namespace) -> CalibrationConfig:
         n_bias=size(args.bias_points, "n_bias"),
         events=args.events,
         workers=args.workers,
+        jitter=args.jitter,
     )
 
 

@@ -4,7 +4,9 @@
 [--seed S] --out DIR`` solves the board ``coupled train`` would build (decision path, one
 operating point per training example, :mod:`coupled.calibration.erc`) and writes ``erc.csv``
 (``part``, ``pin``, ``quantity``, ``value``, ``limit_min``, ``limit_max``, ``unit``, ``ok``),
-``power.csv`` and ``check_board.json`` (configuration, seed, version). Exit status 0 when every
+``power.csv`` and ``check_board.json`` (configuration, seed, version, the summary and its
+digest: rows checked, worst margin, power per rail and part class; :mod:`coupled.calibration.
+erc_files`). Exit status 0 when every
 row is ok, 1 otherwise; the last stdout line is the one-line summary naming the worst
 violation. Bad input exits with status 2 before anything is written.
 """
@@ -65,8 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check, write, print the summary; 0 when every row is ok, else 1."""
     from coupled.calibration.erc import check_board
-    from coupled.core.io import prepare_out_dir, write_json, write_table
-    from coupled.core.version import __version__
+    from coupled.calibration.erc_files import write_check
 
     result = check_board(
         args.network,
@@ -75,13 +76,7 @@ def run(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         seed=args.seed,
     )
-    out = prepare_out_dir(args.out, resume=True)
-    write_table(out / "erc.csv", result.erc)
-    write_table(out / "power.csv", result.power)
-    write_json(
-        out / "check_board.json",
-        {"config": result.config, "seed": args.seed, "version": __version__, "ok": result.ok},
-    )
+    out = write_check(result, args.out, args.seed)
     print(f"wrote {out / 'erc.csv'}, {out / 'power.csv'}")
     print(result.summary)
     return 0 if result.ok else 1

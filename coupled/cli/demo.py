@@ -1,10 +1,18 @@
 """``coupled demo``: the project's main job, a circuit-level training run of the 16-edge board.
 
 ``coupled demo --out DIR [--overwrite] [--engine circuit] [--steps N] [--p LIST] [--seed S]
-[--no-figures] [--calibration-events transient|phase] [--workers W]``
+[--input-max-v V] [--no-figures] [--calibration-events transient|phase] [--workers W]``
+
+First, before DIR is created, the electrical rule check of ``coupled train --engine circuit``
+(:func:`coupled.calibration.erc.check_board`) runs on the demo's board (the training runs'
+network, task, voltages and sense gain; the calibration's parts, seed and tolerance); a board
+that exceeds any part's rating is refused with its one-line summary (exit status 2, nothing
+written). ``--input-max-v`` (default 5 V, the board's supply) is the demo task's largest input.
 
 In DIR, in this order (``make demo`` runs ``coupled demo --out results/demo --overwrite``):
 
+0. ``check-board/``: that check (``erc.csv``, ``power.csv``, ``check_board.json``), the piece the
+   report shows as the board's ERC and power summary;
 1. ``calibration/``: the quick calibration of the board (``coupled calibrate``: p against the
    global bias, correlation of update events at p = 0.5, effective comparator bias), the same
    piece ``coupled report --quick`` uses;
@@ -16,7 +24,7 @@ In DIR, in this order (``make demo`` runs ``coupled demo --out results/demo --ov
 3. ``report.html`` (+ ``report_claims.csv``, ``report.json``): ``coupled report --quick`` on
    DIR, with the training curves and the update-event raster of step 2 (``--no-figures``:
    without running the reproduced figures);
-4. ``demo.json``: config, seed, version, wall time per stage.
+4. ``demo.json``: config, seed, version, the ERC summary, wall time per stage.
 
 Prints the report's path last. Every option is checked before DIR is created.
 """
@@ -36,6 +44,7 @@ from coupled.core.version import __version__
 DEFAULT_ENGINE = "circuit"
 DEFAULT_STEPS = 300
 DEFAULT_P = (1.0, 0.5, 0.2)
+DEFAULT_INPUT_MAX_V = 5.0
 
 
 def p_list(text: str) -> tuple[float, ...]:
@@ -60,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="circuit-level training of the 16-edge board, its calibration and the report",
         description=(
-            "Calibrate the 16-edge learning board, train it at circuit level at a few update "
+            "Check the 16-edge learning board's parts against their ratings (refusing a board "
+            "that fails), calibrate it, train it at circuit level at a few update "
             "probabilities with update events recorded, and write the quick report."
         ),
     )
@@ -83,6 +93,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="LIST",
         help="update probabilities, comma-separated (default "
         f"{','.join(f'{p:g}' for p in DEFAULT_P)})",
+    )
+    parser.add_argument(
+        "--input-max-v",
+        dest="input_max_v",
+        type=options.positive_float,
+        default=DEFAULT_INPUT_MAX_V,
+        metavar="V",
+        help=f"largest input of the demo's task in V (default {DEFAULT_INPUT_MAX_V:g}, the "
+        "board's supply); the board must pass the electrical rule check",
     )
     parser.add_argument(
         "--figures",
@@ -129,6 +148,7 @@ def train_configs(args: argparse.Namespace, config, calibration_json: Path) -> l
             p=p,
             steps=args.steps,
             seed=args.seed,
+            input_max_v=args.input_max_v,
             log_every=max(1, args.steps // 100),
             checkpoint_every=0,
             record_events="parquet",
@@ -141,11 +161,26 @@ def train_configs(args: argparse.Namespace, config, calibration_json: Path) -> l
     return configs
 
 
+def check_demo_board(configs: list, config):
+    """The ERC of the demo's board (``BoardCheck``); ``UserError`` with its summary if it fails."""
+    from coupled.calibration.erc import check_board
+
+    cal = config.calibration_config()
+    result = check_board(train_config=configs[0], tolerance=cal.tolerance, seed=cal.seed)
+    if not result.ok:
+        raise UserError(
+            f"{result.summary}; the demo's board exceeds its parts' ratings, so it is not "
+            "trained (lower --input-max-v)"
+        )
+    return result
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate, calibrate, train, report; prints the report's path."""
     from analysis.report import DRAWERS, report
+    from coupled.calibration.erc_files import erc_digest, write_check
     from coupled.core.io import prepare_out_dir, write_json
-    from coupled.reporting.pieces import CALIBRATION, PIECES, TRAINING, ensure_piece
+    from coupled.reporting.pieces import CALIBRATION, CHECK_BOARD, PIECES, TRAINING, ensure_piece
     from coupled.training.run import train
 
     args.quick = True
@@ -156,20 +191,25 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"--out {out}: folder exists and is not empty; use --overwrite to replace it"
         )
+
+    def log(text: str) -> None:
+        print(f"demo: {text}", file=sys.stderr)
+
+    started = time.perf_counter()
+    checked = check_demo_board(configs, config)
     prepare_out_dir(out, overwrite=args.overwrite)
+    log(checked.summary)
+    write_check(checked, out / CHECK_BOARD, config.calibration_config().seed)
     if args.engine != DEFAULT_ENGINE:
         print(
             f"demo: engine {args.engine!r} instead of the circuit-level {DEFAULT_ENGINE!r}",
             file=sys.stderr,
         )
 
-    def log(text: str) -> None:
-        print(f"demo: {text}", file=sys.stderr)
-
-    costs: dict[str, float] = {}
-    started = time.perf_counter()
+    costs: dict[str, float] = {"check_board_s": time.perf_counter() - started}
+    t0 = time.perf_counter()
     calibration = ensure_piece(CALIBRATION, out, config, log, DRAWERS)
-    costs["calibration_s"] = time.perf_counter() - started
+    costs["calibration_s"] = time.perf_counter() - t0
     if calibration.action == "failed" and "calibration" in configs[0].engine_options:
         raise SpiceError(
             f"calibration of the board failed, so it cannot be trained: {calibration.reason}"
@@ -182,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         log(f"p = {cfg.p:g}: final scaled error {final:.3g} in {result.wall_time_s:.1f} s")
         costs[f"train_p_{cfg.p:g}_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pieces = PIECES if args.figures else (CALIBRATION,)
+    pieces = PIECES if args.figures else (CHECK_BOARD, CALIBRATION)
     page, failed = report(config, out, lambda text: log(f"report: {text}"), pieces=pieces)
     costs["report_s"] = time.perf_counter() - t0
     costs["total_s"] = time.perf_counter() - started
@@ -193,11 +233,16 @@ def run(args: argparse.Namespace) -> int:
                 "engine": args.engine,
                 "steps": args.steps,
                 "p": list(args.p),
+                "input_max_v": args.input_max_v,
                 "report": config.to_dict(),
                 "runs": [c.to_dict() for c in configs],
             },
             "seed": args.seed,
             "version": __version__,
+            "check_board": {
+                "summary": checked.summary,
+                **erc_digest(checked.erc, checked.power),
+            },
             "wall_time_s": costs,
         },
     )

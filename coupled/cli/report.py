@@ -3,9 +3,10 @@
 ``coupled report --out DIR [--quick] [--seed S] [--calibration-events transient|phase]
 [--workers W]``
 
-Looks in DIR for the pieces (``DIR/calibration``, ``DIR/fig1`` ... ``DIR/fig4e``, and training
-runs in ``DIR/training``), reuses those whose recorded config matches, runs the missing ones
-(``--quick``: the reduced versions) and writes:
+Looks in DIR for the pieces (``DIR/check-board``: the board's electrical rule check and power
+budget; ``DIR/calibration``; ``DIR/fig1`` ... ``DIR/fig4e``, ``DIR/sense-gain``,
+``DIR/temporal``; and training runs in ``DIR/training``), reuses those whose recorded config
+matches, runs the missing ones (``--quick``: the reduced versions) and writes:
 
 ``report.html``
     the page (figures embedded as base64 PNG; nothing loaded from elsewhere);
@@ -13,7 +14,9 @@ runs in ``DIR/training``), reuses those whose recorded config matches, runs the 
     one row per claim of the paper: ``claim``, ``figure``, ``paper_value``, ``measured_value``,
     ``agrees`` (yes / no / not measured), ``criterion``, with ``seed``, ``quick``, ``version``;
 ``report.json``
-    config, seed, version, what was reused or run, the claims, summaries.
+    config, seed, version, what was reused or run, the claims, summaries (``check_board``: ERC
+    rows checked and violated, the worst margin, power per rail and part class, energy per
+    step).
 
 Existing content of DIR is kept (that is how pieces are reused). Prints the page's path. A
 piece that fails is shown on the page with its error and the other pieces still run; the exit
@@ -36,8 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "report",
         help="one HTML page: calibration, reproduced figures and the paper's claims",
         description=(
-            "Gather the calibration and every reproduced figure in --out (running the missing "
-            "ones) and write report.html, report_claims.csv and report.json there."
+            "Gather the board's electrical rule check, the calibration and every reproduced "
+            "figure in --out (running the missing ones) and write report.html, "
+            "report_claims.csv and report.json there."
         ),
     )
     add_report_options(parser)

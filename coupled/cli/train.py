@@ -232,7 +232,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         metavar="J",
-        help="ideal/spice board twin: oscillator period jitter, rms fraction per cycle (default 0)",
+        help="oscillator period jitter, rms fraction of a period per cycle (board twin and "
+        "circuit engine's fast windows; default 2.1e-5, from the parts' noise)",
     )
     parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
     parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")

@@ -44,7 +44,12 @@ Options (``engine_options``): ``tolerance`` (part spread, default 0.05), ``board
 ``trigger_period_s`` (50e-6), ``golden`` (False), ``calibration`` (None), ``window_s``
 (20e-9), ``restart_every`` (500), ``trigger_width_s`` (golden trigger pulse, 1e-6),
 ``golden_steps_per_period`` (5000), ``phase_model`` (``"fitted"`` or ``"formula"``),
-``fast_oscillators`` (``"held"`` or ``"released"``).
+``fast_oscillators`` (``"held"`` or ``"released"``), ``jitter`` (oscillator period jitter, rms
+fraction of a period per cycle, default :data:`circuits.jitter.DEFAULT_JITTER`): in fast mode
+every held or preset phase carries the phase random walk of :mod:`circuits.jitter`, the same
+walk as the board twin's for the same ``board_seed``; golden mode runs the circuit's own
+oscillators, which have no noise (their phases move only by the integration error), and
+ignores it.
 
 Failures. A window that fails to converge is rerun once from a fresh transient (presets make
 that exact) with a time step of at most ``window_s / 20``; then :class:`SpiceError` names the
@@ -61,6 +66,7 @@ import numpy as np
 
 from circuits.assembly import build_board
 from circuits.design import BoardDesign, draw_board_parameters
+from circuits.jitter import DEFAULT_JITTER, PhaseWalk, check_jitter
 from circuits.latch import LatchModel, buffer_v
 from circuits.oscillator import advance, initial_state
 from circuits.pot import PotModel
@@ -113,6 +119,7 @@ class CircuitEngine(Engine):
         "golden_steps_per_period": 5000,
         "phase_model": "fitted",
         "fast_oscillators": "held",
+        "jitter": DEFAULT_JITTER,
     }
 
     @classmethod
@@ -128,6 +135,7 @@ class CircuitEngine(Engine):
                 raise UserError(
                     f"--engine-option {name}={value!r}: must be a whole number >= {low}"
                 )
+        check_jitter(merged["jitter"], "--engine-option jitter")
         if not isinstance(merged["golden"], bool):
             raise UserError(f"--engine-option golden={merged['golden']!r}: must be true or false")
         if merged["phase_model"] not in PHASE_MODELS:
@@ -191,6 +199,12 @@ class CircuitEngine(Engine):
         else:
             self.phase_oscillators = nominal
         self.calibration = self._calibration(opts, nominal, swing)
+        self.walk = PhaseWalk(
+            opts["board_seed"],
+            opts["jitter"],
+            opts["trigger_period_s"],
+            self.phase_oscillators.period_s,
+        )
         self.bias_v = bias_for_p(float(config.p), self.calibration)
         self.session = get_session()
         self.circuit_name = f"circuit-engine-{next(_IDS)}"
@@ -301,6 +315,8 @@ class CircuitEngine(Engine):
     def _preset_values(self, step: int) -> dict[str, float]:
         """Oscillator states at the step's trigger instant: voltage, comparator state, slope."""
         osc, swing = self.phase_oscillators, self.design.swing_v
+        if self.walk.jitter:
+            osc = osc.with_phase(np.mod(osc.phase_fraction + self.walk.offsets(step), 1.0))
         vc, q = initial_state(osc, swing, step * self.opts["trigger_period_s"])
         slope = (q * swing - vc) / osc.tau_s  # d(v)/dt of the RC exponential, V/s
         values: dict[str, float] = {}

@@ -20,6 +20,7 @@ from coupled.core.version import __version__
 from coupled.reporting.claims import evaluate_claims
 from coupled.reporting.pieces import (
     CALIBRATION,
+    CHECK_BOARD,
     FIGURES,
     PIECES,
     TRAINING,
@@ -28,6 +29,7 @@ from coupled.reporting.pieces import (
     ReportConfig,
     ensure_piece,
     load_calibration_piece,
+    load_check_board_piece,
     load_figure_piece,
     load_training_runs,
 )
@@ -46,6 +48,8 @@ class ReportData:
     figures: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
     claims: pd.DataFrame | None = None
+    board_check: dict = field(default_factory=dict)
+    """The check-board piece (:func:`coupled.reporting.loading.load_check_board_piece`)."""
     wall_time_s: float = 0.0
 
 
@@ -91,6 +95,7 @@ def gather(
         calibration=load_calibration_piece(out / CALIBRATION),
         figures={k: v for k, v in figures.items() if v},
         training=load_training_runs(out / TRAINING),
+        board_check=load_check_board_piece(out / CHECK_BOARD),
     )
     claims = evaluate_claims(data)
     return ReportData(
@@ -101,6 +106,7 @@ def gather(
         figures=data.figures,
         training=data.training,
         claims=claims,
+        board_check=data.board_check,
         wall_time_s=time.perf_counter() - started,
     )
 
@@ -163,5 +169,11 @@ def report_record(data: ReportData) -> dict:
         "claims": [] if data.claims is None else data.claims.to_dict(orient="records"),
         "calibration": {k: cal[k] for k in ("correlation", "effective_bias") if k in cal},
         "training": training_summary(data.training).to_dict(orient="records"),
+        "check_board": {
+            "summary": data.board_check.get("record", {}).get("summary"),
+            **data.board_check.get("digest", {}),
+        }
+        if data.board_check
+        else {},
         "wall_time_s": data.wall_time_s,
     }

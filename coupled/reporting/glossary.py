@@ -104,6 +104,21 @@ COLUMNS: dict[str, str] = {
     "path": "its folder",
     "action": "reused (config matched), ran, failed or missing (command not installed)",
     "reason": "why it was run, or the error",
+    # calibration: enables in time
+    "lag": "time lag between triggers (count of trigger periods)",
+    "mean_autocorrelation": "autocorrelation of an edge's enables at that lag, mean over edges",
+    "mean_abs_autocorrelation": "the same, mean over edges of its absolute value",
+    "phase_model_autocorrelation": "mean autocorrelation of the phase model's trains with jitter",
+    # check-board
+    "rows_checked": "ERC rows: one per (part, pin, quantity) checked against its datasheet limit",
+    "rows_violated": "ERC rows outside their limits (0: every part inside its ratings)",
+    "rows_at_limit": "ERC rows within 1 % of their range from a limit (e.g. outputs at a rail)",
+    "worst_margin": "the ERC row nearest to (or furthest past) a limit: value, limits, margin",
+    "all_ok": "whether every ERC row is inside its limits",
+    "scope": "part_class (one kind of part on the board), rail (one supply) or total",
+    "part_or_rail": "the part class or supply rail the power row is about",
+    "power_w": "mean power over the checked training examples (W)",
+    "energy_per_step_j": "energy per training step: power times the trigger period (J)",
 }
 """Every column name a report table shows, with its meaning and unit."""
 COLUMNS["p"] = "update probability (requested p for runs; measured share for the calibration)"

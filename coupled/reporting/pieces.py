@@ -2,6 +2,9 @@
 
 A report folder ``DIR`` holds one subfolder per piece, each written by the piece's own command:
 
+``DIR/check-board``
+    ``coupled check-board`` on the report's board (ERC table against the parts' datasheet
+    limits, power per rail and part class, energy per training step);
 ``DIR/calibration``
     ``coupled calibrate`` on the 16-edge board (p against the bias, correlation of update
     events at p = 0.5, effective comparator bias);
@@ -16,7 +19,7 @@ recomputed, so file times do not change) and runs a missing or mismatched piece 
 command's Python entry point, in a fresh spawned process of its own: ngspice keeps global state
 per process (one shared library, options such as ``interp`` stay set), so pieces never share a
 simulator. ``quick`` selects the reduced versions (seconds to a minute each). The ``load_*``
-functions read a piece's files back.
+functions (:mod:`coupled.reporting.loading`, importable from here) read a piece's files back.
 """
 
 from __future__ import annotations
@@ -31,10 +34,15 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from coupled.core import interrupts
 from coupled.core.options import check_choice, check_whole
+from coupled.reporting.loading import (
+    load_calibration_piece,
+    load_check_board_piece,
+    load_figure_piece,
+    load_training_runs,
+    table_file,
+)
 from coupled.reproduction.base import FIGURE_NAMES
 
 if TYPE_CHECKING:
@@ -44,8 +52,9 @@ FIGURES = tuple(f for f in FIGURE_NAMES if f != "gates")
 """Figures of ``coupled reproduce`` that the report gathers, in page order (the registry's);
 the ``gates`` study is not (yet) a piece of the report."""
 CALIBRATION = "calibration"
+CHECK_BOARD = "check-board"
 TRAINING = "training"
-PIECES = (CALIBRATION, *FIGURES)
+PIECES = (CHECK_BOARD, CALIBRATION, *FIGURES)
 EVENTS = ("transient", "phase")
 FIGURE_ENGINE = "ideal"
 """Engine of the reproduced figures (exact and fast; the circuit engine trains the demo)."""
@@ -106,6 +115,9 @@ class ReportConfig:
 
     def describe(self, piece: str) -> str:
         """One line naming what running ``piece`` computes, for progress messages."""
+        if piece == CHECK_BOARD:
+            c = self.calibration_config()
+            return f"the electrical rule check of {self.network} (tolerance {c.tolerance:g})"
         if piece == CALIBRATION:
             c = self.calibration_config()
             return (
@@ -131,11 +143,6 @@ class PieceStatus:
     wall_time_s: float = 0.0
 
 
-def table_file(figure: str) -> str:
-    """The main table a figure's folder holds: ``<figure>.csv`` (``-`` written as ``_``)."""
-    return figure.replace("-", "_") + ".csv"
-
-
 def calibration_matches(path: Path, config: ReportConfig) -> str | None:
     """``None`` if ``path`` holds a finished calibration with the requested config, else why not."""
     try:
@@ -150,6 +157,43 @@ def calibration_matches(path: Path, config: ReportConfig) -> str | None:
         if key != "workers" and saved.get(key) != value:
             return f"{key} is {saved.get(key)!r}, wanted {value!r}"
     return None
+
+
+def check_board_matches(path: Path, config: ReportConfig) -> str | None:
+    """``None`` if ``path`` holds a check-board of the report's network, seed and tolerance."""
+    try:
+        record = json.loads((path / "check_board.json").read_text())
+    except (OSError, ValueError):
+        return "no check_board.json"
+    for name in ("erc.csv", "power.csv"):
+        if not (path / name).exists():
+            return f"no {name}"
+    saved = record.get("config", {})
+    wanted = {
+        "network": config.network,
+        "seed": config.calibration_config().seed,
+        "tolerance": config.calibration_config().tolerance,
+    }
+    found = {
+        "network": saved.get("train_config", {}).get("network"),
+        "seed": record.get("seed"),
+        "tolerance": saved.get("tolerance"),
+    }
+    for key, value in wanted.items():
+        if found[key] != value:
+            return f"{key} is {found[key]!r}, wanted {value!r}"
+    return None
+
+
+def _run_check_board(network: str, seed: int, tolerance: float, out: str) -> int:
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from coupled.calibration.erc import check_board
+    from coupled.calibration.erc_files import write_check
+
+    write_check(check_board(network, tolerance=tolerance, seed=seed), out, seed)
+    return 0
 
 
 def figure_params(figure: str, quick: bool) -> dict | None:
@@ -232,7 +276,11 @@ def run_isolated(fn: Callable[..., int], *args) -> int:
         return pool.submit(fn, *args).result()
 
 
-LIBRARY = {"calibrate": "coupled.calibration.files", "reproduce": "coupled.reproduction.base"}
+LIBRARY = {
+    "calibrate": "coupled.calibration.files",
+    "check-board": "coupled.calibration.erc",
+    "reproduce": "coupled.reproduction.base",
+}
 """The library module behind each piece's command."""
 
 
@@ -271,7 +319,20 @@ def ensure_piece(
     if path.exists() and not path.is_dir():
         log(f"{name}: {path} is not a folder; left alone")
         return PieceStatus(name, str(path), "failed", f"{path} exists and is not a folder")
-    if name == CALIBRATION:
+    if name == CHECK_BOARD:
+        why = check_board_matches(path, config)
+        cal = config.calibration_config()
+        command, job = (
+            "check-board",
+            (
+                _run_check_board,
+                config.network,
+                cal.seed,
+                cal.tolerance,
+                str(path),
+            ),
+        )
+    elif name == CALIBRATION:
         why = calibration_matches(path, config)
         draw = (drawers or Drawers()).calibration
         command, job = "calibrate", (_run_calibration, config.calibration_config(), str(path), draw)
@@ -307,58 +368,19 @@ def ensure_piece(
     return PieceStatus(name, str(path), "ran", why, wall)
 
 
-# --- loading -----------------------------------------------------------------------------------
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def load_calibration_piece(path: Path) -> dict:
-    """Tables and summaries of a calibration folder (empty dict if absent)."""
-    if not (path / "p_vs_bias.csv").exists():
-        return {}
-    return {
-        "path": path,
-        "p_table": pd.read_csv(path / "p_vs_bias.csv"),
-        "correlation": _read_json(path / "correlation.json"),
-        "effective_bias": _read_json(path / "effective_bias.json"),
-        "run": _read_json(path / "run.json"),
-        "images": sorted(path.glob("*.png")),
-    }
-
-
-def load_figure_piece(path: Path, figure: str) -> dict:
-    """Table, JSON files and PNGs of a figure folder (empty dict if absent)."""
-    if not (path / table_file(figure)).exists():
-        return {}
-    return {
-        "path": path,
-        "table": pd.read_csv(path / table_file(figure)),
-        "json": {p.stem: _read_json(p) for p in sorted(path.glob("*.json"))},
-        "images": sorted(path.glob("*.png")),
-    }
-
-
-def load_training_runs(path: Path) -> dict:
-    """Finished training runs under ``path`` (one subfolder each), by folder name."""
-    runs = {}
-    for folder in sorted(p for p in path.glob("*") if (p / "history.csv").exists()):
-        events = None
-        for suffix in ("parquet", "csv"):
-            file = folder / f"update_events.{suffix}"
-            if file.exists():
-                events = pd.read_parquet(file) if suffix == "parquet" else pd.read_csv(file)
-                break
-        runs[folder.name] = {
-            "path": folder,
-            "history": pd.read_csv(folder / "history.csv"),
-            "run": _read_json(folder / "run.json"),
-            "events": events,
-        }
-    order = sorted(runs, key=lambda k: (-float(runs[k]["run"].get("config", {}).get("p", 0)), k))
-    return {k: runs[k] for k in order}
+__all__ = [
+    "CALIBRATION",
+    "CHECK_BOARD",
+    "FIGURES",
+    "PIECES",
+    "TRAINING",
+    "Drawers",
+    "PieceStatus",
+    "ReportConfig",
+    "ensure_piece",
+    "load_calibration_piece",
+    "load_check_board_piece",
+    "load_figure_piece",
+    "load_training_runs",
+    "table_file",
+]

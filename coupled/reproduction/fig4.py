@@ -20,36 +20,28 @@ paired. "Final" scaled error: the mean of the logged scaled error over the last 
 (100 log points per run), which removes the step-to-step jitter of the taps; the error at the
 last step alone is also written (``last_scaled_error``).
 
-Voltage scale. The figures run on the default board: inputs 0-5 V, sense gain G = 40, sigma at
-the comparators (:mod:`coupled.physics.sensing`). The measurements quoted below were made
-before the sensing stage existed, at 0-1000 V and unity gain, which decides as 0-5 V at G = 200.
-Then: in a linear network every voltage scales with the inputs,
-so what matters is sigma relative to the input span. With the board's 0-5 V and sigma up to
-0.05 V the bias swamps learning on both networks: the taps pile up at 127 and the final error no
-longer depends on p (measured at equal steps x p = 2000: jammed143 regression, 10 tasks, mean
-0.23 at p = 0.1 and at p = 1, 95 % of the taps at the top; experiment16 allostery, 25 tasks,
-medians 0.005-0.009 for every p, 84 % at the top). The figures use inputs of 0 to 1000 V with
-sigma ~ U[0, 0.05] V, a bias of at most 5e-5 of the span, the same as a 0-5 V board whose
-comparators are offset by at most 0.25 mV. There the bias still drifts resistances upward (8-82 %
-of the taps end at the top, more at low p) without swamping learning. At the project's default
-span of 0-200 V the conclusions of 4c and 4d show as well, but the regression advantage of 4e
-shrinks to 1.2-1.7x and is not monotone in p (mean 0.0023 at p = 0.1 against 0.0039 at p = 1
-after steps x p = 2000; 0.0025 against 0.0029 after 5000).
+Board. The figures run on the default physical board: 5 V supply, inputs 0-5 V, sense gain
+G = 40, sigma ~ U[0, 0.05] V at the comparators (so sigma / G on the drops,
+:mod:`coupled.physics.sensing`); every figure and its report heading state it.
 
-Where the conclusions hold (full size; seeds 0, 1, 2; means over tasks of the final scaled error,
-p_min against p = 1):
+Where the conclusions hold on that board (full size, ideal engine; means and medians over tasks
+of the final scaled error, p_min against p = 1):
 
-- 4c holds: 29x (seed 0; 0.0017 against 0.051), 5.6x, 69x lower at p = 0.1. The medians fall
-  monotonically with p on every seed (seed 0: 3.8e-5 at p = 0.1 to 4.4e-4 at p = 1); the means
-  do not, because a few tasks with a small initial error reach scaled errors far above the
-  median (e.g. p = 0.6 above p = 0.8 on seed 0).
-- 4e holds: 4.3x (seed 0; 0.00025 against 0.0011), 5.1x, 6.7x lower at p = 0.1; medians
-  monotone on seeds 0 (apart from p = 0.1 vs 0.2) and 1, not on seed 2.
-- 4d holds in part: the advantage of p < 1 shrinks as O grows beyond 2-4 (seed 0, p = 0.2:
-  83x at O = 4, 11x at O = 8, 5.6x at O = 16, 2.9x at O = 24; p = 0.5: 21x, 7.5x, 2.9x, 1.6x),
-  but it first grows from O = 1 to O = 2-4, and at the largest O the 64-node network admits
-  (24) p = 0.5 still ends 1.6x below p = 1, where the paper's moderately desynchronised curve
-  becomes indistinguishable from the synchronous one.
+- 4c holds: seed 0 medians 5.6e-5 against 2.5e-4 (4.5x), means 0.063 against 0.147 (2.3x; one
+  task ends at 1.5 for every p and dominates the means); seeds 1, 2: means 3.5x, 4.5x, medians
+  4.4x, 12.6x. Every p < 1 ends about equally low; neither statistic is monotone in p on seed 0.
+- 4e holds weakly: means 1.6x, 2.0x, 1.15x lower at p = 0.1 (seeds 0, 1, 2), medians 2.2x,
+  1.7x, 1.7x; 69-76 % of the taps end at the top.
+- 4d holds for O >= 4 (seed 0, p = 0.2 against p = 1): 1.3x at O = 1, 20x at O = 2, 24x at
+  O = 4, 19x at O = 8, 1.3x at O = 16, 1.2x at O = 24, where the p curves collapse within
+  1.5x; the advantage first grows from O = 1 to 4. Medians fade more slowly (4.8x, 8.0x, 29x,
+  18x, 9.6x, 4.8x for O = 1 ... 24): the means at large O are set by a few tasks that do not
+  learn at any p.
+
+Earlier, before the sensing stage existed, the figures ran at 0-1000 V with unity gain (which
+decides as 0-5 V at G = 200): 4c 29x, 5.6x, 69x lower means at p = 0.1 (seeds 0, 1, 2), 4e 4.3x,
+5.1x, 6.7x, and 4d 83x at O = 4 falling to 2.9x at O = 24 (p = 0.2). At 0-5 V with unity gain
+the bias swamps learning (taps pile up at 127, the final error no longer depends on p).
 
 Outputs: ``<name>.csv`` (one row per condition and task: ``p``, ``outputs`` (4d), ``task``,
 ``final_scaled_error``, ``last_scaled_error``, ``initial_error_v2``, ``steps``,

@@ -40,6 +40,7 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
+from circuits.jitter import phase_walk
 from circuits.oscillator import (
     DEFAULT_SUPPLY_V,
     OscillatorParameters,
@@ -123,6 +124,8 @@ def simulate_events(
     supply_v: float = DEFAULT_SUPPLY_V,
     source: str = "transient",
     workers: int = 1,
+    jitter: float = 0.0,
+    board_seed: int = 0,
 ) -> np.ndarray:
     """Enable bits of every edge at every trigger, for each bias.
 
@@ -144,6 +147,12 @@ def simulate_events(
         mid-supply. ``"phase"``: the analytic phase model.
     workers
         Processes for the per-edge transients.
+    jitter, board_seed
+        Phase model only: period jitter (rms fraction of a period per cycle) and the board seed
+        of its random walk (:func:`circuits.jitter.phase_walk`, the board twin's walk); trigger
+        ``k`` samples every oscillator at ``k T`` plus its accumulated phase offset. A
+        transient is the circuit's own oscillators, without noise: ``jitter`` > 0 with
+        ``source="transient"`` is refused (the calibration applies it to phase-model trains).
 
     Returns
     -------
@@ -157,8 +166,15 @@ def simulate_events(
     if source not in EVENT_SOURCES:
         raise UserError(f"events {source!r}: must be one of {', '.join(EVENT_SOURCES)}")
     times = trigger_times_s(trigger_period_s, n)
+    if source == "phase" and jitter:
+        return _jittered_events(params, bias, trigger_period_s, n, supply_v, jitter, board_seed)
     if source == "phase":
         return np.stack([enabled(params, times, b, supply_v) for b in bias])
+    if jitter:
+        raise UserError(
+            f"jitter {jitter!r}: transient events are the circuit's own noise-free oscillators; "
+            "use jitter 0 with source 'transient' (or source 'phase')"
+        )
     names = ["time"] + [f"v(en{k})" for k in range(bias.size)]
     tasks = []
     for edge in range(params.n_edges):
@@ -178,6 +194,27 @@ def simulate_events(
         rows = _rows_at(data["time"], times, edge)
         for k in range(bias.size):
             events[k, :, edge] = data[f"v(en{k})"][rows] > 0.5 * supply_v
+    return events
+
+
+def _jittered_events(
+    params: OscillatorParameters,
+    bias: np.ndarray,
+    trigger_period_s: float,
+    n: int,
+    supply_v: float,
+    jitter: float,
+    board_seed: int,
+) -> np.ndarray:
+    """Phase-model enables (K, n, E) with each oscillator's phase random walk."""
+    times = trigger_times_s(trigger_period_s, n)
+    offsets = phase_walk(board_seed, jitter, trigger_period_s, params.period_s, n)  # (n, E)
+    events = np.zeros((bias.size, n, params.n_edges), dtype=bool)
+    for edge in range(params.n_edges):
+        one = params.select([edge])
+        shifted = times + offsets[:, edge] * float(one.period_s[0])
+        for k, b in enumerate(bias):
+            events[k, :, edge] = enabled(one, shifted, b, supply_v)[:, 0]
     return events
 
 

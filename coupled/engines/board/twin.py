@@ -12,7 +12,10 @@ engine draws it (:func:`circuits.design.draw_board_parameters` with the same ``t
     takes a random walk: per trigger period a Gaussian step of rms
     ``jitter * sqrt(trigger_period_s / period_s)`` periods, from its own stream
     (``SeedSequence(board_seed, spawn_key=(JITTER_KEY, block))``) that leaves every other
-    stream of the board and of the training loop untouched.
+    stream of the board and of the training loop untouched (:mod:`circuits.jitter`; the
+    default :data:`circuits.jitter.DEFAULT_JITTER` = 2.1e-5 comes from the parts' noise, and
+    the circuit engine's fast windows and the calibration's phase-model events take the same
+    walk).
 ``directions(free_drop_v, clamped_drop_v)``
     The two comparators and the XOR with the board's fixed offsets (:func:`board_directions`).
 ``twin_resistances(taps)``
@@ -32,6 +35,7 @@ import numpy as np
 
 from circuits.comparator import decide_up
 from circuits.design import BoardDesign, BoardParameters, draw_board_parameters
+from circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, check_jitter, walk_block
 from circuits.oscillator import OscillatorParameters, waveform_fraction
 from circuits.pot import PotModel
 from coupled.core.errors import UserError
@@ -51,13 +55,9 @@ BOARD_OPTIONS: dict = {
     "trigger_period_s": 50e-6,
     "calibration": None,
     "phase_model": "fitted",
-    "jitter": 0.0,
+    "jitter": DEFAULT_JITTER,
 }
-"""Engine options of the board twin and their defaults (the circuit engine's, plus jitter)."""
-JITTER_KEY = 0x6A17
-"""Spawn key of the jitter stream (the board's own draws use spawn keys 0, 1, 2)."""
-JITTER_BLOCK = 1024
-"""Trigger periods of jitter drawn at once (one generator per block)."""
+"""Engine options of the board twin and their defaults (the circuit engine's)."""
 
 
 def check_board_options(merged: dict) -> dict:
@@ -70,7 +70,7 @@ def check_board_options(merged: dict) -> dict:
     """
     check_range("--engine-option tolerance", merged["tolerance"], 0.0, 0.5, high_open=True)
     check_range("--engine-option trigger_period_s", merged["trigger_period_s"], 0.0, low_open=True)
-    check_range("--engine-option jitter", merged["jitter"], 0.0, 1.0)
+    check_jitter(merged["jitter"], "--engine-option jitter")
     seed = merged["board_seed"]
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UserError(f"--engine-option board_seed={seed!r}: must be a whole number >= 0")
@@ -162,7 +162,7 @@ class BoardTwin:
     calibration: Calibration
     bias_v: float
     trigger_period_s: float
-    jitter: float = 0.0
+    jitter: float = DEFAULT_JITTER
     board_seed: int = 0
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -235,10 +235,8 @@ class BoardTwin:
         if block in self._walk:
             return self._walk[block]
         start = np.zeros(self.n_edges) if block == 0 else self._block(block - 1)[-1]
-        sequence = np.random.SeedSequence(self.board_seed, spawn_key=(JITTER_KEY, block))
-        rng = np.random.default_rng(sequence)
-        rms = self.jitter * np.sqrt(self.trigger_period_s / self.oscillators.period_s)
-        walk = start + np.cumsum(rng.standard_normal((JITTER_BLOCK, self.n_edges)) * rms, axis=0)
+        period = self.oscillators.period_s
+        walk = walk_block(self.board_seed, block, self.jitter, self.trigger_period_s, period, start)
         self._walk[block] = walk
         return walk
 
@@ -271,4 +269,11 @@ class BoardTwin:
         return free, clamped
 
 
-__all__ = ["BOARD_OPTIONS", "BoardTwin", "board_directions", "check_board_options"]
+__all__ = [
+    "BOARD_OPTIONS",
+    "JITTER_BLOCK",
+    "JITTER_KEY",
+    "BoardTwin",
+    "board_directions",
+    "check_board_options",
+]
