@@ -42,6 +42,7 @@ TITLES = {
     "fig4d": "Fig. 4d: final error against the number of outputs O (discrete rule, 143 edges)",
     "fig4e": "Fig. 4e: final error of 2-in-2-out regression against p (discrete, 143 edges)",
     "sense-gain": "Sensing gain: final error against the gain G at p = 1, 0.5, 0.2 (0-5 V board)",
+    "clockless": "Clockless board: self-triggered edges against the clocked board, equal updates",
 }
 
 

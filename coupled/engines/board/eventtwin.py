@@ -31,7 +31,7 @@ import numpy as np
 
 from coupled.core.errors import UserError
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
-from coupled.engines.board.twin import BoardTwin, board_directions
+from coupled.engines.board.twin import BoardTwin
 from coupled.physics import rules
 from coupled.physics.state import StepDraws, TrainState
 
@@ -51,14 +51,6 @@ class EventRecord:
     direction: np.ndarray
 
 
-@dataclass(frozen=True)
-class _EdgeAmps:
-    """One edge's amplifier errors, shaped for :func:`board_directions` (5, 1)."""
-
-    amp_gain_error: np.ndarray | None
-    amp_offset_v: np.ndarray | None
-
-
 def twin_schedule(twin: BoardTwin, config: TrainConfig) -> SelfTriggerSchedule:
     """The self-triggered schedule of the twin's oscillators for ``config`` (p, example period)."""
     d = twin.design
@@ -75,20 +67,11 @@ def _inverse_dirichlet(
     u, w = edges[:, 0], edges[:, 1]
     flat = np.concatenate([u * n_nodes + u, w * n_nodes + w, u * n_nodes + w, w * n_nodes + u])
     values = np.concatenate([g, g, -g, -g], axis=1)
-    lap = np.zeros((k_tasks, n_nodes * n_nodes))
-    rows = np.broadcast_to(np.arange(k_tasks)[:, None], values.shape)
-    np.add.at(lap, (rows, np.broadcast_to(flat, values.shape)), values)
+    where = (np.arange(k_tasks)[:, None] * (n_nodes * n_nodes) + flat[None, :]).ravel()
+    lap = np.bincount(where, weights=values.ravel(), minlength=k_tasks * n_nodes * n_nodes)
     lap = lap.reshape(k_tasks, n_nodes, n_nodes)
     a = np.where(undriven[:, :, None], lap, np.eye(n_nodes)[None])
     return np.linalg.inv(a)
-
-
-def _rank_one(m: np.ndarray, u: int, w: int, undriven: np.ndarray, dg: np.ndarray) -> None:
-    """Sherman-Morrison in place: ``M`` after edge ``(u, w)``'s conductance rises by ``dg``."""
-    mc = m[:, :, u] * undriven[:, u, None] - m[:, :, w] * undriven[:, w, None]  # (K, N)
-    am = m[:, u, :] - m[:, w, :]  # (K, N)
-    scale = dg / (1.0 + dg * (mc[:, u] - mc[:, w]))
-    m -= scale[:, None, None] * mc[:, :, None] * am[:, None, :]
 
 
 class EventTwin:
@@ -115,28 +98,48 @@ class EventTwin:
         self.undriven_f, self.undriven_c = ~free_driven, ~clamped_driven
         self.train_x = np.stack([t.train_inputs_v for t in tasks])  # (K, X, k)
         self.train_y = np.stack([t.train_targets_v for t in tasks])  # (K, X, O)
-        p = twin.parameters
-        self.amps = [
-            _EdgeAmps(
-                None if p.amp_gain_error is None else np.asarray(p.amp_gain_error)[:, [i]],
-                None if p.amp_offset_v is None else np.asarray(p.amp_offset_v)[:, [i]],
-            )
-            for i in range(network.n_edges)
-        ]
         self.firings = 0
         self.periods = 0
         self.last_events: EventRecord | None = None
 
     # -- one example period ---------------------------------------------------------------------
+    def _tables(self) -> None:
+        """Conductance per edge and tap of both twins (E, 128) and the law's constants."""
+        twin = self.twin
+        p, pot, d = twin.parameters, twin.design.pot, twin.design
+        taps = np.arange(rules.N_TAPS)[None, :]
+        self.g_free = 1.0 / pot.resistance_ohm(
+            taps, p.r_ab_free_ohm[:, None], p.r_series_free_ohm[:, None]
+        )
+        self.g_clamped = 1.0 / pot.resistance_ohm(
+            taps, p.r_ab_clamped_ohm[:, None], p.r_series_clamped_ohm[:, None]
+        )
+        n_edges = self.network.n_edges
+        # The sensing stages exactly as board_directions applies them.
+        gains = np.array([1.0, 1.0, 1.0, d.sense_gain, d.sense_gain])[:, None]
+        if p.amp_gain_error is not None:
+            gains = gains * (1.0 + np.asarray(p.amp_gain_error))
+            offsets = np.asarray(p.amp_offset_v, dtype=float)
+        else:
+            offsets = np.zeros((5, 1))
+        self.gains = np.ascontiguousarray(np.broadcast_to(gains, (5, n_edges)))
+        self.offsets = np.ascontiguousarray(np.broadcast_to(offsets, (5, n_edges)))
+        low, high = d.amplifier_swing_v
+        self.swing = np.array([low, high, d.reference_v])
+
     def step(self, state: TrainState, draws: StepDraws) -> TrainState:
         """All firings of example period ``draws.step``, in time order; the new state."""
+        from coupled.engines.board.eventkernel import LAW_BOARD, LAW_SIGMA, period_kernel
+
         cfg, twin = self.config, self.twin
+        if not hasattr(self, "g_free"):
+            self._tables()
         taps = np.array(state.taps, dtype=np.int64)
         k_tasks, n_edges = taps.shape
-        free_ohm, clamped_ohm = twin.twin_resistances(taps)
         n = self.network.n_nodes
-        m_f = _inverse_dirichlet(self.edges, 1.0 / free_ohm, self.undriven_f, n)
-        m_c = _inverse_dirichlet(self.edges, 1.0 / clamped_ohm, self.undriven_c, n)
+        cols = np.arange(n_edges)[None, :]
+        m_f = _inverse_dirichlet(self.edges, self.g_free[cols, taps], self.undriven_f, n)
+        m_c = _inverse_dirichlet(self.edges, self.g_clamped[cols, taps], self.undriven_c, n)
         rows = np.arange(k_tasks)
         index = np.asarray(draws.example_index)
         x, y = self.train_x[rows, index], self.train_y[rows, index]  # (K, k), (K, O)
@@ -145,41 +148,34 @@ class EventTwin:
         b_c = b_f.copy()
         times, fired = self.schedule.events(draws.step)
         directions = np.zeros((k_tasks, times.size), dtype=np.int8)
+        board = cfg.sigma_mode == "board"
+        p = twin.parameters
+        period_kernel(
+            m_f,
+            m_c,
+            b_f,
+            b_c,
+            self.outputs,
+            np.ascontiguousarray(y, dtype=float),
+            float(cfg.eta),
+            self.edges,
+            self.undriven_f.astype(float),
+            self.undriven_c.astype(float),
+            np.ascontiguousarray(fired, dtype=np.int64),
+            taps,
+            self.g_free,
+            self.g_clamped,
+            LAW_BOARD if board else LAW_SIGMA,
+            self.gains,
+            self.offsets,
+            self.swing,
+            np.asarray(p.offset_a_v, dtype=float),
+            np.asarray(p.offset_b_v, dtype=float),
+            np.ascontiguousarray(np.broadcast_to(draws.sigma_v, (k_tasks, n_edges)), dtype=float),
+            directions,
+        )
         last = np.zeros((k_tasks, n_edges), dtype=np.int8)
-        pot, p = twin.design.pot, twin.parameters
-        eta = float(cfg.eta)
-        for j, edge in enumerate(fired.tolist()):
-            u, w = int(self.edges[edge, 0]), int(self.edges[edge, 1])
-            v_f = np.einsum("knm,km->kn", m_f, b_f)
-            out_f = v_f[rows[:, None], self.outputs]
-            b_c[rows[:, None], self.outputs] = out_f + eta * (y - out_f)
-            v_c = np.einsum("knm,km->kn", m_c, b_c)
-            free_drop, clamped_drop = v_f[:, u] - v_f[:, w], v_c[:, u] - v_c[:, w]
-            if cfg.sigma_mode == "board":
-                d = board_directions(
-                    free_drop,
-                    clamped_drop,
-                    p.offset_a_v[edge],
-                    p.offset_b_v[edge],
-                    twin.design,
-                    self.amps[edge],
-                )
-            else:
-                d = rules.discrete_direction(free_drop, clamped_drop, draws.sigma_v[:, edge])
-            d = np.asarray(d, dtype=np.int8)
-            directions[:, j], last[:, edge] = d, d
-            new = np.clip(taps[:, edge] + d, 0, rules.N_TAPS - 1)
-            moved = new != taps[:, edge]
-            if moved.any():
-                for m, r_ab, r_ser in (
-                    (m_f, p.r_ab_free_ohm[edge], p.r_series_free_ohm[edge]),
-                    (m_c, p.r_ab_clamped_ohm[edge], p.r_series_clamped_ohm[edge]),
-                ):
-                    old_g = 1.0 / pot.resistance_ohm(taps[:, edge], r_ab, r_ser)
-                    new_g = 1.0 / pot.resistance_ohm(new, r_ab, r_ser)
-                    undriven = self.undriven_f if m is m_f else self.undriven_c
-                    _rank_one(m, u, w, undriven, np.where(moved, new_g - old_g, 0.0))
-                taps[:, edge] = new
+        last[:, fired] = directions  # the last firing of an edge is written last
         self.firings += int(times.size)
         self.periods += 1
         self.last_events = EventRecord(draws.step, times, fired, directions)
