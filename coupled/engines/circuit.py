@@ -63,6 +63,7 @@ from coupled.core.options import check_range
 from coupled.engines.base import Engine
 from coupled.engines.board.curve import bias_for_p, load_calibration
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
+from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
 from coupled.physics import rules, solver
 from coupled.physics.state import Measurement, StepDraws, TrainState
@@ -161,6 +162,11 @@ class CircuitEngine(Engine):
             comparator_offset_v=config.sigma_v,
             pot_model=pot,
         )
+        self_triggered = config.trigger == "self"
+        if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
+            self.parameters = rate_trimmed(
+                self.parameters, float(config.p), config.example_period_s
+            )
         nominal = self.parameters.oscillators
         swing = self.design.swing_v
         if opts["phase_model"] == "fitted":
@@ -173,12 +179,20 @@ class CircuitEngine(Engine):
             self.phase_oscillators = fitted_oscillators(nominal, swing, about=about)
         else:
             self.phase_oscillators = nominal
-        self.calibration = self._calibration(opts, nominal, swing)
-        self.bias_v = bias_for_p(float(config.p), self.calibration)
+        if self_triggered:  # edges fire on their own crossings of a mid-supply bias
+            self.calibration = None
+            self.bias_v = self_bias_v(self.design.vss_v, self.design.vdd_v)
+        else:
+            self.calibration = self._calibration(opts, nominal, swing)
+            self.bias_v = bias_for_p(float(config.p), self.calibration)
         self.session = get_session()
         self.circuit_name = f"circuit-engine-{next(_IDS)}"
         self._circuit = None
         self._offset_step = 0
+        if self_triggered:
+            from coupled.engines.board.selfcircuit import SelfTriggeredCircuit
+
+            self.clockless = SelfTriggeredCircuit(self)
 
     def _calibration(self, opts: dict, nominal, swing: float):
         path = opts["calibration"]
@@ -234,6 +248,8 @@ class CircuitEngine(Engine):
     # -- a step ---------------------------------------------------------------------------------
     def step(self, state: TrainState, draws: StepDraws) -> TrainState:
         """Move the pots, apply the example, run one trigger, read the latches, move taps."""
+        if self.clockless is not None:  # --trigger self: event to event
+            return self.clockless.step(state, draws)
         n = int(draws.step)
         if self._circuit is None:
             self._load(n - 1)
@@ -432,7 +448,9 @@ class CircuitEngine(Engine):
             "calibration_sha256": None,
             "calibration_source": "phase model of the board",
         }
-        if path is not None:
+        if self.clockless is not None:
+            record.update(self.clockless.provenance(), calibration_source="none (self-triggered)")
+        elif path is not None:
             absolute = Path(path).resolve()
             record.update(
                 calibration_path=str(absolute),
