@@ -105,6 +105,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="'full' board (default) or 'op': decision path only, no oscillators",
     )
     parser.add_argument(
+        "--trigger",
+        choices=designs.TRIGGERS,
+        default="global",
+        help="'global': one trigger line for every edge (default); 'self': no trigger line, "
+        "each edge's latches gated by a one-shot on its own oscillator's crossing of the bias "
+        "(full mode)",
+    )
+    parser.add_argument(
         "--nudge",
         choices=nudge.VARIANTS,
         default="analog",
@@ -228,7 +236,9 @@ def build(args: argparse.Namespace) -> boards.Board:
         network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
     )
     gain = sensing.check_sense_gain(args.sense_gain)
-    design = designs.BoardDesign(mode=args.mode, nudge=args.nudge, sense_gain=gain)
+    design = designs.BoardDesign(
+        mode=args.mode, nudge=args.nudge, sense_gain=gain, trigger=args.trigger
+    )
     taps = None
     if args.taps == "random":
         taps = rng.integers(0, design.pot.n_taps, size=network.n_edges)
