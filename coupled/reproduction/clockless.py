@@ -49,7 +49,7 @@ PANELS = (("experiment16", "allostery", 10), ("jammed143", "regression", 4))
 class ClocklessParams:
     """Ratios of the mean firing period to the example period, panels and sizes."""
 
-    ratios: tuple[float, ...] = (1.0, 2.0, 5.0)
+    ratios: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0)
     panels: tuple[tuple[str, str, int], ...] = PANELS
     steps_x_p: int = 2000
     samples: int = 100

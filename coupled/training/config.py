@@ -21,6 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from circuits import design
 from coupled.core.errors import UserError
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
@@ -36,7 +37,7 @@ P_MODES = (*MODES, "oscillator")
 SIGMA_MODES = ("step", "fixed", "board")
 """``--sigma-mode``: ``board`` decides by the board's fixed comparator offsets (board twin)."""
 ROLE_MODES = ("random", "network")
-TRIGGERS = ("global", "self")
+TRIGGERS = design.TRIGGERS
 """``--trigger``: ``global`` (the board's trigger line) or ``self`` (each edge fires on its own
 oscillator; :mod:`coupled.engines.board.selftrigger`)."""
 SELF_TRIGGER_ENGINES = ("ideal", "circuit")

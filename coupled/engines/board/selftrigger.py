@@ -35,12 +35,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from circuits.design import BoardParameters
+from circuits.design import TRIGGERS, BoardParameters
 from circuits.oscillator import OscillatorParameters
 from coupled.core.errors import UserError
-
-TRIGGERS = ("global", "self")
-"""``--trigger``: ``global`` (one trigger line, the paper's board) or ``self`` (clockless)."""
 
 
 def self_bias_v(vss_v: float, vdd_v: float) -> float:
