@@ -41,7 +41,7 @@ from coupled.reproduction.base import FigureResult, Setup, params_dict, run_cond
 
 TRIGGERS = ("global", "self")
 TOLERANCE = 0.05
-PANELS = (("experiment16", "allostery", 10), ("jammed143", "regression", 4))
+PANELS = (("experiment16", "allostery", 10), ("jammed143", "regression", 10))
 """(network, task kind, tasks per condition)."""
 
 

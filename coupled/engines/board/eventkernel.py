@@ -5,7 +5,8 @@ the free twin's outputs and the firing edge's drops from ``M_f b_f``, holds the 
 outputs at ``V_F + eta (V_D - V_F)``, reads its drops from ``M_c b_c``, decides by the board's
 law (sensing stages, comparators with their offsets, XOR; the arithmetic of
 :func:`coupled.engines.board.twin.board_directions` term by term) or by the rule with sigma, and
-moves the tap; a moved tap updates both inverses by Sherman-Morrison. Compiled with
+moves the tap; a moved tap updates both inverses by Sherman-Morrison. The inverses are first
+computed afresh from the taps (Gauss-Jordan with partial pivoting). Compiled with
 ``cache=True`` (first call after an install compiles for a few seconds).
 """
 
@@ -47,19 +48,69 @@ def _row_dot(m, k, row, b):
     return acc
 
 
+@njit(error_model="numpy")
+def _invert_dirichlet(m, k, edges, g, undriven, work):
+    """``m[k] = A^{-1}``: the Laplacian of conductances ``g[k]`` (E,), driven rows identity;
+    Gauss-Jordan elimination with partial pivoting on ``work`` (N, N)."""
+    n = work.shape[0]
+    for i in range(n):
+        for j in range(n):
+            work[i, j] = 0.0
+            m[k, i, j] = 1.0 if i == j else 0.0
+    for e in range(edges.shape[0]):
+        u, w = edges[e, 0], edges[e, 1]
+        work[u, u] += g[k, e]
+        work[w, w] += g[k, e]
+        work[u, w] -= g[k, e]
+        work[w, u] -= g[k, e]
+    for i in range(n):
+        if undriven[k, i] == 0.0:
+            for j in range(n):
+                work[i, j] = 0.0
+            work[i, i] = 1.0
+    for col in range(n):
+        pivot = col
+        for r in range(col + 1, n):
+            if abs(work[r, col]) > abs(work[pivot, col]):
+                pivot = r
+        if pivot != col:
+            for j in range(n):
+                work[col, j], work[pivot, j] = work[pivot, j], work[col, j]
+                m[k, col, j], m[k, pivot, j] = m[k, pivot, j], m[k, col, j]
+        scale = 1.0 / work[col, col]
+        for j in range(n):
+            work[col, j] *= scale
+            m[k, col, j] *= scale
+        for r in range(n):
+            factor = work[r, col]
+            if r != col and factor != 0.0:
+                for j in range(n):
+                    work[r, j] -= factor * work[col, j]
+                    m[k, r, j] -= factor * m[k, col, j]
+
+
 @njit(cache=True, error_model="numpy")
 def period_kernel(
     m_f, m_c, b_f, b_c, outputs, targets, eta, edges, undriven_f, undriven_c, fired,
     taps, g_free, g_clamped, law, gains, offsets, swing, offset_a, offset_b, sigma, directions,
 ):  # fmt: skip
-    """One example period: ``taps`` (K, E), ``m_f``/``m_c`` (K, N, N), ``b_c`` updated in place,
-    ``directions`` (K, n) written. ``swing`` = (low, high, reference) of the amplifiers (V)."""
+    """One example period: ``m_f``/``m_c`` (K, N, N) are set to the twins' inverses at ``taps``
+    (K, E) and updated firing by firing, ``taps`` and ``b_c`` updated in place, ``directions``
+    (K, n) written. ``swing`` = (low, high, reference) of the amplifiers (V)."""
     k_tasks, n = m_f.shape[0], m_f.shape[1]
     n_taps = g_free.shape[1]
     low, high, ref = swing[0], swing[1], swing[2]
     mc = np.empty(n)
     am = np.empty(n)
+    work = np.empty((n, n))
+    g = np.empty((k_tasks, edges.shape[0]))
     for k in range(k_tasks):
+        for e in range(edges.shape[0]):
+            g[k, e] = g_free[e, taps[k, e]]
+        _invert_dirichlet(m_f, k, edges, g, undriven_f, work)
+        for e in range(edges.shape[0]):
+            g[k, e] = g_clamped[e, taps[k, e]]
+        _invert_dirichlet(m_c, k, edges, g, undriven_c, work)
         for j in range(fired.shape[0]):
             e = fired[j]
             u, w = edges[e, 0], edges[e, 1]

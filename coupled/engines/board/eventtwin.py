@@ -59,21 +59,6 @@ def twin_schedule(twin: BoardTwin, config: TrainConfig) -> SelfTriggerSchedule:
     )
 
 
-def _inverse_dirichlet(
-    edges: np.ndarray, g: np.ndarray, undriven: np.ndarray, n_nodes: int
-) -> np.ndarray:
-    """``A^{-1}`` (K, N, N): the Laplacian of conductances ``g`` (K, E), driven rows identity."""
-    k_tasks = g.shape[0]
-    u, w = edges[:, 0], edges[:, 1]
-    flat = np.concatenate([u * n_nodes + u, w * n_nodes + w, u * n_nodes + w, w * n_nodes + u])
-    values = np.concatenate([g, g, -g, -g], axis=1)
-    where = (np.arange(k_tasks)[:, None] * (n_nodes * n_nodes) + flat[None, :]).ravel()
-    lap = np.bincount(where, weights=values.ravel(), minlength=k_tasks * n_nodes * n_nodes)
-    lap = lap.reshape(k_tasks, n_nodes, n_nodes)
-    a = np.where(undriven[:, :, None], lap, np.eye(n_nodes)[None])
-    return np.linalg.inv(a)
-
-
 class EventTwin:
     """Event-driven training of the self-triggered board twin (see the module docstring)."""
 
@@ -95,7 +80,8 @@ class EventTwin:
             free_driven[t, list(task.inputs) + list(task.grounds)] = True
         clamped_driven = free_driven.copy()
         clamped_driven[np.arange(k_tasks)[:, None], self.outputs] = True
-        self.undriven_f, self.undriven_c = ~free_driven, ~clamped_driven
+        self.undriven_fv = (~free_driven).astype(float)
+        self.undriven_cv = (~clamped_driven).astype(float)
         self.train_x = np.stack([t.train_inputs_v for t in tasks])  # (K, X, k)
         self.train_y = np.stack([t.train_targets_v for t in tasks])  # (K, X, O)
         self.firings = 0
@@ -137,9 +123,8 @@ class EventTwin:
         taps = np.array(state.taps, dtype=np.int64)
         k_tasks, n_edges = taps.shape
         n = self.network.n_nodes
-        cols = np.arange(n_edges)[None, :]
-        m_f = _inverse_dirichlet(self.edges, self.g_free[cols, taps], self.undriven_f, n)
-        m_c = _inverse_dirichlet(self.edges, self.g_clamped[cols, taps], self.undriven_c, n)
+        m_f = np.empty((k_tasks, n, n))  # set by the kernel from the taps
+        m_c = np.empty((k_tasks, n, n))
         rows = np.arange(k_tasks)
         index = np.asarray(draws.example_index)
         x, y = self.train_x[rows, index], self.train_y[rows, index]  # (K, k), (K, O)
@@ -159,8 +144,8 @@ class EventTwin:
             np.ascontiguousarray(y, dtype=float),
             float(cfg.eta),
             self.edges,
-            self.undriven_f.astype(float),
-            self.undriven_c.astype(float),
+            self.undriven_fv,
+            self.undriven_cv,
             np.ascontiguousarray(fired, dtype=np.int64),
             taps,
             self.g_free,

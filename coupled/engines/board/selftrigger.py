@@ -31,13 +31,16 @@ realised firings per edge per example period are counted by the engines and reco
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from circuits.design import TRIGGERS, BoardParameters
 from circuits.oscillator import OscillatorParameters
 from coupled.core.errors import UserError
+
+EVENT_BLOCK = 64
+"""Example periods whose firings :meth:`SelfTriggerSchedule.events` computes at once."""
 
 
 def self_bias_v(vss_v: float, vdd_v: float) -> float:
@@ -86,6 +89,7 @@ class SelfTriggerSchedule:
     first_s: np.ndarray
     period_s: np.ndarray
     example_period_s: float
+    _blocks: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -142,9 +146,24 @@ class SelfTriggerSchedule:
         return times[order], edges[order]
 
     def events(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        """Firings during example period ``step`` (1-based): ``((step - 1) T, step T]``."""
-        t = self.example_period_s
-        return self.events_between((int(step) - 1) * t, int(step) * t)
+        """Firings during example period ``step`` (1-based): ``((step - 1) T, step T]``.
+
+        Computed :data:`EVENT_BLOCK` periods at a time (cached) and split at the periods' ends.
+        """
+        block, within = divmod(int(step) - 1, EVENT_BLOCK)
+        if block not in self._blocks:
+            if len(self._blocks) > 4:
+                self._blocks.clear()
+            t = self.example_period_s
+            first = block * EVENT_BLOCK
+            times, edges = self.events_between(first * t, (first + EVENT_BLOCK) * t)
+            ends = (first + np.arange(EVENT_BLOCK + 1)) * t
+            split = np.searchsorted(times, ends, side="right")
+            split[0] = 0
+            self._blocks[block] = (times, edges, split)
+        times, edges, split = self._blocks[block]
+        part = slice(split[within], split[within + 1])
+        return times[part], edges[part]
 
 
 __all__ = [
