@@ -93,10 +93,12 @@ def _invert_dirichlet(m, k, edges, g, undriven, work):
 def period_kernel(
     m_f, m_c, b_f, b_c, outputs, targets, eta, edges, undriven_f, undriven_c, fired,
     taps, g_free, g_clamped, law, gains, offsets, swing, offset_a, offset_b, sigma, directions,
+    invert,
 ):  # fmt: skip
-    """One example period: ``m_f``/``m_c`` (K, N, N) are set to the twins' inverses at ``taps``
-    (K, E) and updated firing by firing, ``taps`` and ``b_c`` updated in place, ``directions``
-    (K, n) written. ``swing`` = (low, high, reference) of the amplifiers (V)."""
+    """One example period. ``m_f``/``m_c`` (K, N, N): set here to the twins' inverses at
+    ``taps`` (K, E) if ``invert``, else given; then updated firing by firing. ``taps`` and
+    ``b_c`` are updated in place, ``directions`` (K, n) written; ``swing`` is (low, high,
+    reference) of the amplifiers (V)."""
     k_tasks, n = m_f.shape[0], m_f.shape[1]
     n_taps = g_free.shape[1]
     low, high, ref = swing[0], swing[1], swing[2]
@@ -105,12 +107,13 @@ def period_kernel(
     work = np.empty((n, n))
     g = np.empty((k_tasks, edges.shape[0]))
     for k in range(k_tasks):
-        for e in range(edges.shape[0]):
-            g[k, e] = g_free[e, taps[k, e]]
-        _invert_dirichlet(m_f, k, edges, g, undriven_f, work)
-        for e in range(edges.shape[0]):
-            g[k, e] = g_clamped[e, taps[k, e]]
-        _invert_dirichlet(m_c, k, edges, g, undriven_c, work)
+        if invert:
+            for e in range(edges.shape[0]):
+                g[k, e] = g_free[e, taps[k, e]]
+            _invert_dirichlet(m_f, k, edges, g, undriven_f, work)
+            for e in range(edges.shape[0]):
+                g[k, e] = g_clamped[e, taps[k, e]]
+            _invert_dirichlet(m_c, k, edges, g, undriven_c, work)
         for j in range(fired.shape[0]):
             e = fired[j]
             u, w = edges[e, 0], edges[e, 1]

@@ -15,7 +15,8 @@ at driven rows, 0 elsewhere), so ``v = M b`` (one matrix-vector product per twin
 A tap move changes one conductance by ``dg``: ``A' = A + dg c a^T`` with ``a = e_u - e_w`` and
 ``c`` = ``a`` on the undriven rows, and Sherman-Morrison gives
 ``M' = M - dg (M c)(a^T M) / (1 + dg a^T M c)``: O(N^2) per firing instead of a new
-factorisation. ``M`` is recomputed from the taps at the start of every example period, so
+factorisation. ``M`` is recomputed from the taps at the start of every example period (in the
+compiled loop by Gauss-Jordan up to :data:`COMPILED_INVERSE_NODES` nodes, by LAPACK above), so
 rounding does not accumulate and a resumed run gives the same bits.
 
 Each firing's record (``last_events``: time, edge, direction per task) lets tests compare the
@@ -57,6 +58,25 @@ def twin_schedule(twin: BoardTwin, config: TrainConfig) -> SelfTriggerSchedule:
     return SelfTriggerSchedule.build(
         twin.oscillators, twin.bias_v, d.vss_v, d.swing_v, config.p, config.example_period_s
     )
+
+
+COMPILED_INVERSE_NODES = 96
+"""Up to this many nodes the compiled loop inverts the twins itself; above, LAPACK does."""
+
+
+def _inverse_dirichlet(
+    edges: np.ndarray, g: np.ndarray, undriven: np.ndarray, n_nodes: int
+) -> np.ndarray:
+    """``A^{-1}`` (K, N, N): the Laplacian of conductances ``g`` (K, E), driven rows identity."""
+    k_tasks = g.shape[0]
+    u, w = edges[:, 0], edges[:, 1]
+    flat = np.concatenate([u * n_nodes + u, w * n_nodes + w, u * n_nodes + w, w * n_nodes + u])
+    values = np.concatenate([g, g, -g, -g], axis=1)
+    where = (np.arange(k_tasks)[:, None] * (n_nodes * n_nodes) + flat[None, :]).ravel()
+    lap = np.bincount(where, weights=values.ravel(), minlength=k_tasks * n_nodes * n_nodes)
+    lap = lap.reshape(k_tasks, n_nodes, n_nodes)
+    a = np.where(undriven[:, :, None] > 0, lap, np.eye(n_nodes)[None])
+    return np.linalg.inv(a)
 
 
 class EventTwin:
@@ -123,8 +143,13 @@ class EventTwin:
         taps = np.array(state.taps, dtype=np.int64)
         k_tasks, n_edges = taps.shape
         n = self.network.n_nodes
-        m_f = np.empty((k_tasks, n, n))  # set by the kernel from the taps
-        m_c = np.empty((k_tasks, n, n))
+        invert = n <= COMPILED_INVERSE_NODES  # small: inverted in the compiled loop
+        if invert:
+            m_f, m_c = np.empty((k_tasks, n, n)), np.empty((k_tasks, n, n))
+        else:
+            cols = np.arange(n_edges)[None, :]
+            m_f = _inverse_dirichlet(self.edges, self.g_free[cols, taps], self.undriven_fv, n)
+            m_c = _inverse_dirichlet(self.edges, self.g_clamped[cols, taps], self.undriven_cv, n)
         rows = np.arange(k_tasks)
         index = np.asarray(draws.example_index)
         x, y = self.train_x[rows, index], self.train_y[rows, index]  # (K, k), (K, O)
@@ -158,6 +183,7 @@ class EventTwin:
             np.asarray(p.offset_b_v, dtype=float),
             np.ascontiguousarray(np.broadcast_to(draws.sigma_v, (k_tasks, n_edges)), dtype=float),
             directions,
+            invert,
         )
         last = np.zeros((k_tasks, n_edges), dtype=np.int8)
         last[:, fired] = directions  # the last firing of an edge is written last
