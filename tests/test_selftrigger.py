@@ -188,3 +188,11 @@ def test_self_trigger_is_refused_where_it_makes_no_sense(changes, needle):
 def test_batched_self_triggered_runs_must_share_p():
     with pytest.raises(UserError, match="differ in p"):
         Run([_config(p=0.5), _config(p=0.25)])
+
+
+def test_a_killed_self_triggered_run_resumes_to_the_same_taps(tmp_path):
+    config = _config(steps=30, checkpoint_every=10)
+    whole = train(config)
+    train(config, tmp_path / "run", stop_at=17)  # killed after step 17: checkpoint of step 10
+    resumed = train(config, tmp_path / "run", resume=True)
+    np.testing.assert_array_equal(resumed.state.taps, whole.state.taps)

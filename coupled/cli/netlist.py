@@ -5,7 +5,10 @@
 The file is self-contained (the part library is inlined) and ends with a ``.control`` block, so
 ``ngspice -b FILE.cir`` runs anywhere: an operating point (every edge's latched direction, the
 twins' outputs) and, for the full board, a short transient from the oscillators' drawn phases
-through one trigger pulse (per edge: oscillator swing, latched enable and direction). The header
+through one trigger pulse (per edge: oscillator swing, latched enable and direction). With
+``--trigger self`` the board has no trigger line: each edge's one-shot (``XOS_<i>``) gates its
+latches from its own oscillator's crossing of the bias, and the transient runs 1.3 periods (per
+edge: oscillator swing, first firing time ``fire_<i>``, latched enable and direction). The header
 records the full configuration, the seed and the package version.
 
 Task defaults: the network's own roles when it has inputs and outputs, else a seeded draw of two

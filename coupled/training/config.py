@@ -56,8 +56,10 @@ class TrainConfig:
     ``inputs`` and ``grounds`` default (``None``) to the task kind's counts (regression: 2 inputs,
     1 ground; allostery: O inputs, max(1, O // 2) grounds); :meth:`resolved` fills them in and is
     what result files record. ``gamma`` is in ohm per ampere squared (continuous rule only),
-    ``sigma_v`` in volts (discrete rule only). See :mod:`coupled.training.draws` and
-    :mod:`coupled.training` for the semantics.
+    ``sigma_v`` in volts (discrete rule only). ``trigger="self"`` trains the self-triggered
+    board (a step is one example period of ``example_period_s`` seconds, ``p`` the mean firings
+    per edge per example period; :mod:`coupled.engines.board.selftrigger`). See
+    :mod:`coupled.training.draws` and :mod:`coupled.training` for the semantics.
     """
 
     network: str = "jammed143"
