@@ -56,7 +56,13 @@ def twin_schedule(twin: BoardTwin, config: TrainConfig) -> SelfTriggerSchedule:
     """The self-triggered schedule of the twin's oscillators for ``config`` (p, example period)."""
     d = twin.design
     return SelfTriggerSchedule.build(
-        twin.oscillators, twin.bias_v, d.vss_v, d.swing_v, config.p, config.example_period_s
+        twin.oscillators,
+        twin.bias_v,
+        d.vss_v,
+        d.swing_v,
+        config.p,
+        config.example_period_s,
+        delay_s=d.trigger_width_s,
     )
 
 

@@ -47,7 +47,7 @@ class SelfTriggeredCircuit:
         self.engine = engine
         self.schedule = SelfTriggerSchedule.build(
             engine.phase_oscillators, engine.bias_v, d.vss_v, d.swing_v, cfg.p,
-            cfg.example_period_s,
+            cfg.example_period_s, delay_s=d.trigger_width_s,
         )  # fmt: skip
         self.firings = 0
         self.periods = 0

@@ -10,7 +10,10 @@ Firing times. In the phase model of :mod:`circuits.oscillator` (``x`` the capaci
 fraction of the swing, phase 0 the lower threshold at the start of the charging half) the
 waveform crosses ``x_b = (bias - vss) / swing`` upward at ``s_b = tau ln((1 - fl) / (1 - x_b))``
 into the period, so edge ``i`` fires at ``t = t0_i + k P_i`` (``k = 0, 1, ...``) with
-``t0_i = (s_b - phase_i P_i) mod P_i`` in ``(0, P_i]``. The bias of a self-triggered board is
+``t0_i = (s_b - phase_i P_i) mod P_i`` in ``(0, P_i]``, plus the delay from the crossing to the
+instant the edge's latches close: the one-shot's width (``BoardDesign.trigger_width_s``, 1 us;
+the engines use it, so an example change between a crossing and the latch's closing is seen by
+that decision, as on the board). The bias of a self-triggered board is
 mid-supply (:data:`SELF_BIAS`: the mid-swing level that the fitted phase model reproduces
 exactly); it sets where in its period an edge fires, not how often.
 
@@ -79,7 +82,7 @@ class SelfTriggerSchedule:
     Parameters
     ----------
     first_s
-        Each edge's first firing time after 0, in ``(0, P_i]`` (s), shape (E,).
+        Each edge's first firing time, in ``(delay, P_i + delay]`` (s), shape (E,).
     period_s
         Each edge's firing period (its oscillator's period, s), shape (E,).
     example_period_s
@@ -100,12 +103,15 @@ class SelfTriggerSchedule:
         swing_v: float,
         p: float,
         example_period_s: float | None = None,
+        delay_s: float = 0.0,
     ) -> SelfTriggerSchedule:
         """The schedule of these oscillators (phase model) firing over ``bias_v``.
 
         The example period is ``example_period_s`` if given (the oscillators are then the
         rate-trimmed ones, :func:`rate_trimmed`), else ``p / mean_i(1 / P_i)``. An oscillator
-        whose range does not include the bias would never fire: ``UserError``.
+        whose range does not include the bias would never fire: ``UserError``. ``delay_s``
+        puts each firing that long after its crossing (the board's one-shot width: the edge's
+        latches close when its one-shot ends).
         """
         x = (float(bias_v) - float(vss_v)) / float(swing_v)
         low, high = oscillators.low_fraction, oscillators.high_fraction
@@ -119,7 +125,7 @@ class SelfTriggerSchedule:
         period = oscillators.period_s
         crossing = oscillators.tau_s * np.log((1.0 - low) / (1.0 - x))
         first = np.mod(crossing - oscillators.phase_fraction * period, period)
-        first = np.where(first <= 0.0, period, first)
+        first = np.where(first <= 0.0, period, first) + float(delay_s)
         example = float(p) / mean_rate_hz(oscillators)
         if example_period_s is not None:
             example = float(example_period_s)
