@@ -7,7 +7,6 @@ import time
 import numpy as np
 import pytest
 
-from coupled.core.errors import UserError
 from coupled.training.config import TrainConfig
 from coupled.training.run import Run
 
@@ -72,8 +71,14 @@ def test_circuit_and_twin_agree_on_the_143_edge_board(session):
     assert board[4] / twin[4] > 1000  # the twin is thousands of times cheaper per firing
 
 
-def test_golden_self_triggered_board_is_refused():
-    config = _config("circuit", "experiment16", "allostery", 2, "formula", 1)
-    config = TrainConfig.from_dict({**config.to_dict(), "engine_options": {"golden": True}})
-    with pytest.raises(UserError, match="--golden with --trigger self"):
-        Run(config)
+@pytest.mark.slow
+def test_golden_self_triggered_board_checks_the_fast_scheme(session):
+    """Golden: the self-triggered netlist itself, one-shots and oscillators free running."""
+    fast = _config("circuit", "experiment16", "allostery", 2, "fitted", 1)
+    golden = TrainConfig.from_dict(
+        {**fast.to_dict(), "engine_options": {**fast.engine_options, "golden": True}}
+    )
+    a, b = _events(fast), _events(golden)
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[1].size >= 12  # 16 edges, 2 periods at p = 0.5
+    assert float((a[0] == b[0]).mean()) >= 0.99

@@ -14,17 +14,24 @@ pots), saturating at 0 and 127. The oscillators' and one-shots' timing comes fro
 phase model, as the clocked fast scheme takes its enables from it; the window's decision path is
 the board's own.
 
-Golden mode (free-running oscillators and one-shots) is not implemented for the self-triggered
-board: ``--golden`` with ``--trigger self`` is refused.
+Golden mode (``--golden``): the self-triggered board itself (``BoardDesign(trigger="self")``:
+no trigger line, each edge's one-shot ``XOS_<i>`` gating its latches) in one transient from the
+board's initial conditions, oscillators and one-shots free running (time step at most the
+shortest period / ``golden_steps_per_period``). The engine pauses at each period's start to
+apply its example, and :data:`GOLDEN_MARGIN` of a one-shot width after each firing instant
+(the one-shot's end, where the edge's latch has closed) to read that edge's latched direction
+and move its pots, as the pot's counter would on the one-shot's falling edge. Its decisions
+check the fast scheme's; a golden run starts at step 1 (it cannot resume from a checkpoint).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import SpiceError, UserError
 from coupled.engines.board.eventtwin import EventRecord, clockless_provenance
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
 from coupled.physics import rules
@@ -33,16 +40,16 @@ from coupled.physics.state import StepDraws, TrainState
 if TYPE_CHECKING:
     from coupled.engines.circuit import CircuitEngine
 
+GOLDEN_MARGIN = 0.05
+"""Golden mode reads an edge this fraction of a one-shot width after its firing instant."""
+
 
 class SelfTriggeredCircuit:
     """Event-to-event stepping of a :class:`~coupled.engines.circuit.CircuitEngine`."""
 
     def __init__(self, engine: CircuitEngine) -> None:
-        if engine.opts["golden"]:
-            raise UserError(
-                "--golden with --trigger self: the golden mode of the self-triggered board is "
-                "not implemented; use the fast scheme (the default)"
-            )
+        if engine.opts["golden"]:  # the self-triggered board's own netlist, free running
+            engine.design = replace(engine.design, trigger="self")
         cfg, d = engine.config, engine.design
         self.engine = engine
         self.schedule = SelfTriggerSchedule.build(
@@ -51,6 +58,7 @@ class SelfTriggeredCircuit:
         )  # fmt: skip
         self.firings = 0
         self.periods = 0
+        self._last_pause_s = 0.0
         self.last_events: EventRecord | None = None
 
     def _edge_values(self, taps: np.ndarray, edge: int) -> dict[str, float]:
@@ -65,21 +73,66 @@ class SelfTriggeredCircuit:
             values[f], values[c] = float(free[t]), float(clamped[t])
         return values
 
+    def _golden_load(self, n: int) -> None:
+        eng = self.engine
+        if eng._circuit is not None:
+            raise SpiceError(
+                f"circuit engine (golden), step {n}: the board's circuit was removed from the "
+                "ngspice session; a free-running transient cannot be rebuilt"
+            )
+        if n != 1:
+            raise UserError(
+                f"--golden with --trigger self: a golden run starts at step 1, not {n} "
+                "(it cannot resume from a checkpoint)"
+            )
+        eng._load(0)
+
+    def _golden_run(self, n: int, values: dict, pause_s: float) -> dict:
+        """Resume the free-running transient to ``pause_s`` with ``values`` altered first."""
+        eng = self.engine
+        eng.session.select(eng.circuit_name)
+        commands = [f"alter {k} = {v!r}" for k, v in values.items() if eng._loaded.get(k) != v]
+        period = float(eng.parameters.oscillators.period_s.min())
+        max_step = period / eng.opts["golden_steps_per_period"]
+        stop = (eng.config.steps + 2) * self.schedule.example_period_s
+        start = eng._windows == 0
+        eng._windows = 1
+        try:
+            data = eng._run(commands, pause_s, start, max_step, stop)
+        except SpiceError as exc:
+            raise SpiceError(f"circuit engine (golden), step {n}: {exc}") from None
+        eng._loaded.update(values)
+        self._last_pause_s = pause_s
+        return data
+
     def step(self, state: TrainState, draws: StepDraws) -> TrainState:
         """Every firing of example period ``draws.step``: one window each, in time order."""
         eng = self.engine
         n = int(draws.step)
-        if eng._circuit is None or eng.circuit_name not in eng.session.circuits:
+        golden = bool(eng.opts["golden"])
+        if golden and (eng._circuit is None or eng.circuit_name not in eng.session.circuits):
+            self._golden_load(n)
+        elif eng._circuit is None or eng.circuit_name not in eng.session.circuits:
             eng._load(n - 1)
         taps = np.array(state.taps, dtype=np.int64)
         k_tasks, n_edges = taps.shape
         values = eng._tap_values(taps) | eng._drive_values(draws.example_index)
         times, fired = self.schedule.events(n)
+        if golden and n > 1:  # the example changes at the period's start (or the last read)
+            start_s = max((n - 1) * self.schedule.example_period_s, self._last_pause_s)
+            if start_s > self._last_pause_s:
+                self._golden_run(n, values, start_s)
+        margin = GOLDEN_MARGIN * eng.design.trigger_width_s
         directions = np.zeros((k_tasks, times.size), dtype=np.int8)
         for j, edge in enumerate(fired.tolist()):
-            commands = [f"alter {k} = {v!r}" for k, v in values.items() if eng._loaded.get(k) != v]
-            data = eng._advance(n, commands)
-            eng._loaded.update(values)
+            if golden:
+                data = self._golden_run(n, values, float(times[j]) + margin)
+            else:
+                commands = [
+                    f"alter {k} = {v!r}" for k, v in values.items() if eng._loaded.get(k) != v
+                ]
+                data = eng._advance(n, commands)
+                eng._loaded.update(values)
             _, direction = eng._bits(data)
             d = direction[:, edge]
             directions[:, j] = d
