@@ -40,6 +40,11 @@ Options (``engine_options``): ``tolerance`` (part spread, default 0.05), ``board
 (20e-9), ``restart_every`` (500), ``trigger_width_s`` (golden trigger pulse, 1e-6),
 ``golden_steps_per_period`` (5000), ``phase_model`` (``"fitted"`` or ``"formula"``).
 
+Self-triggered board (``config.trigger == "self"``). A step is one example period; the edges'
+firings come from the fitted phase model and each is one window (fast) or one pause of the
+board's own free-running netlist (golden) that moves only the firing edge's tap
+(:mod:`coupled.engines.board.selfcircuit`). The bias is mid-supply; no calibration is used.
+
 Failures. A window that fails to converge is rerun once from a fresh transient (presets make
 that exact) with a time step of at most ``window_s / 20``; then :class:`SpiceError` names the
 step. A golden step that fails raises at once (its state cannot be rebuilt).
