@@ -282,6 +282,39 @@ def plot_gates(result: FigureResult, path: str | Path, meta: dict | None = None)
     return save_png(fig, path, meta)
 
 
+def plot_clockless(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Final scaled error against the ratio of firing to example period, self vs clocked."""
+    plt = pyplot()
+    summary = result.tables["clockless_summary.csv"]
+    networks = list(dict.fromkeys(summary["network"]))
+    fig, axes = plt.subplots(1, len(networks), figsize=(5 * len(networks), 4), squeeze=False)
+    styles = {
+        "global": ("o-", "tab:blue", "clocked (global trigger)"),
+        "self": ("s--", "tab:red", "self-triggered (no clock)"),
+    }
+    for ax, network in zip(axes[0], networks, strict=True):
+        for trigger, (fmt, colour, label) in styles.items():
+            s = summary[(summary["network"] == network) & (summary["trigger"] == trigger)]
+            s = s.sort_values("ratio")
+            ax.errorbar(
+                s["ratio"],
+                s["mean"],
+                yerr=s["sem"],
+                fmt=fmt,
+                color=colour,
+                capsize=3,
+                label=label,
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("mean firing period / example period (= 1 / p)")
+        ax.set_ylabel("final scaled error (mean +- s.e.)")
+        ax.set_title(f"{network}: equal updates per edge", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save_png(fig, path, meta)
+
+
 def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Draw a reproduced figure with the plot its result names (``result.plot``)."""
     return globals()[result.plot](result, path, meta)

@@ -51,6 +51,7 @@ TITLES = {
     "sense-gain": "Sensing gain: final error against the gain G at p = 1, 0.5, 0.2 (0-5 V board)",
     "temporal": "The enables in time: autocorrelation against oscillator jitter and trigger "
     "period (16-edge board, p = 0.5)",
+    "clockless": "Clockless board: self-triggered edges against the clocked board, equal updates",
 }
 
 

@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from circuits import comparator, diffamp, latch, nudge, oscillator, pot, xor
+from circuits import comparator, diffamp, latch, nudge, oneshot, oscillator, pot, xor
 from circuits.board import Board, node_labels
 from circuits.design import BoardDesign, BoardParameters
 from circuits.library import inline_library, library_file
@@ -154,6 +154,8 @@ def library_paths(design: BoardDesign) -> list:
     paths = [library_file(p) for p in parts]
     if design.mode == "full":
         paths += oscillator.library_files()
+        if design.trigger == "self":
+            paths.append(library_file(oneshot.LIBRARY))
     return paths
 
 
@@ -200,7 +202,10 @@ def _sources(board: Board) -> list[str]:
             (t2 + w, vss),
         ]
         pwl = " ".join(f"{_time(t)} {v}" for t, v in points)
-        lines.append(f"VTRIG trig 0 PWL({pwl})")
+        if oneshot.self_triggered(board):
+            lines.append("* no trigger line: each edge's one-shot XOS_<i> gates its latches")
+        else:
+            lines.append(f"VTRIG trig 0 PWL({pwl})")
         lines.append(f"VBIAS bias 0 DC {spice_number(board.bias_v)}")
         lines.append(f"VOSC vosc 0 DC {vdd}")
     lines.append("* -- task sources: inputs and grounds drive both twins --")
@@ -242,6 +247,7 @@ def _edge(board: Board, i: int) -> list[str]:
         board.clamped_node(b),
     )
     levels = (d.vss_v, d.vdd_v)
+    trig = f"trig_{i}" if oneshot.self_triggered(board) else "trig"
     lines = [f"* -- edge {i}: {spice_text(names[a])} - {spice_text(names[b])} --"]
     tap = int(board.taps[i])
     for twin, na, nb, r_ab, r_ser in (
@@ -297,7 +303,7 @@ def _edge(board: Board, i: int) -> list[str]:
         f"RPUB_{i} cmpb_{i} vdd {pull_up}",
         xor.xor_instance(f"XXOR_{i}", f"cmpa_{i}", f"cmpb_{i}", f"xor_{i}", *levels),
         latch.latch_instance(
-            f"XLAT_{i}", f"xor_{i}", "trig", f"dirb_{i}", f"dir_{i}", d.latch, *levels
+            f"XLAT_{i}", f"xor_{i}", trig, f"dirb_{i}", f"dir_{i}", d.latch, *levels
         ),
     ]
     if d.mode == "full":
@@ -308,9 +314,16 @@ def _edge(board: Board, i: int) -> list[str]:
             oscillator.enable_instance(i, f"en_{i}", f"osc_{i}", "bias", "vdd", "vss"),
             f"RPUEN_{i} en_{i} vdd {pull_up}",
             latch.latch_instance(
-                f"XLATEN_{i}", f"en_{i}", "trig", f"enl_{i}", f"enlb_{i}", d.latch, *levels
+                f"XLATEN_{i}", f"en_{i}", trig, f"enl_{i}", f"enlb_{i}", d.latch, *levels
             ),
         ]
+        if oneshot.self_triggered(board):
+            above = oscillator.waveform_v(p.oscillators.select([i]), 0.0, d.vdd_v, d.vss_v)
+            lines.append(
+                oneshot.oneshot_instance(
+                    i, f"en_{i}", trig, d.trigger_width_s, bool(above[0] > board.bias_v), *levels
+                )
+            )
     return lines
 
 
@@ -349,14 +362,18 @@ def standalone_netlist(board: Board, *, tran: bool = True) -> str:
     lines = [".control", "set noaskquit", "set numdgt=7"]
     if board.oscillator_supply_source:
         lines.append(f"alter {board.oscillator_supply_source} = {spice_number(d.vss_v)}")
-    lines += ["op", "echo latched directions at the operating point (high = tap up):"]
-    lines += [
-        "print " + " ".join(f"v({n})" for n in group)
-        for group in _chunks(list(board.direction_nodes), 8)
-    ]
+    lines.append("op")
+    if not oneshot.self_triggered(board):  # without a trigger line no latch is transparent at an op
+        lines.append("echo latched directions at the operating point (high = tap up):")
+        lines += [
+            "print " + " ".join(f"v({n})" for n in group)
+            for group in _chunks(list(board.direction_nodes), 8)
+        ]
     outputs = [f"v({board.free_node(v)}) v({board.clamped_node(v)})" for v in board.outputs]
     lines += ["echo outputs, free and clamped twin:", "print " + " ".join(outputs)]
-    if d.mode == "full" and tran:
+    if oneshot.self_triggered(board) and tran:
+        lines += oneshot.standalone_lines(board)
+    elif d.mode == "full" and tran:
         period = float(np.min(board.parameters.oscillators.period_s))
         max_step = min(period / 100, d.trigger_width_s / 4)
         read_at = d.trigger_time_s + d.trigger_width_s + 0.5e-6

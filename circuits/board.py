@@ -31,6 +31,11 @@ high once at ``trigger_time_s``. ``"op"`` leaves out the oscillators, enables an
 the trigger high: one ``op`` evaluates the decision path, for the training engine's operating
 point per step (the oscillators then follow the phase model of :mod:`circuits.oscillator`).
 
+Trigger (``BoardDesign.trigger``): ``"global"`` as above; ``"self"`` (``full`` mode) has no
+``VTRIG``: each edge's one-shot ``XOS_i`` (:mod:`circuits.oneshot`, from its enable ``en_i``)
+drives ``trig_i``, the gate of ``XLAT_i`` and ``XLATEN_i``, so the edge latches its decision on
+its own oscillator's upward crossing of the bias.
+
 Randomness: :func:`draw_board_parameters` draws every part's spread from three independent
 streams spawned from one ``SeedSequence`` (pots, comparators, oscillators), so a seed fixes the
 board whatever else changes. Comparator offsets and the paper's sigma: see

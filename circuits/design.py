@@ -23,6 +23,9 @@ from coupled.physics import rules, sensing
 from coupled.physics.networks import Network
 
 MODES = ("full", "op")
+TRIGGERS = ("global", "self")
+"""``trigger``: ``global`` (one trigger line ``VTRIG`` for every edge) or ``self`` (no trigger
+line: each edge's one-shot on its own oscillator's edge, :mod:`circuits.oneshot`)."""
 MAX_TOLERANCE = oscillator.MAX_TOLERANCE
 DEFAULT_COMPARATOR_OFFSET_V = rules.DEFAULT_SIGMA_V
 
@@ -55,6 +58,9 @@ class BoardDesign:
         Model of the difference amplifiers.
     pull_up_ohm
         Pull-up resistor (to ``vdd``) of every open-collector comparator output (ohm).
+    trigger
+        ``"global"`` (the trigger line) or ``"self"`` (``full`` mode: no trigger line; each
+        edge's latches are gated by a one-shot of ``trigger_width_s`` from its own enable).
     """
 
     pot: PotModel = field(default_factory=default_pot)
@@ -71,6 +77,7 @@ class BoardDesign:
     sense_gain: float = sensing.DEFAULT_SENSE_GAIN
     diffamp: DiffampModel = field(default_factory=DiffampModel)
     pull_up_ohm: float = 10_000.0
+    trigger: str = "global"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sense_gain", sensing.check_sense_gain(self.sense_gain))
@@ -78,6 +85,8 @@ class BoardDesign:
             raise UserError(f"pull_up_ohm {self.pull_up_ohm!r}: must be a positive number of ohm")
         if self.nudge not in nudge.VARIANTS:
             raise UserError(f"nudge {self.nudge!r}: must be one of {', '.join(nudge.VARIANTS)}")
+        if self.trigger not in TRIGGERS:
+            raise UserError(f"trigger {self.trigger!r}: must be one of {', '.join(TRIGGERS)}")
         if self.mode not in MODES:
             raise UserError(f"board mode {self.mode!r}: must be one of {', '.join(MODES)}")
         if not (np.isfinite(self.vdd_v) and np.isfinite(self.vss_v) and self.vdd_v > self.vss_v):

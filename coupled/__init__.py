@@ -40,6 +40,7 @@ _API = {
     "build_board": "circuits.assembly",
     "draw_board_parameters": "circuits.design",
     "board_to_pyspice": "circuits.pyspice",
+    "SelfTriggerSchedule": "coupled.engines.board.selftrigger",
     "load_spec": "coupled.sweep.spec",
     "plan_sweep": "coupled.sweep.spec",
     "run_sweep": "coupled.sweep.run",
@@ -74,6 +75,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from coupled.calibration.run import CalibrationConfig
     from coupled.core.errors import SpiceError, UserError
     from coupled.engines.board.curve import load_calibration
+    from coupled.engines.board.selftrigger import SelfTriggerSchedule
     from coupled.physics.catalogue import load_network
     from coupled.physics.networks import Network
     from coupled.physics.state import TrainState

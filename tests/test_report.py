@@ -167,7 +167,7 @@ def test_missing_or_malformed_pieces_are_not_measured():
         },
     )
     claims = rc.evaluate_claims(data)
-    assert list(claims.columns) == list(rc.CLAIM_COLUMNS) and len(claims) == 8
+    assert list(claims.columns) == list(rc.CLAIM_COLUMNS) and len(claims) == 9
     assert set(claims["agrees"]) == {rc.NOT_MEASURED}
     assert "needs p = 1" in claims.set_index("figure").loc["fig4c", "measured_value"]
 

@@ -122,7 +122,15 @@ def check_board(
     if train_config is not None:
         from dataclasses import replace
 
-        config = replace(train_config, rule="discrete", engine="ideal", engine_options={}, tasks=1)
+        config = replace(
+            train_config,
+            rule="discrete",
+            engine="ideal",
+            engine_options={},
+            tasks=1,
+            trigger="global",  # the ratings do not depend on the trigger (op-mode board)
+            example_period_s=None,
+        )
     net = config.validate()
     if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
         raise UserError(f"--tolerance {tolerance!r}: must be in [0, 0.5)")

@@ -5,7 +5,10 @@
 The file is self-contained (the part library is inlined) and ends with a ``.control`` block, so
 ``ngspice -b FILE.cir`` runs anywhere: an operating point (every edge's latched direction, the
 twins' outputs) and, for the full board, a short transient from the oscillators' drawn phases
-through one trigger pulse (per edge: oscillator swing, latched enable and direction). The header
+through one trigger pulse (per edge: oscillator swing, latched enable and direction). With
+``--trigger self`` the board has no trigger line: each edge's one-shot (``XOS_<i>``) gates its
+latches from its own oscillator's crossing of the bias, and the transient runs 1.3 periods (per
+edge: oscillator swing, first firing time ``fire_<i>``, latched enable and direction). The header
 records the full configuration, the seed and the package version.
 
 Task defaults: the network's own roles when it has inputs and outputs, else a seeded draw of two
@@ -103,6 +106,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=designs.MODES,
         default="full",
         help="'full' board (default) or 'op': decision path only, no oscillators",
+    )
+    parser.add_argument(
+        "--trigger",
+        choices=designs.TRIGGERS,
+        default="global",
+        help="'global': one trigger line for every edge (default); 'self': no trigger line, "
+        "each edge's latches gated by a one-shot on its own oscillator's crossing of the bias "
+        "(full mode)",
     )
     parser.add_argument(
         "--nudge",
@@ -228,7 +239,9 @@ def build(args: argparse.Namespace) -> boards.Board:
         network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
     )
     gain = sensing.check_sense_gain(args.sense_gain)
-    design = designs.BoardDesign(mode=args.mode, nudge=args.nudge, sense_gain=gain)
+    design = designs.BoardDesign(
+        mode=args.mode, nudge=args.nudge, sense_gain=gain, trigger=args.trigger
+    )
     taps = None
     if args.taps == "random":
         taps = rng.integers(0, design.pot.n_taps, size=network.n_edges)

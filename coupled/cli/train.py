@@ -26,6 +26,7 @@ from coupled.training.config import (
     ROLE_MODES,
     RULES,
     SIGMA_MODES,
+    TRIGGERS,
     TrainConfig,
 )
 from coupled.training.run import train
@@ -166,6 +167,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="K",
     )
     _option(parser, "checkpoint_every", "checkpoint every this many steps (0: never)", type=int)
+    _option(
+        parser,
+        "trigger",
+        "board design: 'global' (one trigger line, one step per trigger) or 'self' (no clock: "
+        "each edge latches and moves on its own oscillator's crossing of the bias; a step is "
+        "one example period and --p the mean firings per edge per example period; ideal "
+        "engine with --p-mode oscillator, or circuit)",
+        choices=TRIGGERS,
+    )
+    _option(
+        parser,
+        "example_period_s",
+        "--trigger self: time between training examples, seconds (default: p over the "
+        "oscillators' mean rate; given, the oscillators' rate is trimmed to match --p)",
+        type=float,
+        metavar="T",
+    )
     parser.add_argument(
         "--record-events",
         dest="record_events",

@@ -68,6 +68,7 @@ class Engine(ABC):
         self.train_targets_v = np.stack([t.train_targets_v for t in tasks])  # (K, X, O)
         self.sense_chain = sensing.SenseChain(gain=config.sense_gain)
         self.twin = None
+        self.clockless = None
 
     def prepare_twin(self, options: dict) -> None:
         """Build the board twin when ``--p-mode oscillator`` or ``--sigma-mode board`` asks.
@@ -81,6 +82,10 @@ class Engine(ABC):
             from coupled.engines.board.twin import BoardTwin
 
             self.twin = BoardTwin.from_options(self.network, cfg, options)
+        if getattr(cfg, "trigger", "global") == "self":  # event-driven, one edge at a time
+            from coupled.engines.board.eventtwin import EventTwin
+
+            self.clockless = EventTwin(self.network, self.tasks, cfg, self.twin)
 
     def measure_twins(
         self, free_ohm: np.ndarray, clamped_ohm: np.ndarray, example_index: np.ndarray
@@ -119,6 +124,8 @@ class Engine(ABC):
         """One learning step of every task (default: measure, then the rule)."""
         cfg = self.config
         r = state.resistance_ohm
+        if self.clockless is not None:  # --trigger self: one example period of firings
+            return self.clockless.step(state, draws)
         draws = self.board_draws(draws)
         if self.twin is not None and cfg.rule == "discrete":
             return self._twin_step(state, draws)
@@ -170,9 +177,11 @@ class Engine(ABC):
     def provenance(self) -> dict:
         """What this engine applied that a result file should record (default nothing).
 
-        The circuit engine records the bias it applied and which calibration set it.
+        The circuit engine records the bias it applied and which calibration set it; a
+        self-triggered run its example period and realised firings.
         """
-        return {}
+        clockless = getattr(self, "clockless", None)
+        return {} if clockless is None else clockless.provenance()
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (ngspice sessions, worker processes)."""

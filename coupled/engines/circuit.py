@@ -51,6 +51,11 @@ walk as the board twin's for the same ``board_seed``; golden mode runs the circu
 oscillators, which have no noise (their phases move only by the integration error), and
 ignores it.
 
+Self-triggered board (``config.trigger == "self"``). A step is one example period; the edges'
+firings come from the fitted phase model and each is one window (fast) or one pause of the
+board's own free-running netlist (golden) that moves only the firing edge's tap
+(:mod:`coupled.engines.board.selfcircuit`). The bias is mid-supply; no calibration is used.
+
 Failures. A window that fails to converge is rerun once from a fresh transient (presets make
 that exact) with a time step of at most ``window_s / 20``; then :class:`SpiceError` names the
 step. A golden step that fails raises at once (its state cannot be rebuilt).
@@ -75,6 +80,7 @@ from coupled.core.options import check_range
 from coupled.engines.base import Engine
 from coupled.engines.board.curve import bias_for_p, load_calibration
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
+from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.engines.board.session import (
     OSCILLATOR_MODES,
     FastTiming,
@@ -186,6 +192,11 @@ class CircuitEngine(Engine):
             comparator_offset_v=config.sigma_v,
             pot_model=pot,
         )
+        self_triggered = config.trigger == "self"
+        if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
+            self.parameters = rate_trimmed(
+                self.parameters, float(config.p), config.example_period_s
+            )
         nominal = self.parameters.oscillators
         swing = self.design.swing_v
         if opts["phase_model"] == "fitted":
@@ -198,18 +209,26 @@ class CircuitEngine(Engine):
             self.phase_oscillators = fitted_oscillators(nominal, swing, about=about)
         else:
             self.phase_oscillators = nominal
-        self.calibration = self._calibration(opts, nominal, swing)
+        if self_triggered:  # edges fire on their own crossings of a mid-supply bias
+            self.calibration = None
+            self.bias_v = self_bias_v(self.design.vss_v, self.design.vdd_v)
+        else:
+            self.calibration = self._calibration(opts, nominal, swing)
+            self.bias_v = bias_for_p(float(config.p), self.calibration)
         self.walk = PhaseWalk(
             opts["board_seed"],
             opts["jitter"],
             opts["trigger_period_s"],
             self.phase_oscillators.period_s,
         )
-        self.bias_v = bias_for_p(float(config.p), self.calibration)
         self.session = get_session()
         self.circuit_name = f"circuit-engine-{next(_IDS)}"
         self._circuit = None
         self._offset_step = 0
+        if self_triggered:
+            from coupled.engines.board.selfcircuit import SelfTriggeredCircuit
+
+            self.clockless = SelfTriggeredCircuit(self)
 
     def _calibration(self, opts: dict, nominal, swing: float):
         path = opts["calibration"]
@@ -265,6 +284,8 @@ class CircuitEngine(Engine):
     # -- a step ---------------------------------------------------------------------------------
     def step(self, state: TrainState, draws: StepDraws) -> TrainState:
         """Move the pots, apply the example, run one trigger, read the latches, move taps."""
+        if self.clockless is not None:  # --trigger self: event to event
+            return self.clockless.step(state, draws)
         n = int(draws.step)
         if self._circuit is None:
             self._load(n - 1)
@@ -468,7 +489,9 @@ class CircuitEngine(Engine):
             "calibration_sha256": None,
             "calibration_source": "phase model of the board",
         }
-        if path is not None:
+        if self.clockless is not None:
+            record.update(self.clockless.provenance(), calibration_source="none (self-triggered)")
+        elif path is not None:
             absolute = Path(path).resolve()
             record.update(
                 calibration_path=str(absolute),

@@ -24,6 +24,7 @@ the sizes measured here are in ``measured_value`` and ``evidence``.
    p = 1.
 7. Fig. 4d: advantage = mean final error at p = 1 / mean at the smallest p, per O; agrees if the
    advantage exceeds 1 at the smallest O and is smaller at the largest O.
+8. The outlook's conjecture on self-triggered edges (:mod:`coupled.reporting.clockless`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from coupled.core.errors import UserError
+from coupled.reporting.clockless import claim_clockless
 
 if TYPE_CHECKING:
     from coupled.reporting.data import ReportData
@@ -412,6 +414,7 @@ def evaluate_claims(data: ReportData) -> pd.DataFrame:
         (partial(claim_fig4, figure="fig4c"), figs.get("fig4c")),
         (partial(claim_fig4, figure="fig4e"), figs.get("fig4e")),
         (claim_fig4d, figs.get("fig4d")),
+        (claim_clockless, figs.get("clockless")),
     ]
     absent = {p.name: p.reason for p in data.pieces if p.action in ("missing", "failed")}
     rows = []

@@ -60,6 +60,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "sense-gain": ("sense_gain", "discrete rule, 0-5 V board: final error against the sense gain"),
     "gates": ("gates", "Figs. 4c/4e with the board's oscillator gates and comparator offsets"),
     "temporal": ("temporal", "the board's enables in time: autocorrelation against jitter and T"),
+    "clockless": ("clockless", "self-triggered board (no clock) against the clocked board"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)

@@ -21,6 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from circuits import design
 from coupled.core.errors import UserError
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
@@ -36,6 +37,10 @@ P_MODES = (*MODES, "oscillator")
 SIGMA_MODES = ("step", "fixed", "board")
 """``--sigma-mode``: ``board`` decides by the board's fixed comparator offsets (board twin)."""
 ROLE_MODES = ("random", "network")
+TRIGGERS = design.TRIGGERS
+"""``--trigger``: ``global`` (the board's trigger line) or ``self`` (each edge fires on its own
+oscillator; :mod:`coupled.engines.board.selftrigger`)."""
+SELF_TRIGGER_ENGINES = ("ideal", "circuit")
 EVENT_FORMATS = ("none", "csv", "parquet")
 HISTORY_COLUMNS = ("task", "step", "steps_x_p", "error", "scaled_error", "train_error")
 EVENT_COLUMNS = ("step", "task", "edge", "enabled", "direction")
@@ -51,8 +56,10 @@ class TrainConfig:
     ``inputs`` and ``grounds`` default (``None``) to the task kind's counts (regression: 2 inputs,
     1 ground; allostery: O inputs, max(1, O // 2) grounds); :meth:`resolved` fills them in and is
     what result files record. ``gamma`` is in ohm per ampere squared (continuous rule only),
-    ``sigma_v`` in volts (discrete rule only). See :mod:`coupled.training.draws` and
-    :mod:`coupled.training` for the semantics.
+    ``sigma_v`` in volts (discrete rule only). ``trigger="self"`` trains the self-triggered
+    board (a step is one example period of ``example_period_s`` seconds, ``p`` the mean firings
+    per edge per example period; :mod:`coupled.engines.board.selftrigger`). See
+    :mod:`coupled.training.draws` and :mod:`coupled.training` for the semantics.
     """
 
     network: str = "jammed143"
@@ -86,6 +93,8 @@ class TrainConfig:
     checkpoint_every: int = 1000
     record_events: str = "none"
     record_resistance_every: int = 0
+    trigger: str = "global"
+    example_period_s: float | None = None
     engine_options: dict = field(default_factory=dict)
 
     # -- conversion ---------------------------------------------------------------------------
@@ -185,6 +194,7 @@ class TrainConfig:
                 f"--batch-fraction {self.batch_fraction}: the discrete rule shows one example per "
                 "step; batch fraction applies to the continuous rule only (leave it at 1)"
             )
+        _check_trigger(self)
         if not isinstance(self.engine_options, dict):
             raise UserError(f"engine_options {self.engine_options!r}: must be a mapping")
         from coupled.engines import engine_class
@@ -215,3 +225,33 @@ MAX_COUNTS = {"tasks": 100_000, "train_size": 1_000_000, "test_size": 1_000_000}
 
 def _whole(name: str, value: Any, low: int) -> None:
     check_whole("--" + name.replace("_", "-"), value, low, MAX_WHOLE)
+
+
+def _check_trigger(cfg: TrainConfig) -> None:
+    """``--trigger`` and ``--example-period-s``: where a self-triggered board makes sense."""
+    _choice("trigger", cfg.trigger, TRIGGERS)
+    if cfg.example_period_s is not None:
+        check_range("--example-period-s", cfg.example_period_s, 0.0, low_open=True)
+        if cfg.trigger != "self":
+            raise UserError(
+                f"--example-period-s {cfg.example_period_s}: applies to --trigger self only"
+            )
+    if cfg.trigger != "self":
+        return
+    if cfg.rule != "discrete":
+        raise UserError(
+            f"--trigger self with --rule {cfg.rule}: a self-triggered board moves taps; "
+            "it needs --rule discrete"
+        )
+    if cfg.engine not in SELF_TRIGGER_ENGINES:
+        raise UserError(
+            f"--trigger self with --engine {cfg.engine}: runs on "
+            f"{' or '.join(SELF_TRIGGER_ENGINES)}"
+        )
+    if cfg.engine == "ideal" and cfg.p_mode != "oscillator":
+        raise UserError(
+            f"--trigger self with --p-mode {cfg.p_mode}: each edge fires on its own oscillator; "
+            "the ideal engine needs --p-mode oscillator"
+        )
+    if cfg.engine == "circuit" and cfg.p_mode == "fixed":
+        raise UserError("--trigger self with --p-mode fixed: use --p-mode oscillator")

@@ -115,6 +115,11 @@ class Run:
                         f"batched runs differ in {key} ({first[key]!r} and {value!r}); only "
                         f"{', '.join(BATCHABLE_FIELDS)} may differ"
                     )
+        if self.config.trigger == "self" and len({c.p for c in self.configs}) > 1:
+            raise UserError(
+                "batched runs with --trigger self differ in p: each p is its own example "
+                "schedule; train them one at a time"
+            )
         self.run_tasks = [make_tasks(cfg, self.network) for cfg in self.configs]
         self.tasks = [t for run in self.run_tasks for t in run]
         self.engine: Engine = get_engine(self.config.engine)

@@ -42,6 +42,7 @@ from coupled.core.errors import UserError
 from coupled.core.options import check_range
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
+from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.physics import rules
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ class BoardTwin:
     oscillators
         The oscillators of the phase model (fitted to ngspice or the formula's).
     calibration
-        The p-against-bias curve the bias was read from.
+        The p-against-bias curve the bias was read from (None on a self-triggered board).
     bias_v
         Bias of the enable comparators (V) for the requested p.
     trigger_period_s
@@ -159,7 +160,7 @@ class BoardTwin:
     parameters: BoardParameters
     design: BoardDesign
     oscillators: OscillatorParameters
-    calibration: Calibration
+    calibration: Calibration | None
     bias_v: float
     trigger_period_s: float
     jitter: float = DEFAULT_JITTER
@@ -182,6 +183,9 @@ class BoardTwin:
             comparator_offset_v=config.sigma_v,
             pot_model=pot,
         )
+        self_triggered = getattr(config, "trigger", "global") == "self"
+        if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
+            parameters = rate_trimmed(parameters, float(config.p), config.example_period_s)
         nominal, swing = parameters.oscillators, design.swing_v
         if opts["phase_model"] == "fitted":
             about = {
@@ -194,6 +198,18 @@ class BoardTwin:
         else:
             oscillators = nominal
         path = opts["calibration"]
+        if self_triggered:  # edges fire on their own crossings: no trigger, no p-bias curve
+            return cls(
+                parameters=parameters,
+                design=design,
+                oscillators=oscillators,
+                calibration=None,
+                bias_v=self_bias_v(design.vss_v, design.vdd_v),
+                trigger_period_s=float(opts["trigger_period_s"]),
+                # not modelled on the self-triggered board: 0 unless given (then refused)
+                jitter=float(config.engine_options.get("jitter", 0.0)),
+                board_seed=int(opts["board_seed"]),
+            )
         if path is None:
             calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
         else:
