@@ -71,22 +71,17 @@ import numpy as np
 
 from circuits.assembly import build_board
 from circuits.design import BoardDesign, draw_board_parameters
-from circuits.jitter import DEFAULT_JITTER, PhaseWalk, check_jitter
+from circuits.jitter import PhaseWalk
 from circuits.latch import LatchModel, buffer_v
 from circuits.oscillator import advance, initial_state
 from circuits.pot import PotModel
 from coupled.core.errors import SpiceError, UserError
-from coupled.core.options import check_range
 from coupled.engines.base import Engine
 from coupled.engines.board.curve import bias_for_p, load_calibration
+from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
-from coupled.engines.board.session import (
-    OSCILLATOR_MODES,
-    FastTiming,
-    GoldenTiming,
-    engine_circuit,
-)
+from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
 from coupled.physics import rules, solver
 from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.session import get_session
@@ -96,7 +91,6 @@ if TYPE_CHECKING:
     from coupled.physics.tasks import Task
     from coupled.training.config import TrainConfig
 
-PHASE_MODELS = ("fitted", "formula")
 DIRECTION_THRESHOLD = 0.6
 """A latched direction reads "up" above this fraction of the logic swing: a tie (comparator
 inputs exactly at threshold, as on edges between two driven nodes) leaves the XOR at mid-level
@@ -113,56 +107,12 @@ class CircuitEngine(Engine):
     """The learning board in ngspice (see the module docstring)."""
 
     name = "circuit"
-    options: ClassVar[dict] = {
-        "tolerance": 0.05,
-        "board_seed": 0,
-        "trigger_period_s": 50e-6,
-        "golden": False,
-        "calibration": None,
-        "window_s": 20e-9,
-        "restart_every": 500,
-        "trigger_width_s": 1e-6,
-        "golden_steps_per_period": 5000,
-        "phase_model": "fitted",
-        "fast_oscillators": "held",
-        "jitter": DEFAULT_JITTER,
-    }
+    options: ClassVar[dict] = CIRCUIT_OPTIONS
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
         """Options with defaults filled in; ``UserError`` names a bad value."""
-        merged = super().check_options(options)
-        check_range("--engine-option tolerance", merged["tolerance"], 0.0, 0.5, high_open=True)
-        for name in ("trigger_period_s", "window_s", "trigger_width_s"):
-            check_range(f"--engine-option {name}", merged[name], 0.0, low_open=True)
-        for name, low in (("board_seed", 0), ("restart_every", 1), ("golden_steps_per_period", 10)):
-            value = merged[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise UserError(
-                    f"--engine-option {name}={value!r}: must be a whole number >= {low}"
-                )
-        check_jitter(merged["jitter"], "--engine-option jitter")
-        if not isinstance(merged["golden"], bool):
-            raise UserError(f"--engine-option golden={merged['golden']!r}: must be true or false")
-        if merged["phase_model"] not in PHASE_MODELS:
-            raise UserError(
-                f"--engine-option phase_model={merged['phase_model']!r}: must be one of "
-                f"{', '.join(PHASE_MODELS)}"
-            )
-        if merged["fast_oscillators"] not in OSCILLATOR_MODES:
-            raise UserError(
-                f"--engine-option fast_oscillators={merged['fast_oscillators']!r}: must be one of "
-                f"{', '.join(OSCILLATOR_MODES)}"
-            )
-        if merged["trigger_width_s"] >= merged["trigger_period_s"]:
-            raise UserError(
-                f"--engine-option trigger_width_s={merged['trigger_width_s']!r}: must be shorter "
-                f"than trigger_period_s={merged['trigger_period_s']!r}"
-            )
-        calibration = merged["calibration"]
-        if calibration is not None and not isinstance(calibration, str | Path):
-            raise UserError(f"--engine-option calibration={calibration!r}: must be a file path")
-        return merged
+        return check_circuit_options(super().check_options(options))
 
     # -- set-up ---------------------------------------------------------------------------------
     def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:

@@ -47,6 +47,7 @@ from circuits import sense_fast
 from circuits.board import Board
 from circuits.library import inline_library, library_file
 from coupled.core.errors import UserError
+from coupled.engines.board.options import OSCILLATOR_MODES
 from coupled.spice.numbers import spice_text
 
 GLOBAL_NODES = frozenset({"0", "vdd", "vss", "trig", "bias", "vosc"})
@@ -70,9 +71,6 @@ _SUPPLY_PARTS = frozenset({"osc_relax", "comp_enable"})
 PRESET_MODEL = ".model swpre sw vt=0.5 vh=0 ron=0.01 roff=1e12"
 _TWO_NODES = frozenset("RVCIBL")
 _FOUR_NODES = frozenset("EGSFH")
-
-
-OSCILLATOR_MODES = ("held", "released")
 
 
 @dataclass(frozen=True)

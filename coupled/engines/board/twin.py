@@ -28,19 +28,18 @@ board``; the option names and defaults are the circuit engine's (:data:`BOARD_OP
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from circuits.comparator import decide_up
 from circuits.design import BoardDesign, BoardParameters, draw_board_parameters
-from circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, check_jitter, walk_block
+from circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from circuits.oscillator import OscillatorParameters, waveform_fraction
 from circuits.pot import PotModel
 from coupled.core.errors import UserError
-from coupled.core.options import check_range
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.physics import rules
@@ -48,42 +47,6 @@ from coupled.physics import rules
 if TYPE_CHECKING:
     from coupled.physics.networks import Network
     from coupled.training.config import TrainConfig
-
-PHASE_MODELS = ("fitted", "formula")
-BOARD_OPTIONS: dict = {
-    "tolerance": 0.05,
-    "board_seed": 0,
-    "trigger_period_s": 50e-6,
-    "calibration": None,
-    "phase_model": "fitted",
-    "jitter": DEFAULT_JITTER,
-}
-"""Engine options of the board twin and their defaults (the circuit engine's)."""
-
-
-def check_board_options(merged: dict) -> dict:
-    """Check the board options in ``merged`` (an engine's options with defaults filled in).
-
-    Raises
-    ------
-    UserError
-        Naming the bad value and what is allowed.
-    """
-    check_range("--engine-option tolerance", merged["tolerance"], 0.0, 0.5, high_open=True)
-    check_range("--engine-option trigger_period_s", merged["trigger_period_s"], 0.0, low_open=True)
-    check_jitter(merged["jitter"], "--engine-option jitter")
-    seed = merged["board_seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UserError(f"--engine-option board_seed={seed!r}: must be a whole number >= 0")
-    if merged["phase_model"] not in PHASE_MODELS:
-        raise UserError(
-            f"--engine-option phase_model={merged['phase_model']!r}: must be one of "
-            f"{', '.join(PHASE_MODELS)}"
-        )
-    calibration = merged["calibration"]
-    if calibration is not None and not isinstance(calibration, str | Path):
-        raise UserError(f"--engine-option calibration={calibration!r}: must be a file path")
-    return merged
 
 
 def board_directions(
