@@ -135,4 +135,4 @@ def test_make_demo_default_run(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--overwrite"]) == 0
     claims = pd.read_csv(out / "report_claims.csv")
-    assert len(claims) == 8
+    assert len(claims) == 9

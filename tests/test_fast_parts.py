@@ -201,10 +201,10 @@ def test_a_480_edge_board_runs_1000_steps_with_flat_memory():
     tasks = make_tasks(cfg, net)
     engine = get_engine("circuit")
     engine.prepare(net, tasks, cfg)
-    from coupled.training.draws import _DrawSource, initial_state
+    from coupled.training.draws import DrawSource, initial_state
 
     state, fixed = initial_state(cfg, net.n_edges)
-    source = _DrawSource(cfg, net.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
+    source = DrawSource(cfg, net.n_edges, tasks[0].train_inputs_v.shape[0], fixed)
     moved = 0
     for step in range(1, 1001):
         state = engine.step(state, source.draws(step))
