@@ -85,6 +85,25 @@ def _inverse_dirichlet(
     return np.linalg.inv(a)
 
 
+def period_state(
+    step: int, taps: np.ndarray, fired: np.ndarray, directions: np.ndarray, config: TrainConfig
+) -> TrainState:
+    """The state after an example period: taps (K, E), each fired edge enabled with the
+    direction of its last firing (``fired`` in time order, ``directions`` (K, firings))."""
+    k_tasks, n_edges = taps.shape
+    last = np.zeros((k_tasks, n_edges), dtype=np.int8)
+    last[:, fired] = directions  # the last firing of an edge is written last
+    enabled = np.zeros((k_tasks, n_edges), dtype=bool)
+    enabled[:, fired] = True
+    return TrainState(
+        step=step,
+        resistance_ohm=rules.taps_to_ohm(taps, config.r_min_ohm, config.r_max_ohm),
+        taps=taps,
+        enabled=enabled,
+        direction=last,
+    )
+
+
 class EventTwin:
     """Event-driven training of the self-triggered board twin (see the module docstring)."""
 
@@ -191,20 +210,10 @@ class EventTwin:
             directions,
             invert,
         )
-        last = np.zeros((k_tasks, n_edges), dtype=np.int8)
-        last[:, fired] = directions  # the last firing of an edge is written last
         self.firings += int(times.size)
         self.periods += 1
         self.last_events = EventRecord(draws.step, times, fired, directions)
-        enabled = np.zeros((k_tasks, n_edges), dtype=bool)
-        enabled[:, fired] = True
-        return TrainState(
-            step=draws.step,
-            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
-            taps=taps,
-            enabled=enabled,
-            direction=last,
-        )
+        return period_state(draws.step, taps, fired, directions, cfg)
 
     def provenance(self) -> dict:
         """The schedule's example period and the firings realised so far."""

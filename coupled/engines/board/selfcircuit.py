@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coupled.core.errors import SpiceError, UserError
-from coupled.engines.board.eventtwin import EventRecord, clockless_provenance
+from coupled.engines.board.eventtwin import EventRecord, clockless_provenance, period_state
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
 from coupled.physics import rules
 from coupled.physics.state import StepDraws, TrainState
@@ -141,18 +141,7 @@ class SelfTriggeredCircuit:
         self.firings += int(times.size)
         self.periods += 1
         self.last_events = EventRecord(n, times, fired, directions)
-        last = np.zeros((k_tasks, n_edges), dtype=np.int8)
-        last[:, fired] = directions
-        enabled = np.zeros((k_tasks, n_edges), dtype=bool)
-        enabled[:, fired] = True
-        cfg = eng.config
-        return TrainState(
-            step=n,
-            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
-            taps=taps,
-            enabled=enabled,
-            direction=last,
-        )
+        return period_state(n, taps, fired, directions, eng.config)
 
     def provenance(self) -> dict:
         """The schedule's example period and the firings realised so far."""
