@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.plotting import pyplot, save_png
+from coupled.analysis.plotting import pyplot, save_png
 
 
 def plot_p_against_bias(table: pd.DataFrame, path: str | Path, meta: dict | None = None) -> Path:

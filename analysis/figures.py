@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from analysis.plotting import pyplot, readable_log_ticks, save_png
+from coupled.analysis.plotting import pyplot, readable_log_ticks, save_png
 
 if TYPE_CHECKING:
     from coupled.reproduction.base import FigureResult

@@ -1,7 +1,8 @@
 """The report page: one self-contained HTML file with every figure embedded as base64 PNG.
 
 :func:`render_report` turns a :class:`coupled.reporting.data.ReportData` into ``report.html``: the
-claims table, the board's electrical rule check and power budget (:mod:`analysis.board_check`),
+claims table, the board's electrical rule check and power budget
+(:mod:`coupled.analysis.board_check`),
 the calibration (a few points of p against the bias, the correlation of update events at p = 0.5
 with n and the null 1/sqrt(n), each edge's enable autocorrelation at lags 1-10, the effective
 comparator bias range), the training runs of
@@ -23,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.board_check import board_check_section
-from analysis.calibration import draw_calibration
-from analysis.figures import board_text, draw_figure
-from analysis.report_training import (
+from coupled.analysis.board_check import board_check_section
+from coupled.analysis.calibration import draw_calibration
+from coupled.analysis.figures import board_text, draw_figure
+from coupled.analysis.report_training import (
     plot_event_raster,
     plot_share_against_p,
     plot_training_curves,

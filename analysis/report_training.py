@@ -1,6 +1,6 @@
 """The report's plots of training runs (``coupled demo``'s ``training/`` folder): scaled error
 against step and steps x p, the update-event raster, and the share of edges updated per step
-against p. Each returns PNG bytes for :mod:`analysis.report` to embed."""
+against p. Each returns PNG bytes for :mod:`coupled.analysis.report` to embed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from analysis.plotting import pyplot, readable_log_ticks
+from coupled.analysis.plotting import pyplot, readable_log_ticks
 
 RASTER_STEPS = 200
 """Steps shown in the update-event raster."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.plotting import pyplot, readable_log_ticks, save_png
+from coupled.analysis.plotting import pyplot, readable_log_ticks, save_png
 from coupled.core.errors import UserError
 
 RESISTANCE_HISTORY = "resistance_history.parquet"

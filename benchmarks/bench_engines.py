@@ -38,9 +38,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from circuits.assembly import build_board  # noqa: E402
-from circuits.design import BoardDesign, draw_board_parameters  # noqa: E402
-from circuits.oscillator import advance  # noqa: E402
+from coupled.circuits.assembly import build_board  # noqa: E402
+from coupled.circuits.design import BoardDesign, draw_board_parameters  # noqa: E402
+from coupled.circuits.oscillator import advance  # noqa: E402
 from coupled.engines import get_engine  # noqa: E402
 from coupled.spice.session import get_session  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402

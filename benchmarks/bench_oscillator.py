@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from circuits.oscillator import (
+from coupled.circuits.oscillator import (
     draw_oscillators,
     enable_instance,
     library_files,

@@ -1,6 +1,7 @@
 """Assembling the board: :func:`build_board` and the netlist text of every part.
 
-:func:`build_board` checks the roles and voltages and returns a :class:`circuits.board.Board`
+:func:`build_board` checks the roles and voltages and returns a
+:class:`coupled.circuits.board.Board`
 whose ``netlist`` is written here (header, sources, one block of parts per edge);
 :func:`standalone_netlist` adds the analyses for a standalone ``ngspice -b`` run.
 """
@@ -11,10 +12,10 @@ import json
 
 import numpy as np
 
-from circuits import comparator, diffamp, latch, nudge, oneshot, oscillator, pot, xor
-from circuits.board import Board, node_labels
-from circuits.design import BoardDesign, BoardParameters
-from circuits.library import inline_library, library_file
+from coupled.circuits import comparator, diffamp, latch, nudge, oneshot, oscillator, pot, xor
+from coupled.circuits.board import Board, node_labels
+from coupled.circuits.design import BoardDesign, BoardParameters
+from coupled.circuits.library import inline_library, library_file
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
 from coupled.physics import solver

@@ -29,17 +29,18 @@ Modes (``BoardDesign.mode``): ``"full"`` is the whole board, for transients (run
 transparent, so the operating point shows the decisions), low from ``trigger_low_s`` and pulses
 high once at ``trigger_time_s``. ``"op"`` leaves out the oscillators, enables and bias and holds
 the trigger high: one ``op`` evaluates the decision path, for the training engine's operating
-point per step (the oscillators then follow the phase model of :mod:`circuits.oscillator`).
+point per step (the oscillators then follow the phase model of :mod:`coupled.circuits.oscillator`).
 
 Trigger (``BoardDesign.trigger``): ``"global"`` as above; ``"self"`` (``full`` mode) has no
-``VTRIG``: each edge's one-shot ``XOS_i`` (:mod:`circuits.oneshot`, from its enable ``en_i``)
+``VTRIG``: each edge's one-shot ``XOS_i`` (:mod:`coupled.circuits.oneshot`, from its enable
+``en_i``)
 drives ``trig_i``, the gate of ``XLAT_i`` and ``XLATEN_i``, so the edge latches its decision on
 its own oscillator's upward crossing of the bias.
 
 Randomness: :func:`draw_board_parameters` draws every part's spread from three independent
 streams spawned from one ``SeedSequence`` (pots, comparators, oscillators), so a seed fixes the
 board whatever else changes. Comparator offsets and the paper's sigma: see
-:mod:`circuits.comparator`.
+:mod:`coupled.circuits.comparator`.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ from functools import cached_property
 
 import numpy as np
 
-from circuits import comparator, pot
-from circuits.design import BoardDesign, BoardParameters
+from coupled.circuits import comparator, pot
+from coupled.circuits.design import BoardDesign, BoardParameters
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
 from coupled.physics.networks import Network

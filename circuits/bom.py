@@ -12,8 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from circuits import diffamp
-from circuits.board import Board
+from coupled.circuits import diffamp
+from coupled.circuits.board import Board
 
 _ELEMENT = re.compile(r"^([A-Za-z]+)_?(\w*)\s")
 

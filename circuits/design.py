@@ -3,7 +3,7 @@
 :class:`BoardDesign` holds the part models, supply rails, sensing gain, nudge variant and trigger
 timing (everything but the random spread); :func:`draw_board_parameters` draws the spread of every
 part from a seed (streams ``SeedSequence(seed).spawn(...)``: pots, comparators, oscillators,
-amplifiers). :mod:`circuits.board` turns both into a netlist (``build_board``).
+amplifiers). :mod:`coupled.circuits.board` turns both into a netlist (``build_board``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from circuits import diffamp, nudge, oscillator
-from circuits.comparator import ComparatorModel
-from circuits.diffamp import DiffampModel
-from circuits.latch import LatchModel
-from circuits.oscillator import OscillatorParameters
-from circuits.pot import PotModel
+from coupled.circuits import diffamp, nudge, oscillator
+from coupled.circuits.comparator import ComparatorModel
+from coupled.circuits.diffamp import DiffampModel
+from coupled.circuits.latch import LatchModel
+from coupled.circuits.oscillator import OscillatorParameters
+from coupled.circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.physics import rules, sensing
 from coupled.physics.networks import Network
@@ -25,7 +25,7 @@ from coupled.physics.networks import Network
 MODES = ("full", "op")
 TRIGGERS = ("global", "self")
 """``trigger``: ``global`` (one trigger line ``VTRIG`` for every edge) or ``self`` (no trigger
-line: each edge's one-shot on its own oscillator's edge, :mod:`circuits.oneshot`)."""
+line: each edge's one-shot on its own oscillator's edge, :mod:`coupled.circuits.oneshot`)."""
 MAX_TOLERANCE = oscillator.MAX_TOLERANCE
 DEFAULT_COMPARATOR_OFFSET_V = rules.DEFAULT_SIGMA_V
 
@@ -53,7 +53,7 @@ class BoardDesign:
         ``full`` mode trigger: high until ``trigger_low_s``, one pulse of ``trigger_width_s`` at
         ``trigger_time_s``, edges of ``trigger_edge_s`` (s).
     sense_gain
-        Gain G of the sense stages ``XSENA``/``XSENB`` (V/V; :mod:`circuits.diffamp`).
+        Gain G of the sense stages ``XSENA``/``XSENB`` (V/V; :mod:`coupled.circuits.diffamp`).
     diffamp
         Model of the difference amplifiers.
     pull_up_ohm
@@ -152,7 +152,7 @@ class BoardParameters:
     offset_a_v, offset_b_v
         Input offsets of the decision comparators ``XCMPA`` and ``XCMPB`` (V).
     oscillators
-        The relaxation oscillators (:class:`circuits.oscillator.OscillatorParameters`).
+        The relaxation oscillators (:class:`coupled.circuits.oscillator.OscillatorParameters`).
     tolerance
         Relative spread the values were drawn with (0: ideal parts).
     comparator_offset_v
@@ -244,7 +244,8 @@ def draw_board_parameters(
     ``nominal * (1 + tolerance * u)``, ``u ~ U[-1, 1]`` (a datasheet "+-tolerance"), independently
     for the two twins; each decision comparator's offset is ``U[0, comparator_offset_v]`` (the
     paper's measured bias range); the oscillators come from
-    :func:`circuits.oscillator.draw_oscillators`. The three kinds use three streams spawned from
+    :func:`coupled.circuits.oscillator.draw_oscillators`. The three kinds use three streams spawned
+    from
     ``seed``, and each consumes the same numbers whatever the tolerance.
 
     Parameters
@@ -260,8 +261,10 @@ def draw_board_parameters(
     pot_model
         Nominal potentiometer (default: :func:`default_pot`).
     diffamp_model
-        Difference amplifiers (default :class:`circuits.diffamp.DiffampModel`); their offsets
-        and gain errors come from a fourth stream (:func:`circuits.diffamp.draw_amplifiers`).
+        Difference amplifiers (default :class:`coupled.circuits.diffamp.DiffampModel`); their
+        offsets
+        and gain errors come from a fourth stream
+        (:func:`coupled.circuits.diffamp.draw_amplifiers`).
 
     Returns
     -------

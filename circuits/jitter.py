@@ -1,14 +1,15 @@
 """Period jitter of the board's relaxation oscillators: its default from the parts' noise, and
 the phase random walk that applies it.
 
-Every edge's oscillator (``osc_relax``, :mod:`circuits.oscillator`) flips when its timing
+Every edge's oscillator (``osc_relax``, :mod:`coupled.circuits.oscillator`) flips when its timing
 capacitor crosses a comparator threshold. Noise on either side of that comparison moves the
 crossing in time by the noise voltage divided by the waveform's slope there, and each period
 starts from the crossing that ended the last, so the timing errors add up: the phase takes a
 random walk of rms ``jitter`` periods per cycle.
 
 Derivation of the default (:data:`DEFAULT_JITTER`, computed by :func:`period_jitter` from the
-part values of :mod:`circuits.oscillator`: R = 15 kOhm, C = 1 nF, thresholds 1/3 and 2/3 of a
+part values of :mod:`coupled.circuits.oscillator`: R = 15 kOhm, C = 1 nF, thresholds 1/3 and 2/3 of
+a
 5 V supply, comparator response time 100 ns; T = 300 K):
 
 * capacitor (the timing resistor's thermal noise integrated over the RC): ``sqrt(kT / C)`` =
@@ -121,7 +122,7 @@ def period_jitter(
 
 
 def _default() -> float:
-    from circuits.oscillator import DEFAULT_C_F, DEFAULT_R_OHM, DEFAULT_SUPPLY_V
+    from coupled.circuits.oscillator import DEFAULT_C_F, DEFAULT_R_OHM, DEFAULT_SUPPLY_V
 
     value = period_jitter(DEFAULT_R_OHM, DEFAULT_C_F, supply_v=DEFAULT_SUPPLY_V)
     return float(f"{value:.2g}")

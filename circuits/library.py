@@ -1,7 +1,8 @@
 """The board's subcircuit library: finding the ``.lib`` files, inlining them, writing numbers.
 
 Every physical part of the board is one ``.subckt`` in its own file in the ``netlists`` package
-(``netlists/<part>.lib``; see :func:`netlists.folder`). A generated netlist inlines the files it
+(``netlists/<part>.lib``; see :func:`coupled.netlists.folder`). A generated netlist inlines the
+files it
 uses (:func:`inline_library`), so it runs in standalone ``ngspice -b`` anywhere and loads in the
 shared-library session without ``.include`` paths. Each file is checked to define exactly the
 subcircuit the generator expects (:func:`library_file`), and each file is inlined once.
@@ -14,7 +15,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import netlists
+from coupled import netlists
 from coupled.core.errors import UserError
 
 _SUBCKT_RE = re.compile(r"^\s*\.subckt\s+(\S+)", re.IGNORECASE | re.MULTILINE)

@@ -17,7 +17,7 @@ import numpy as np
 from coupled.spice.numbers import spice_number
 
 if TYPE_CHECKING:
-    from circuits.board import Board
+    from coupled.circuits.board import Board
 
 SUBCKT = "oneshot_rc"
 LIBRARY = "oneshot"

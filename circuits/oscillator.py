@@ -396,7 +396,7 @@ def enable_instance(
 
 def library_files() -> list[Path]:
     """The ``.lib`` files that define ``osc_relax`` and ``comp_enable``."""
-    import netlists
+    from coupled import netlists
 
     return [netlists.lib_path("oscillator"), netlists.lib_path("enable")]
 

@@ -1,8 +1,9 @@
 """The board as a PySpice ``Circuit``, for users who work with PySpice.
 
-:func:`board_to_pyspice` turns a :class:`circuits.board.Board` into a PySpice 1.5
+:func:`board_to_pyspice` turns a :class:`coupled.circuits.board.Board` into a PySpice 1.5
 :class:`~PySpice.Spice.Netlist.Circuit` holding one PySpice element per top-level element of the
-board's own netlist (:attr:`circuits.board.Board.netlist`): the rails, trigger, bias and task
+board's own netlist (:attr:`coupled.circuits.board.Board.netlist`): the rails, trigger, bias and
+task
 sources (``VoltageSource``, the trigger as a ``PieceWiseLinearVoltageSource``), the optional
 series resistors (``Resistor``) and one ``SubCircuitElement`` per physical part, with the same
 names, nodes and values. The parts' subcircuits stay the project's ``.lib`` files
@@ -29,9 +30,9 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from circuits.assembly import library_paths
-from circuits.board import Board
-from circuits.library import inline_library
+from coupled.circuits.assembly import library_paths
+from coupled.circuits.board import Board
+from coupled.circuits.library import inline_library
 from coupled.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -132,7 +133,8 @@ def board_to_pyspice(
     Parameters
     ----------
     board
-        A board from :func:`circuits.assembly.build_board` (either mode, either nudge variant).
+        A board from :func:`coupled.circuits.assembly.build_board` (either mode, either nudge
+        variant).
     library
         ``"include"`` (default): one ``.include`` line per ``.lib`` file the board uses, with
         its absolute path inside the installed package; ``"inline"``: the files' text in the

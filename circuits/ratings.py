@@ -3,7 +3,7 @@
 Pure data: which quantity of which part class must stay inside which range, as functions of the
 supply. The check itself (running the board in ngspice and comparing) is
 :mod:`coupled.calibration.erc`. Values are the datasheet ranges of the part classes the
-board's models stand for (``circuits.bom.PARTS``):
+board's models stand for (``coupled.circuits.bom.PARTS``):
 
 pots (AD5220-class)
     terminal voltages between the rails, ``[vss, vdd]``; wiper current at most 5 mA (taken as

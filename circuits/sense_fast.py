@@ -1,8 +1,8 @@
 """The circuit engine's fused sensing stage: an edge's drop stages, sense stages and comparators.
 
 In the fast windows of the circuit engine (:mod:`coupled.engines.board.session`) an edge's
-sensing stage (:mod:`circuits.diffamp`: drop stages ``XDIFF``, ``XDIFC``, ``XDIFN``, sense
-stages ``XSENA``, ``XSENB``) and its two decision comparators (:mod:`circuits.comparator`,
+sensing stage (:mod:`coupled.circuits.diffamp`: drop stages ``XDIFF``, ``XDIFC``, ``XDIFN``, sense
+stages ``XSENA``, ``XSENB``) and its two decision comparators (:mod:`coupled.circuits.comparator`,
 ``XCMPA``, ``XCMPB``, without hysteresis or delay) become two behavioural sources, ``BFSA_<i>``
 and ``BFSB_<i>``, each into 1 ohm (``RFSA_<i>``, ``RFSB_<i>``), driving the board's comparator
 outputs ``cmpa_<i>`` and ``cmpb_<i>`` (the pull-ups and the XOR stay). Every part between the
@@ -41,8 +41,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from circuits.board import Board
-from circuits.diffamp import STAGES
+from coupled.circuits.board import Board
+from coupled.circuits.diffamp import STAGES
 from coupled.spice.numbers import spice_number
 
 REPLACED = (*STAGES, "XCMPA", "XCMPB")

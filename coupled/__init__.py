@@ -34,12 +34,12 @@ _API = {
     "load_calibration": "coupled.engines.board.curve",
     "reproduce": "coupled.reproduction.base",
     "figure_names": "coupled.reproduction.base",
-    "report": "analysis.report",
+    "report": "coupled.analysis.report",
     "ReportConfig": "coupled.reporting.pieces",
-    "BoardDesign": "circuits.design",
-    "build_board": "circuits.assembly",
-    "draw_board_parameters": "circuits.design",
-    "board_to_pyspice": "circuits.pyspice",
+    "BoardDesign": "coupled.circuits.design",
+    "build_board": "coupled.circuits.assembly",
+    "draw_board_parameters": "coupled.circuits.design",
+    "board_to_pyspice": "coupled.circuits.pyspice",
     "SelfTriggerSchedule": "coupled.engines.board.selftrigger",
     "load_spec": "coupled.sweep.spec",
     "plan_sweep": "coupled.sweep.spec",
@@ -67,12 +67,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
     # ruff: noqa: F401
-    from analysis.report import report
-    from circuits.assembly import build_board
-    from circuits.design import BoardDesign, draw_board_parameters
-    from circuits.pyspice import board_to_pyspice
+    from coupled.analysis.report import report
     from coupled.calibration.files import calibrate
     from coupled.calibration.run import CalibrationConfig
+    from coupled.circuits.assembly import build_board
+    from coupled.circuits.design import BoardDesign, draw_board_parameters
+    from coupled.circuits.pyspice import board_to_pyspice
     from coupled.core.errors import SpiceError, UserError
     from coupled.engines.board.curve import load_calibration
     from coupled.engines.board.selftrigger import SelfTriggerSchedule

@@ -2,7 +2,7 @@
 
 The ``.lib`` files live beside this module so they ship with the package. Each holds one
 ``.subckt`` whose header comment names the real part it stands for, its pins, parameters and
-units. :mod:`circuits.library` finds and inlines them into netlists.
+units. :mod:`coupled.circuits.library` finds and inlines them into netlists.
 """
 
 from __future__ import annotations

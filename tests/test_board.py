@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuits import oscillator
-from circuits.assembly import build_board
-from circuits.board import Board
-from circuits.bom import EDGE_PREFIXES, bill_of_materials, element_counts, format_bom
-from circuits.design import BoardDesign, BoardParameters, draw_board_parameters
+from coupled.circuits import oscillator
+from coupled.circuits.assembly import build_board
+from coupled.circuits.board import Board
+from coupled.circuits.bom import EDGE_PREFIXES, bill_of_materials, element_counts, format_bom
+from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_parameters
 from coupled.core.errors import UserError
 from coupled.physics import rules, solver
 from coupled.physics.catalogue import experiment16, jammed143

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from circuits.oscillator import draw_oscillators
+from coupled.circuits.oscillator import draw_oscillators
 from coupled.core import cache
 from coupled.engines import get_engine
 from coupled.engines.board import phase

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circuits.oscillator import draw_oscillators
 from coupled.calibration.run import CalibrationConfig, board_oscillators, run_calibration
 from coupled.calibration.stats import (
     correlation_summary,
@@ -17,6 +16,7 @@ from coupled.calibration.stats import (
     effective_comparator_bias,
     pearson_matrix,
 )
+from coupled.circuits.oscillator import draw_oscillators
 from coupled.cli.main import main
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
@@ -180,7 +180,7 @@ def test_effective_bias_matches_the_comparator_offsets():
 
 
 def test_board_oscillators_are_the_boards():
-    from circuits.design import draw_board_parameters
+    from coupled.circuits.design import draw_board_parameters
 
     ours = board_oscillators(16, 0.05, 3)
     board = draw_board_parameters(16, 0.05, 3).oscillators

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circuits import ratings
-from circuits.design import BoardDesign
 from coupled.calibration.erc import ERC_COLUMNS, check_board
+from coupled.circuits import ratings
+from coupled.circuits.design import BoardDesign
 from coupled.cli.main import main
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from analysis.training import plot_training
+from coupled.analysis.training import plot_training
 from coupled.cli.main import main
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuits.assembly import build_board
-from circuits.design import BoardDesign, draw_board_parameters
+from coupled.circuits.assembly import build_board
+from coupled.circuits.design import BoardDesign, draw_board_parameters
 from coupled.engines.board.twin import board_directions
 from coupled.physics import rules, sensing
 from coupled.physics.networks import Network

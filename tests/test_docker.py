@@ -104,15 +104,22 @@ def test_system_packages_come_from_the_shared_script_and_list(steps):
 
 def test_every_package_is_listed_and_copied(steps, pyproject):
     listed = set(pyproject["tool"]["setuptools"]["packages"])
+    # circuits/, analysis/ and netlists/ sit at the top of the tree and install as
+    # coupled.<name> through the symbolic links coupled/<name>.
+    linked = {p.name for p in (ROOT / "coupled").iterdir() if p.is_symlink()}
+    assert linked == {"circuits", "analysis", "netlists"}
+    for name in linked:
+        assert (ROOT / "coupled" / name).resolve() == ROOT / name
     in_tree = {
-        ".".join(p.parent.relative_to(ROOT).parts)
+        ".".join(("coupled", *parts) if parts[0] in linked else parts)
         for p in ROOT.glob("**/__init__.py")
         if not {".venv", "tests", "build", ".git"} & set(p.relative_to(ROOT).parts)
+        for parts in [p.parent.relative_to(ROOT).parts]
     }
     assert in_tree <= listed, f"packages missing from pyproject: {sorted(in_tree - listed)}"
     copied = {dest.rstrip("/") for sources, dest in _copied(steps) for _ in sources}
     copied_sources = {s.rstrip("/") for sources, _ in _copied(steps) for s in sources}
-    for top in sorted({name.split(".")[0] for name in listed}):
+    for top in sorted({name.split(".")[0] for name in listed} | linked):
         assert top in copied_sources and top in copied, f"Dockerfile does not copy {top}/"
     # What pip needs to build the package is copied before `pip install .`.
     assert {"pyproject.toml", "README.md"} <= copied_sources
@@ -214,11 +221,15 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_holds_the_data_files(wheel, pyproject):
     names = set(zipfile.ZipFile(wheel).namelist())
-    libs = {f"netlists/{p.name}" for p in (ROOT / "netlists").glob("*.lib")}
+    libs = {f"coupled/netlists/{p.name}" for p in (ROOT / "netlists").glob("*.lib")}
     assert libs and libs <= names
     assert "coupled/data/jammed143.txt" in names
     for package in pyproject["tool"]["setuptools"]["packages"]:
         assert package.replace(".", "/") + "/__init__.py" in names
+    # The distribution claims only the name `coupled` (no top-level `circuits` to clash with the
+    # web framework of that name, nor `analysis` or `netlists`).
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert tops == {"coupled"}, tops
     entry = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "coupled = coupled.cli.main:run" in zipfile.ZipFile(wheel).read(entry).decode()
 
@@ -260,7 +271,7 @@ def test_installed_wheel_works_from_another_folder(wheel, tmp_path):
         [
             sys.executable,
             "-c",
-            "import coupled, netlists; print(coupled.__file__); "
+            "import coupled, coupled.netlists as netlists; print(coupled.__file__); "
             "print(netlists.__file__); print(coupled.__version__)",
         ],
         capture_output=True,

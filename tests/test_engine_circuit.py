@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circuits import oscillator
 from coupled.calibration.run import board_oscillators
+from coupled.circuits import oscillator
 from coupled.cli.main import main
 from coupled.core.errors import SpiceError, UserError
 from coupled.engines import ENGINES

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuits import sense_fast
-from circuits.latch import LatchModel, buffer_v
-from circuits.library import inline_library, library_file
+from coupled.circuits import sense_fast
+from coupled.circuits.latch import LatchModel, buffer_v
+from coupled.circuits.library import inline_library, library_file
 from coupled.engines import get_engine
 from coupled.engines.board.session import (
     FAST_PARTS,
@@ -119,9 +119,9 @@ def test_oscillator_runs_as_the_board_oscillator(session):
 
 
 def test_comparators_with_hysteresis_or_delay_keep_the_board_parts():
-    from circuits.assembly import build_board
-    from circuits.comparator import ComparatorModel
-    from circuits.design import BoardDesign, draw_board_parameters
+    from coupled.circuits.assembly import build_board
+    from coupled.circuits.comparator import ComparatorModel
+    from coupled.circuits.design import BoardDesign, draw_board_parameters
     from coupled.physics.catalogue import load_network
 
     net = load_network("experiment16")
@@ -222,8 +222,8 @@ def test_fused_sensing_branches_give_the_board_chains_outputs(session):
     every stage, comparator offsets up to 0.05 V), fused and as the board's seven parts, side
     by side on the same sensed nodes: drops inside the swing, beyond it (drop stages clip) and
     at a decision threshold (the comparators' linear region, a few uV wide at the drops)."""
-    from circuits.assembly import build_board
-    from circuits.design import BoardDesign, draw_board_parameters
+    from coupled.circuits.assembly import build_board
+    from coupled.circuits.design import BoardDesign, draw_board_parameters
     from coupled.physics.catalogue import load_network
 
     net = load_network("experiment16")

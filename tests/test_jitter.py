@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circuits import jitter
 from coupled.calibration.run import CalibrationConfig, board_oscillators, run_calibration
 from coupled.calibration.stats import autocorrelation
+from coupled.circuits import jitter
 from coupled.cli.main import main
 from coupled.core.errors import UserError
 from coupled.core.version import __version__

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circuits.assembly import build_board, standalone_netlist
-from circuits.board import node_labels
-from circuits.design import BoardDesign, draw_board_parameters
+from coupled.circuits.assembly import build_board, standalone_netlist
+from coupled.circuits.board import node_labels
+from coupled.circuits.design import BoardDesign, draw_board_parameters
 from coupled.physics.networks import Network
 from coupled.spice.network import SpiceNetworkSolver
 from coupled.spice.numbers import spice_text

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from circuits.oscillator import (
+from coupled.circuits.oscillator import (
     DEFAULT_SUPPLY_V,
     OscillatorParameters,
     advance,

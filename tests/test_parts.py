@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from circuits import comparator, diffamp, latch, nudge, pot, xor
-from circuits.comparator import ComparatorModel
-from circuits.latch import LatchModel
-from circuits.library import inline_library, library_file, subckt_names
-from circuits.pot import PotModel
+from coupled.circuits import comparator, diffamp, latch, nudge, pot, xor
+from coupled.circuits.comparator import ComparatorModel
+from coupled.circuits.latch import LatchModel
+from coupled.circuits.library import inline_library, library_file, subckt_names
+from coupled.circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.physics import rules
 from coupled.spice.numbers import spice_number

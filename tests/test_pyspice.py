@@ -12,9 +12,9 @@ import sys
 import numpy as np
 import pytest
 
-from circuits.assembly import build_board, free_state_v
-from circuits.design import BoardDesign, draw_board_parameters
-from circuits.pyspice import board_to_pyspice
+from coupled.circuits.assembly import build_board, free_state_v
+from coupled.circuits.design import BoardDesign, draw_board_parameters
+from coupled.circuits.pyspice import board_to_pyspice
 from coupled.core.errors import UserError
 from coupled.physics.catalogue import experiment16
 from coupled.spice.session import is_error_line
@@ -129,6 +129,6 @@ def test_bad_library_mode_and_unknown_elements_are_refused():
 
 
 def test_importing_the_module_does_not_import_pyspice():
-    code = "import sys, circuits.pyspice; assert 'PySpice' not in sys.modules, 'imported'"
+    code = "import sys, coupled.circuits.pyspice; assert 'PySpice' not in sys.modules, 'imported'"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

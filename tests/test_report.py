@@ -378,7 +378,7 @@ def test_page_explains_every_column_and_term(tmp_path):
 
 
 def test_narrow_log_axes_get_tick_labels():
-    from analysis.plotting import pyplot, readable_log_ticks
+    from coupled.analysis.plotting import pyplot, readable_log_ticks
 
     plt = pyplot()
     fig, ax = plt.subplots()
@@ -393,7 +393,7 @@ def test_narrow_log_axes_get_tick_labels():
 
 
 def test_event_raster_says_how_many_steps_it_shows():
-    from analysis.report import raster_span
+    from coupled.analysis.report import raster_span
 
     events = pd.DataFrame(
         [(s, 0, e, (s + e) % 2) for s in range(1, 301) for e in range(3)],

@@ -33,7 +33,7 @@ def _meta_ok(path, seed=0):
 
 def test_fig1_quick_collapses_in_steps_x_p(tmp_path):
     out = tmp_path / "fig1"
-    from analysis.figures import draw_figure
+    from coupled.analysis.figures import draw_figure
 
     reproduce("fig1", out, quick=True, draw=draw_figure)
     table = pd.read_csv(out / "fig1.csv")
@@ -213,7 +213,7 @@ def test_sense_gain_quick_gain_lowers_the_bias_floor(tmp_path, capsys):
 
 
 def test_every_figure_states_its_board():
-    from analysis.figures import board_text
+    from coupled.analysis.figures import board_text
 
     discrete = {"rule": "discrete", "input_min_v": 0.0, "input_max_v": 5.0, "sense_gain": 40.0}
     discrete["sigma_v"] = 0.05

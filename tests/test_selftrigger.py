@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuits.oscillator import waveform_fraction
+from coupled.circuits.oscillator import waveform_fraction
 from coupled.core.errors import UserError
 from coupled.engines.board.selftrigger import SelfTriggerSchedule, rate_trimmed
 from coupled.engines.board.twin import BOARD_OPTIONS, BoardTwin, board_directions

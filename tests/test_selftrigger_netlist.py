@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circuits.design import draw_board_parameters
+from coupled.circuits.design import draw_board_parameters
 from coupled.cli.main import main
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
 from coupled.physics.catalogue import load_network

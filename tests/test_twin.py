@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from circuits.comparator import decide_up, effective_sigma_v
-from circuits.oscillator import duty_above
+from coupled.circuits.comparator import decide_up, effective_sigma_v
+from coupled.circuits.oscillator import duty_above
 from coupled.core.errors import UserError
 from coupled.engines import get_engine
 from coupled.engines.board.twin import BoardTwin, board_directions

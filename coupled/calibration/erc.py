@@ -4,7 +4,8 @@
 stages, comparators with pull-ups, XOR, latches transparent) for the first training examples of
 a seeded task, solves one operating point per example in ngspice, and compares every pin's
 voltage (and every pot's wiper current) with its part's datasheet limits
-(:mod:`circuits.ratings`). Each row of the ERC table is one (part, pin, quantity): the value is
+(:mod:`coupled.circuits.ratings`). Each row of the ERC table is one (part, pin, quantity): the
+value is
 the example that came nearest to (or furthest past) a limit.
 
 Power: the twin networks' dissipation from the solved node voltages (what the input, target and
@@ -21,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from circuits import ratings
-from circuits.assembly import build_board
-from circuits.design import BoardDesign, draw_board_parameters
-from circuits.pot import PotModel
+from coupled.circuits import ratings
+from coupled.circuits.assembly import build_board
+from coupled.circuits.design import BoardDesign, draw_board_parameters
+from coupled.circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.physics import rules
 from coupled.spice.session import get_session

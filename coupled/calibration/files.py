@@ -4,7 +4,7 @@ The files (each records the config, seed and version; the command line's ``--hel
 ``oscillators.csv``, ``duty_vs_bias.csv``, ``p_vs_bias.csv``, ``calibration.json`` (the curve the
 circuit engine loads), ``correlation.json``, ``correlation_matrix.csv``, ``effective_bias.csv``
 and ``effective_bias.json`` (unless ``effective_bias=False``) and ``run.json`` (ngspice, wall time
-per stage). The figures are drawn by :mod:`analysis.calibration` from the returned result.
+per stage). The figures are drawn by :mod:`coupled.analysis.calibration` from the returned result.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def matrix_frame(matrix: np.ndarray) -> pd.DataFrame:
 
 
 def _effective_bias(network, config: CalibrationConfig):
-    from circuits.design import draw_board_parameters
+    from coupled.circuits.design import draw_board_parameters
 
     board = draw_board_parameters(network, config.tolerance, config.seed)
     table = effective_comparator_bias(board.offset_a_v, board.offset_b_v)

@@ -30,13 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from circuits.jitter import DEFAULT_JITTER
-from circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters
 from coupled.calibration.stats import (
     autocorrelation_summary,
     correlation_summary,
     pearson_matrix,
 )
+from coupled.circuits.jitter import DEFAULT_JITTER
+from coupled.circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters
 from coupled.engines.board.curve import (
     Calibration,
     bias_for_p,
@@ -90,8 +90,8 @@ class CalibrationConfig:
         Processes for the per-edge transients.
     jitter
         Oscillator period jitter, rms fraction of a period per cycle (default
-        :data:`circuits.jitter.DEFAULT_JITTER`, from the parts' noise). Applied as the phase
-        random walk of :mod:`circuits.jitter` (seeded by ``seed``, the board twin's walk) to
+        :data:`coupled.circuits.jitter.DEFAULT_JITTER`, from the parts' noise). Applied as the phase
+        random walk of :mod:`coupled.circuits.jitter` (seeded by ``seed``, the board twin's walk) to
         every phase-model train: all of them with ``events="phase"``; with ``"transient"`` the
         transients are the circuit's noise-free oscillators and the jitter acts on the
         phase-model trains reported beside them (``correlation.json`` ``phase_model``). Why
@@ -119,7 +119,7 @@ class CalibrationConfig:
     jitter: float = DEFAULT_JITTER
 
     def __post_init__(self) -> None:
-        from circuits.jitter import check_jitter
+        from coupled.circuits.jitter import check_jitter
         from coupled.core.options import check_choice, check_range, check_whole
 
         check_jitter(self.jitter, "jitter")
@@ -149,10 +149,11 @@ bias points; about a tenth of the full calibration's transients."""
 def board_oscillators(n_edges: int, tolerance: float, seed: int) -> OscillatorParameters:
     """The oscillators of the board drawn from ``seed``.
 
-    The same draw as ``circuits.design.draw_board_parameters(network, tolerance, seed)``: its
+    The same draw as ``coupled.circuits.design.draw_board_parameters(network, tolerance, seed)``:
+    its
     third stream of ``SeedSequence(seed).spawn(3)`` (pots, comparators, oscillators).
     """
-    from circuits.oscillator import draw_oscillators
+    from coupled.circuits.oscillator import draw_oscillators
 
     stream = np.random.SeedSequence(seed).spawn(3)[2]
     return draw_oscillators(n_edges, tolerance, np.random.default_rng(stream))

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from circuits.oscillator import DEFAULT_SUPPLY_V
+from coupled.circuits.oscillator import DEFAULT_SUPPLY_V
 from coupled.core.errors import UserError
 
 RESOLUTION_V = 1e-6
@@ -176,9 +176,9 @@ def effective_comparator_bias(
     pandas.DataFrame
         Tidy: ``edge``, ``branch`` (``"++"`` ...), ``sign_clamped``, ``sign_free``,
         ``offset_a_v``, ``offset_b_v``, ``sigma_v`` (measured; NaN if no single switch in the
-        sweep), ``sigma_formula_v`` (``circuits.comparator.effective_sigma_v``).
+        sweep), ``sigma_formula_v`` (``coupled.circuits.comparator.effective_sigma_v``).
     """
-    from circuits import comparator
+    from coupled.circuits import comparator
 
     oa = np.atleast_1d(np.asarray(offset_a_v, dtype=float))
     ob = np.atleast_1d(np.asarray(offset_b_v, dtype=float))
@@ -209,8 +209,8 @@ def effective_comparator_bias(
 
 def _threshold_sweep(bench: tuple, centre_v: np.ndarray, half_v: float, step_v: float):
     """Switching points d* of every cell for ``d`` swept over ``centre +- half`` (NaN if none)."""
-    from circuits import comparator, xor
-    from circuits.library import inline_library, library_file
+    from coupled.circuits import comparator, xor
+    from coupled.circuits.library import inline_library, library_file
     from coupled.spice.session import get_session
 
     oa, ob, model, vdd_v, vss_v, drop_v = bench

@@ -6,7 +6,7 @@
 
 Draws the board's oscillators (and decision comparators) from the seed, then writes to DIR.
 ``--jitter`` is the oscillators' period jitter (rms fraction of a period per cycle, default
-2.1e-5 from the parts' comparator and RC noise, :mod:`circuits.jitter`), applied as a phase
+2.1e-5 from the parts' comparator and RC noise, :mod:`coupled.circuits.jitter`), applied as a phase
 random walk to the phase-model trains (all of them with ``--events phase``; with transients,
 the phase-model trains reported beside them in ``correlation.json``):
 
@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     )
     out = result.out_dir
     if not args.no_plots:
-        from analysis.calibration import draw_calibration
+        from coupled.analysis.calibration import draw_calibration
 
         draw_calibration(result, out)
     corr = result.correlation

@@ -177,7 +177,7 @@ def check_demo_board(configs: list, config):
 
 def run(args: argparse.Namespace) -> int:
     """Validate, calibrate, train, report; prints the report's path."""
-    from analysis.report import DRAWERS, report
+    from coupled.analysis.report import DRAWERS, report
     from coupled.calibration.erc_files import erc_digest, write_check
     from coupled.core.io import prepare_out_dir, write_json
     from coupled.reporting.pieces import CALIBRATION, CHECK_BOARD, PIECES, TRAINING, ensure_piece

@@ -17,7 +17,8 @@ regression task on those roles (:func:`coupled.physics.tasks.make_task`: inputs 
 default range, ``coupled.physics.tasks.DEFAULT_INPUT_RANGE_V``; targets realisable by a teacher
 network).
 Defaults equal ``coupled train``'s (eta, sense gain, inputs 0-5 V): one physical 5 V board.
-The seed's streams 0..2 draw the parts (:func:`circuits.design.draw_board_parameters`), stream 3
+The seed's streams 0..2 draw the parts (:func:`coupled.circuits.design.draw_board_parameters`),
+stream 3
 the task and random taps. Every value is checked before anything is written; bad input exits
 with status 2 and one line.
 """
@@ -29,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from circuits import assembly, nudge
-from circuits import board as boards
-from circuits import design as designs
+from coupled.circuits import assembly, nudge
+from coupled.circuits import board as boards
+from coupled.circuits import design as designs
 from coupled.core import options
 from coupled.core.errors import UserError
 from coupled.core.io import check_out_file, write_text
@@ -262,7 +263,7 @@ def build(args: argparse.Namespace) -> boards.Board:
 
 def run(args: argparse.Namespace) -> int:
     """Write the netlist (and print the parts list); returns the exit status."""
-    from circuits.bom import bill_of_materials, element_counts, format_bom
+    from coupled.circuits.bom import bill_of_materials, element_counts, format_bom
 
     board = build(args)
     text = assembly.standalone_netlist(board)

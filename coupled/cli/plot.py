@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the folders, draw the figure and print its path."""
-    from analysis.training import plot_training
+    from coupled.analysis.training import plot_training
 
     path = plot_training([Path(d) for d in args.run_dirs], Path(args.out))
     print(path)

@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     def log(text: str) -> None:
         print(f"report: {text}", file=sys.stderr)
 
-    from analysis.report import report
+    from coupled.analysis.report import report
 
     page, failed = report(config, out, log)
     print(page)

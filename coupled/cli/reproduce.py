@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and write the data (library), draw the figure (``analysis``), print the summary."""
-    from analysis.figures import draw_figure
+    from coupled.analysis.figures import draw_figure
 
     result = reproduce(
         args.figure,

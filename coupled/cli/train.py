@@ -329,7 +329,7 @@ def run(args: argparse.Namespace) -> int:
         config, args.out, resume=args.resume, overwrite=args.overwrite, progress=args.progress
     )
     if args.out and result.state.step == config.steps and not args.no_plot:
-        from analysis.training import plot_training
+        from coupled.analysis.training import plot_training
 
         plot_training([Path(args.out)], Path(args.out) / "training.png")
     last = result.history[result.history["step"] == result.state.step]

@@ -1,6 +1,7 @@
 """The ``circuit`` engine: the whole learning board in ngspice, one trigger per training step.
 
-Contract. Each task trains on a copy of the board of :mod:`circuits.board` (twin digital pots,
+Contract. Each task trains on a copy of the board of :mod:`coupled.circuits.board` (twin digital
+pots,
 difference stages, two comparators and an XOR per edge, latches, per-edge relaxation
 oscillators and enable comparators, global bias and trigger), all copies in one ngspice
 circuit (:mod:`coupled.engines.board.session`). Per step the engine moves the pots to the
@@ -45,8 +46,9 @@ Options (``engine_options``): ``tolerance`` (part spread, default 0.05), ``board
 (20e-9), ``restart_every`` (500), ``trigger_width_s`` (golden trigger pulse, 1e-6),
 ``golden_steps_per_period`` (5000), ``phase_model`` (``"fitted"`` or ``"formula"``),
 ``fast_oscillators`` (``"held"`` or ``"released"``), ``jitter`` (oscillator period jitter, rms
-fraction of a period per cycle, default :data:`circuits.jitter.DEFAULT_JITTER`): in fast mode
-every held or preset phase carries the phase random walk of :mod:`circuits.jitter`, the same
+fraction of a period per cycle, default :data:`coupled.circuits.jitter.DEFAULT_JITTER`): in fast
+mode
+every held or preset phase carries the phase random walk of :mod:`coupled.circuits.jitter`, the same
 walk as the board twin's for the same ``board_seed``; golden mode runs the circuit's own
 oscillators, which have no noise (their phases move only by the integration error), and
 ignores it.
@@ -69,12 +71,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from circuits.assembly import build_board
-from circuits.design import BoardDesign, draw_board_parameters
-from circuits.jitter import PhaseWalk
-from circuits.latch import LatchModel, buffer_v
-from circuits.oscillator import advance, initial_state
-from circuits.pot import PotModel
+from coupled.circuits.assembly import build_board
+from coupled.circuits.design import BoardDesign, draw_board_parameters
+from coupled.circuits.jitter import PhaseWalk
+from coupled.circuits.latch import LatchModel, buffer_v
+from coupled.circuits.oscillator import advance, initial_state
+from coupled.circuits.pot import PotModel
 from coupled.core.errors import SpiceError, UserError
 from coupled.engines.base import Engine
 from coupled.engines.board.curve import bias_for_p, load_calibration

@@ -24,7 +24,7 @@ saturates the decision. Only a drop beyond ``h`` (2.45 V on a 5 V supply) satura
 stage; two such drops of the same sign tie (the rule's strict inequality reads "down").
 
 The ``ideal`` and ``spice`` engines decide with :func:`sensed_direction`; the ``circuit`` engine
-simulates the same chain as parts (:mod:`circuits.diffamp`).
+simulates the same chain as parts (:mod:`coupled.circuits.diffamp`).
 """
 
 from __future__ import annotations

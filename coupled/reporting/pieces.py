@@ -293,7 +293,7 @@ def command_available(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Drawers:
-    """How pieces are drawn when they are run: picklable callables from :mod:`analysis`.
+    """How pieces are drawn when they are run: picklable callables from :mod:`coupled.analysis`.
 
     ``figure(result, png_path, meta)`` draws a reproduced figure, ``calibration(result, out)``
     a calibration's figures; ``None`` draws nothing (this layer never imports matplotlib).

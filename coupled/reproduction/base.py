@@ -1,5 +1,5 @@
 """Reproduce the paper's simulation figures (Fig. 1, 2a, 2b, 4c, 4d, 4e): data here, plots in
-:mod:`analysis.figures`.
+:mod:`coupled.analysis.figures`.
 
 Contract
 --------
@@ -12,7 +12,7 @@ creates ``out_dir``, then computes the figure and writes, atomically through :mo
 other tables and JSON documents
     Named by the figure module (``fig1_summary.csv``, ``fig2a_fit.json``, ...).
 ``<name>.png``
-    The figure (matplotlib, Agg, imported lazily in :mod:`analysis.figures`).
+    The figure (matplotlib, Agg, imported lazily in :mod:`coupled.analysis.figures`).
 ``<name>.json``
     Figure parameters, the training configuration shared by its runs, seed, engine, package
     version, wall time and the list of files.
@@ -89,7 +89,7 @@ class Setup:
         Report finished conditions on stderr.
     draw
         Optional ``draw(result, png_path, meta) -> path`` that draws the figure (the command
-        passes :func:`analysis.figures.draw_figure`); the library itself draws nothing.
+        passes :func:`coupled.analysis.figures.draw_figure`); the library itself draws nothing.
     """
 
     engine: str = "ideal"
@@ -118,7 +118,7 @@ class FigureResult:
     base_config
         The training configuration shared by the figure's runs (JSON form, one condition).
     plot
-        Name of the function in :mod:`analysis.figures` that draws it.
+        Name of the function in :mod:`coupled.analysis.figures` that draws it.
     wall_time_s
         Wall time of the computation.
     files

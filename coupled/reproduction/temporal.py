@@ -1,11 +1,11 @@
 """``temporal``: how the board's enables correlate in time, against jitter and trigger period.
 
 Every edge's enable at a trigger is its relaxation oscillator above the global bias
-(:mod:`circuits.oscillator`). A deterministic oscillator sampled every trigger period T is a
+(:mod:`coupled.circuits.oscillator`). A deterministic oscillator sampled every trigger period T is a
 rotation by ``T / period`` of a turn, not a coin flip: its enable train has an autocorrelation
 ``r_k`` that does not vanish (:func:`coupled.calibration.stats.rotation_autocorrelation`), while
 the paper's model draws independent Bernoulli(p) bits. Period jitter (rms fraction of a period
-per cycle, :mod:`circuits.jitter`) makes each phase diffuse and wears the rotation away.
+per cycle, :mod:`coupled.circuits.jitter`) makes each phase diffuse and wears the rotation away.
 
 The study draws the calibration's board (``coupled calibrate``: ``experiment16``, 5 % spread,
 oscillators from ``--seed``), sets the bias where the oscillators' mean time share above it is
@@ -40,8 +40,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from circuits.jitter import DEFAULT_JITTER, check_jitter
-from circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters, duty_above
 from coupled.calibration.run import board_oscillators
 from coupled.calibration.stats import (
     AUTOCORRELATION_LAGS,
@@ -50,6 +48,8 @@ from coupled.calibration.stats import (
     pearson_matrix,
     rotation_autocorrelation,
 )
+from coupled.circuits.jitter import DEFAULT_JITTER, check_jitter
+from coupled.circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters, duty_above
 from coupled.core.errors import UserError
 from coupled.engines.board.events import simulate_events
 from coupled.physics.catalogue import load_network

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters, duty_above
+from coupled.circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters, duty_above
 from coupled.core.errors import UserError
 
 

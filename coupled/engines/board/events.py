@@ -40,8 +40,8 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
-from circuits.jitter import phase_walk
-from circuits.oscillator import (
+from coupled.circuits.jitter import phase_walk
+from coupled.circuits.oscillator import (
     DEFAULT_SUPPLY_V,
     OscillatorParameters,
     duty_above,
@@ -149,7 +149,8 @@ def simulate_events(
         Processes for the per-edge transients.
     jitter, board_seed
         Phase model only: period jitter (rms fraction of a period per cycle) and the board seed
-        of its random walk (:func:`circuits.jitter.phase_walk`, the board twin's walk); trigger
+        of its random walk (:func:`coupled.circuits.jitter.phase_walk`, the board twin's walk);
+        trigger
         ``k`` samples every oscillator at ``k T`` plus its accumulated phase offset. A
         transient is the circuit's own oscillators, without noise: ``jitter`` > 0 with
         ``source="transient"`` is refused (the calibration applies it to phase-model trains).

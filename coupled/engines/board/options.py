@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from circuits.jitter import DEFAULT_JITTER, check_jitter
+from coupled.circuits.jitter import DEFAULT_JITTER, check_jitter
 from coupled.core.errors import UserError
 from coupled.core.options import check_range, is_whole
 

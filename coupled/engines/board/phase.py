@@ -1,7 +1,8 @@
 """The circuit engine's oscillator phase model, fitted to the simulated oscillators, and its p.
 
 Between trigger windows the fast scheme carries every oscillator's state with the analytic
-phase model of :mod:`circuits.oscillator`. The ngspice oscillator (``osc_relax``) runs a little
+phase model of :mod:`coupled.circuits.oscillator`. The ngspice oscillator (``osc_relax``) runs a
+little
 faster than its RC formula (measured on 5 %-spread parts: period shorter by about 3.5e-4 and a
 start offset of about 2e-4 of a period, at any time step down to period / 20 000), which over
 48 periods (20 steps of the default 50 us trigger period) would shift phases by ~2 % and flip
@@ -29,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from circuits.oscillator import (
+from coupled.circuits.oscillator import (
     OscillatorParameters,
     library_files,
     oscillator_instance,

@@ -3,10 +3,12 @@
 With ``--trigger self`` the board has no global trigger line. Each edge's enable comparator
 (its oscillator against the bias) drives a one-shot of its own: the edge latches its decision
 and moves its tap when its oscillator's waveform crosses the bias upward, once per oscillator
-period (:mod:`circuits.assembly` draws the one-shot). Between two firings of any edge the twin
+period (:mod:`coupled.circuits.assembly` draws the one-shot). Between two firings of any edge the
+twin
 networks are static, so an engine advances from event to event.
 
-Firing times. In the phase model of :mod:`circuits.oscillator` (``x`` the capacitor voltage as a
+Firing times. In the phase model of :mod:`coupled.circuits.oscillator` (``x`` the capacitor voltage
+as a
 fraction of the swing, phase 0 the lower threshold at the start of the charging half) the
 waveform crosses ``x_b = (bias - vss) / swing`` upward at ``s_b = tau ln((1 - fl) / (1 - x_b))``
 into the period, so edge ``i`` fires at ``t = t0_i + k P_i`` (``k = 0, 1, ...``) with
@@ -38,8 +40,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from circuits.design import TRIGGERS, BoardParameters
-from circuits.oscillator import OscillatorParameters
+from coupled.circuits.design import TRIGGERS, BoardParameters
+from coupled.circuits.oscillator import OscillatorParameters
 from coupled.core.errors import UserError
 
 EVENT_BLOCK = 64

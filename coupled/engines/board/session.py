@@ -1,6 +1,7 @@
 """The circuit engine's netlist: the learning boards of K tasks in one ngspice circuit.
 
-Each task gets a copy of the board from :func:`circuits.assembly.build_board` (same parts, its own
+Each task gets a copy of the board from :func:`coupled.circuits.assembly.build_board` (same parts,
+its own
 node roles); copies share the rails, the trigger and the bias (``vdd``, ``vss``, ``trig``,
 ``bias``, ``vosc``, ``0``), and every other node and element of task ``t`` gets the suffix
 ``_t<t>`` (``XPOTF_3`` becomes ``XPOTF_3_t0``, its tap resistor ``r.xpotf_3_t0.rwb``).
@@ -28,10 +29,11 @@ In the fast scheme the latches, oscillators and enable comparators are instantia
 native-element equivalents of ``FAST_PARTS`` (``netlists/*_fast.lib``): the same decisions at
 the trigger's logic levels and on ideal supplies, about half the Newton iterations and cheaper
 ones. Without comparator hysteresis or delay (the default), each edge's five difference stages
-and two decision comparators become two fused behavioural sources (:mod:`circuits.sense_fast`):
+and two decision comparators become two fused behavioural sources
+(:mod:`coupled.circuits.sense_fast`):
 the same comparator outputs with five behavioural sources and five nodes fewer per edge, each
 source cheaper. The latch outputs then carry the hold voltages; the engine applies the latches'
-restoring buffer (:func:`circuits.latch.buffer_v`) to what it reads.
+restoring buffer (:func:`coupled.circuits.latch.buffer_v`) to what it reads.
 
 The per-edge readout nodes are ``dir_<i>_t<t>`` (high: tap up) and ``enl_<i>_t<t>`` (high: the
 edge moves); ``save_nodes`` lists them for ``save`` commands issued before each transient starts
@@ -43,9 +45,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from circuits import sense_fast
-from circuits.board import Board
-from circuits.library import inline_library, library_file
+from coupled.circuits import sense_fast
+from coupled.circuits.board import Board
+from coupled.circuits.library import inline_library, library_file
 from coupled.core.errors import UserError
 from coupled.engines.board.options import OSCILLATOR_MODES
 from coupled.spice.numbers import spice_text

@@ -1,7 +1,7 @@
 """The board's twin for the fast engines: its oscillator gates, comparator offsets and pots.
 
 A :class:`BoardTwin` holds what decides on a learning board, drawn exactly as the ``circuit``
-engine draws it (:func:`circuits.design.draw_board_parameters` with the same ``tolerance``,
+engine draws it (:func:`coupled.circuits.design.draw_board_parameters` with the same ``tolerance``,
 ``board_seed`` and ``comparator_offset_v = sigma_v``), without any circuit simulation per step:
 
 ``enables(step)``
@@ -12,8 +12,8 @@ engine draws it (:func:`circuits.design.draw_board_parameters` with the same ``t
     takes a random walk: per trigger period a Gaussian step of rms
     ``jitter * sqrt(trigger_period_s / period_s)`` periods, from its own stream
     (``SeedSequence(board_seed, spawn_key=(JITTER_KEY, block))``) that leaves every other
-    stream of the board and of the training loop untouched (:mod:`circuits.jitter`; the
-    default :data:`circuits.jitter.DEFAULT_JITTER` = 2.1e-5 comes from the parts' noise, and
+    stream of the board and of the training loop untouched (:mod:`coupled.circuits.jitter`; the
+    default :data:`coupled.circuits.jitter.DEFAULT_JITTER` = 2.1e-5 comes from the parts' noise, and
     the circuit engine's fast windows and the calibration's phase-model events take the same
     walk).
 ``directions(free_drop_v, clamped_drop_v)``
@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from circuits.comparator import decide_up
-from circuits.design import BoardDesign, BoardParameters, draw_board_parameters
-from circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
-from circuits.oscillator import OscillatorParameters, waveform_fraction
-from circuits.pot import PotModel
+from coupled.circuits.comparator import decide_up
+from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_parameters
+from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
+from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
+from coupled.circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
@@ -67,7 +67,7 @@ def board_directions(
     gain error and input offset ``v_k`` (``amp_gain_error``, ``amp_offset_v``; ``g_3 = g_4 = G``
     nominally), ``c`` the clip at the amplifiers' output swing about the reference; then up
     where ``(s_A + o_A)(s_B + o_B) > 0``. The one place the fast engines apply the law; ties
-    follow :func:`circuits.comparator.decide_up`.
+    follow :func:`coupled.circuits.comparator.decide_up`.
 
     Returns
     -------
