@@ -14,6 +14,7 @@ from coupled.core.paired import (
     HOLDS,
     NOT_RESOLVED,
     compare,
+    compare_each_p,
     compare_table,
     verdict,
 )
@@ -141,3 +142,24 @@ def test_table_without_both_p_is_refused():
         compare_table(table)
     with pytest.raises(UserError, match="no rows at p = 0.5"):
         compare_table(table, 0.5, 1.0)
+
+
+def test_each_p_against_the_largest_p_per_group():
+    rng = np.random.default_rng(7)
+    rows = []
+    for outputs, ratio in ((1, 4.0), (8, 1.0)):
+        for s in (0, 1, 2):
+            low, high = lognormal_pairs(rng, 10, ratio, noise_sd=0.2)
+            for t in range(10):
+                rows += [
+                    {"outputs": outputs, "seed": s, "task": t, "p": 0.2, "e": low[t]},
+                    {"outputs": outputs, "seed": s, "task": t, "p": 1.0, "e": high[t]},
+                ]
+    table = pd.DataFrame(rows)
+    out = compare_each_p(table, ["outputs"], value="e").set_index("outputs")
+    assert list(out["p"]) == [0.2, 0.2] and list(out["p_high"]) == [1.0, 1.0]
+    assert out.loc[1, "verdict"] == HOLDS and out.loc[1, "ratio"] == pytest.approx(4.0, rel=0.2)
+    assert out.loc[8, "ci_low"] < 1.0 < out.loc[8, "ci_high"]
+    assert (out["tasks"] == 30).all() and (out["seeds"] == 3).all()
+    alone = compare_each_p(table[table["p"] == 1.0], ["outputs"], value="e")
+    assert alone.empty and "ci_low" in alone

@@ -252,6 +252,55 @@ def compare_table(
     )
 
 
+def compare_each_p(
+    table: pd.DataFrame,
+    by: Sequence[str] = (),
+    *,
+    value: str = "final_scaled_error",
+    seed: int = 0,
+    confidence: float = CONFIDENCE,
+    resamples: int = RESAMPLES,
+) -> pd.DataFrame:
+    """Every p against the largest p of its group: one row per group and smaller p.
+
+    Parameters
+    ----------
+    table
+        Tidy ``seed`` (optional), ``task``, ``p``, ``value`` and the columns ``by``.
+    by
+        Columns that define the groups (``()``: the whole table is one group).
+    value, seed, confidence, resamples
+        As :func:`compare_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``by``, ``p``, ``p_high`` and :data:`PAIRED_COLUMNS`; a group with one p gives
+        no rows.
+    """
+    by = list(by)
+    groups = table.groupby(by) if by else [((), table)]
+    rows = []
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        ps = np.sort(part["p"].unique())
+        for p in ps[:-1]:
+            r = compare_table(
+                part,
+                float(p),
+                float(ps[-1]),
+                value=value,
+                seed=seed,
+                confidence=confidence,
+                resamples=resamples,
+            )
+            row = dict(zip(by, key, strict=True))
+            row.update({"p": float(p), "p_high": float(ps[-1])})
+            row.update({c: getattr(r, c) for c in PAIRED_COLUMNS})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=[*by, "p", "p_high", *PAIRED_COLUMNS])
+
+
 __all__ = [
     "CONFIDENCE",
     "CONTRADICTED",
@@ -263,6 +312,7 @@ __all__ = [
     "RESAMPLES",
     "VERDICTS",
     "compare",
+    "compare_each_p",
     "compare_table",
     "paired_frame",
     "verdict",
