@@ -163,3 +163,12 @@ def test_each_p_against_the_largest_p_per_group():
     assert (out["tasks"] == 30).all() and (out["seeds"] == 3).all()
     alone = compare_each_p(table[table["p"] == 1.0], ["outputs"], value="e")
     assert alone.empty and "ci_low" in alone
+
+
+def test_too_few_pairs_give_no_verdict():
+    low = np.array([1.0, 2.0, 3.0, 4.0])
+    result = compare(low, 10 * low * np.array([1.0, 1.01, 0.99, 1.02]), seed=0)
+    assert result.ratio == pytest.approx(10.0, rel=0.02) and result.ci_low > 1.0
+    assert result.verdict == NOT_RESOLVED  # four pairs: below MIN_PAIRS
+    five = compare(np.append(low, 5.0), 10 * np.append(low, 5.1), seed=0)
+    assert five.verdict == HOLDS

@@ -16,7 +16,7 @@ error ratio ``error(p_high) / error(p_low)``; over all pairs of all seeds this m
     Share of pairs where the smaller p ends lower (ties count one half).
 ``verdict``
     ``"holds"`` if ``ci_low > 1``, ``"contradicted"`` if ``ci_high < 1``, else ``"not resolved"``
-    (the interval contains 1).
+    (the interval contains 1); always ``"not resolved"`` below :data:`MIN_PAIRS` pairs.
 
 Pairs of different seeds are independent draws of tasks from the same generator, so they are
 pooled and resampled together. Nothing here knows about training; tables come in tidy form
@@ -44,6 +44,9 @@ CONFIDENCE = 0.95
 """Confidence level of the intervals."""
 RESAMPLES = 4000
 """Bootstrap resamples."""
+MIN_PAIRS = 5
+"""Fewer pairs give no verdict ("not resolved"): a bootstrap of so few ratios cannot resolve
+an ordering (with 5 pairs, all won, a sign test gives 1/32)."""
 MIN_SEEDS = 3
 """Seeds a verdict on an ordering in p must pool (the reproductions' default where they judge)."""
 PAIRED_COLUMNS = ("ratio", "ci_low", "ci_high", "tasks", "seeds", "wins", "verdict")
@@ -171,7 +174,7 @@ def compare(
         tasks=int(low.size),
         seeds=n_seeds,
         wins=wins,
-        verdict=verdict(ci_low, ci_high),
+        verdict=verdict(ci_low, ci_high) if low.size >= MIN_PAIRS else NOT_RESOLVED,
         p_low=float(p_low),
         p_high=float(p_high),
         confidence=float(confidence),
@@ -305,6 +308,7 @@ __all__ = [
     "CONFIDENCE",
     "CONTRADICTED",
     "HOLDS",
+    "MIN_PAIRS",
     "MIN_SEEDS",
     "NOT_RESOLVED",
     "PAIRED_COLUMNS",
