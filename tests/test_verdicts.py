@@ -120,3 +120,15 @@ def test_fig4_pools_seeds_each_as_its_own_run():
     )
     summary = fig4.compute("fig4c", prm, Setup(seed=4)).tables["fig4c_summary.csv"]
     assert summary["tasks"].iloc[0] == 6 and summary["seeds"].iloc[0] == 2
+
+
+def test_report_json_holds_no_nan_for_empty_statistics():
+    import json
+
+    base = rd.ReportData(config=rp.ReportConfig(), out_dir=None, pieces=())
+    full = rd.ReportData(
+        config=base.config, out_dir=None, pieces=(), claims=rc.evaluate_claims(base)
+    )
+    record = rd.report_record(full)
+    json.dumps(record["claims"], allow_nan=False)  # raises on NaN
+    assert {c["ratio"] for c in record["claims"]} == {None}
