@@ -65,6 +65,7 @@ def test_a_reduced_piece_never_contradicts_but_a_full_one_does():
         assert claims.loc["fig4e", "agrees"] == "no"
         assert claims.loc["fig4e", "ci_high"] < 1.0
         assert claims.loc["fig1", "verdict"] == rc.NOT_MEASURED
+        assert "10 tasks, 3 seeds" in claims.loc["fig4e", "evidence"]
         assert set(claims.reset_index().columns) == set(rc.CLAIM_COLUMNS)
     assert {"ratio", "ci_low", "ci_high", "tasks", "seeds", "wins"} <= set(rc.CLAIM_COLUMNS)
 

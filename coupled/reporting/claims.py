@@ -174,6 +174,8 @@ def evidence(piece: dict, figure: str, quick: bool) -> str:
         sizes = []
         if table is not None and "task" in table:
             sizes.append(f"{table['task'].nunique()} tasks")
+        if table is not None and "seed" in table and table["seed"].nunique() > 1:
+            sizes.append(f"{table['seed'].nunique()} seeds")
         if "steps" in params:
             sizes.append(f"{params['steps']} steps")
         elif "steps_x_p" in params:
