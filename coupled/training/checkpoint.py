@@ -118,9 +118,11 @@ def resumable(out: Path, config: TrainConfig) -> Checkpoint | None:
             f"--resume {out}: no checkpoint.npz and no finished run there; start the run "
             "without --resume (use --overwrite to replace the folder)"
         )
-    from coupled.training.results import load_result
-
-    _check_same_run(load_result(out).config.to_dict(), config, out)
+    try:
+        finished = json.loads((out / "final_state.json").read_text())["config"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{out}: not a finished training run ({exc})") from None
+    _check_same_run(type(config).from_dict(finished).to_dict(), config, out)
     return None
 
 

@@ -340,7 +340,7 @@ def _train(run: Run, out, saved, progress, stop_at, started) -> TrainResult:
         out_dir=out,
     )
     if out is not None and run.state.step == config.steps:
-        write_results(out, result, provenance(run, recorder.updates))
+        write_results(out, result, _provenance(run, recorder.updates))
         if res_every:
             write_table(
                 out / "resistance_history.parquet", pd.DataFrame(recorder.resistance_arrays())
@@ -434,6 +434,12 @@ def train_many(
         )
         if outs:
             updates = int(recorder.slot_updates[part].sum())
-            write_results(outs[i], result, provenance(run, updates, cfg.tasks))
+            write_results(outs[i], result, _provenance(run, updates, cfg.tasks))
         results.append(result)
     return results
+
+
+def _provenance(run: Run, updates: int, n_tasks: int | None = None) -> dict:
+    """``run.json``'s provenance of ``run``; ``n_tasks`` the tasks ``updates`` covers (all)."""
+    tasks = len(run.tasks) if n_tasks is None else n_tasks
+    return provenance(run.engine, run.state.step, run.network.n_edges * tasks, updates)
