@@ -89,9 +89,9 @@ class ReportConfig:
     workers: int = 1
 
     def __post_init__(self) -> None:
-        check_whole("--seed", self.seed, 0)
-        check_whole("--workers", self.workers, 1)
-        check_choice("--calibration-events", self.calibration_events, EVENTS)
+        check_whole("seed", self.seed, 0)
+        check_whole("workers", self.workers, 1)
+        check_choice("calibration_events", self.calibration_events, EVENTS)
 
     def to_dict(self) -> dict:
         """Plain values for ``report.json``."""
