@@ -52,7 +52,7 @@ from coupled.core.errors import UserError
 from coupled.reporting.clockless import claim_clockless
 
 if TYPE_CHECKING:
-    from coupled.reporting.data import ReportData
+    from coupled.reporting.pieces import ReportData
 
 COLLAPSE_FACTOR = 2.0
 """Fig. 1 collapses if the mean errors of all p at equal steps x p agree within this factor."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.reproduction import fig4
 from coupled.reproduction.base import FigureResult, Setup, params_dict, run_conditions
 
@@ -93,7 +93,9 @@ def _configs(prm: GatesParams, setup: Setup) -> list[tuple[dict, object]]:
 def check(name: str, prm: GatesParams, setup: Setup) -> None:
     """Validate every run (``UserError``); the study needs an engine with the board twin."""
     if setup.engine not in ("ideal", "spice"):
-        raise UserError(f"--engine {setup.engine}: the gates study runs on ideal or spice")
+        raise ParameterError(
+            f"{{engine}} {setup.engine}: the gates study runs on ideal or spice", "engine"
+        )
     for _, cfg in _configs(prm, setup):
         cfg.validate()
 
