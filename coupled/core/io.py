@@ -118,7 +118,12 @@ def _probe(folder: Path) -> None:
 
 
 def prepare_out_dir(
-    path: str | Path, *, overwrite: bool = False, resume: bool = False, option: str = "--out"
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    option: str = "--out",
+    resumable: bool = True,
 ) -> Path:
     """Check that ``path`` can be written and create it.
 
@@ -132,6 +137,9 @@ def prepare_out_dir(
         Keep an existing, non-empty folder as it is.
     option
         The option name used in messages.
+    resumable
+        Whether the command has ``--resume``: the refusal of a non-empty folder suggests it
+        only then (always ``--overwrite``).
 
     Returns
     -------
@@ -152,10 +160,12 @@ def prepare_out_dir(
         raise UserError(f"{option} {path}: exists and is not a folder")
     if path.is_dir() and any(path.iterdir()) and not resume:
         if not overwrite:
-            raise UserError(
-                f"{option} {path}: folder exists and is not empty; "
+            hint = (
                 "use --resume to continue the run in it or --overwrite to replace it"
+                if resumable
+                else "use --overwrite to replace it, or another folder"
             )
+            raise UserError(f"{option} {path}: folder exists and is not empty; {hint}")
         shutil.rmtree(path)
     anchor = _nearest_existing(path)
     try:
@@ -208,6 +218,9 @@ def check_out_file(path: str | Path, *, option: str = "--out") -> Path:
         The file to be written later (through :func:`atomic_write`).
     option
         The option name used in messages.
+    resumable
+        Whether the command has ``--resume``: the refusal of a non-empty folder suggests it
+        only then (always ``--overwrite``).
 
     Returns
     -------

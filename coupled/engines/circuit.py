@@ -79,7 +79,7 @@ from coupled.circuits.oscillator import advance, initial_state
 from coupled.circuits.pot import PotModel
 from coupled.core.errors import SpiceError, UserError
 from coupled.engines.base import Engine
-from coupled.engines.board.curve import bias_for_p, load_calibration
+from coupled.engines.board.curve import bias_for_p, check_same_oscillators, load_calibration
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
@@ -187,13 +187,7 @@ class CircuitEngine(Engine):
         if path is None:
             return phase_calibration(self.phase_oscillators, opts["trigger_period_s"], swing)
         calibration = load_calibration(path)
-        recorded = calibration.oscillator_parameters()
-        if recorded is not None and recorded.to_dict() != nominal.to_dict():
-            raise UserError(
-                f"--engine-option calibration={str(path)!r}: made for other oscillators than "
-                f"this board's (tolerance {opts['tolerance']}, board_seed {opts['board_seed']}); "
-                "calibrate with the same --tolerance and --seed"
-            )
+        check_same_oscillators(calibration, nominal, path, opts["tolerance"], opts["board_seed"])
         return calibration
 
     def _boards(self, start_step: int):

@@ -100,6 +100,51 @@ class Calibration:
         )
 
 
+def check_same_oscillators(
+    calibration: Calibration,
+    oscillators: OscillatorParameters,
+    path: str | Path,
+    tolerance: float,
+    board_seed: int,
+) -> None:
+    """Refuse a calibration made for other oscillators than this board's.
+
+    Parameters
+    ----------
+    calibration
+        The loaded calibration (its ``meta`` records the calibrated board's oscillators and the
+        ``coupled calibrate`` config: ``seed`` is the board seed, ``tolerance`` the spread).
+    oscillators
+        This board's oscillators (phases at time 0).
+    path
+        Where the calibration came from (named in the message).
+    tolerance, board_seed
+        This board's part spread and board seed.
+
+    Raises
+    ------
+    UserError
+        Naming the board seed and tolerance of each side and the options that make them agree.
+    """
+    recorded = calibration.oscillator_parameters()
+    if recorded is None or recorded.to_dict() == oscillators.to_dict():
+        return
+    made = calibration.meta.get("config", {})
+    their_seed, their_tolerance = made.get("seed", "?"), made.get("tolerance", "?")
+    same = their_seed == board_seed and their_tolerance == tolerance
+    advice = (
+        "same board seed and tolerance, so the network or the oscillator design differs"
+        if same
+        else f"calibrate with --board-seed {board_seed} --tolerance {tolerance:g}, or train "
+        f"with --board-seed {their_seed} --tolerance {their_tolerance}"
+    )
+    raise UserError(
+        f"--engine-option calibration={str(path)!r}: made for other oscillators than this "
+        f"board's (calibration: board seed {their_seed}, tolerance {their_tolerance}; this "
+        f"board: board seed {board_seed}, tolerance {tolerance:g}); {advice}"
+    )
+
+
 def load_calibration(path: str | Path) -> Calibration:
     """Read ``calibration.json`` written by ``coupled calibrate``."""
     import json

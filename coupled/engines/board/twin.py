@@ -37,8 +37,12 @@ from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_par
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import UserError
-from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.curve import (
+    Calibration,
+    bias_for_p,
+    check_same_oscillators,
+    load_calibration,
+)
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
@@ -177,13 +181,9 @@ class BoardTwin:
             calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
         else:
             calibration = load_calibration(path)
-            recorded = calibration.oscillator_parameters()
-            if recorded is not None and recorded.to_dict() != nominal.to_dict():
-                raise UserError(
-                    f"--engine-option calibration={str(path)!r}: made for other oscillators "
-                    f"than this board's (tolerance {opts['tolerance']}, board_seed "
-                    f"{opts['board_seed']}); calibrate with the same --tolerance and --seed"
-                )
+            check_same_oscillators(
+                calibration, nominal, path, opts["tolerance"], opts["board_seed"]
+            )
         return cls(
             parameters=parameters,
             design=design,
