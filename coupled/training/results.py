@@ -62,6 +62,45 @@ class TrainResult:
     wall_time_s: float
     out_dir: Path | None
 
+    def final_scaled_error(self) -> pd.Series:
+        """Scaled test error of every task at the last logged step (indexed by task)."""
+        history = self.history
+        if history.empty:
+            return pd.Series(dtype=float)
+        last = history[history["step"] == history["step"].max()]
+        return last.set_index("task")["scaled_error"]
+
+    def __repr__(self) -> str:
+        cfg = self.config
+        final = self.final_scaled_error()
+        error = (
+            f"final scaled test error mean {final.mean():.4g} (min {final.min():.4g}, max "
+            f"{final.max():.4g})"
+            if len(final)
+            else "no history"
+        )
+        where = f", out_dir={str(self.out_dir)!r}" if self.out_dir is not None else ""
+        return (
+            f"<TrainResult network {cfg.network_label}, engine {cfg.engine}, {cfg.rule} rule, "
+            f"{cfg.tasks} {cfg.task} task(s) x {self.state.step} of {cfg.steps} steps, "
+            f"p = {cfg.p:g}; {error}; {self.wall_time_s:.1f} s{where}>"
+        )
+
+    def plot(self):
+        """The figure ``coupled plot`` draws for this run: scaled error against step and
+        against steps x p (and the recorded edges' taps, when the run folder has them).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Not saved (``fig.savefig("run.png")``); in a notebook it shows as the cell's value.
+            matplotlib is imported only here; the drawing code is
+            :func:`coupled.analysis.training.result_figure`.
+        """
+        from coupled.analysis.training import result_figure
+
+        return result_figure([self])
+
 
 NETWORK_FILE = "network.json"
 """The copy of the trained network a run folder keeps (the project's JSON network format)."""

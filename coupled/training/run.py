@@ -191,8 +191,44 @@ class Run:
         return self.engine.measure(self.state.resistance_ohm, np.asarray(example_index))
 
     def predict(self, inputs_v: np.ndarray) -> np.ndarray:
-        """Free output voltages (K, X, O) for input voltages (K, X, k) at the current state."""
-        return self.engine.predict(self.state.resistance_ohm, inputs_v)
+        """Free output voltages at the current state.
+
+        Parameters
+        ----------
+        inputs_v
+            Input voltages (V), shape (K, X, k): K tasks of the run, X examples, k input nodes
+            of each task (in the order of ``task.inputs``); or (X, k): the same examples for
+            every task.
+
+        Returns
+        -------
+        numpy.ndarray
+            Free output voltages (V), shape (K, X, O), O output nodes (``task.outputs``).
+
+        Raises
+        ------
+        UserError
+            A shape other than these, or values that are not finite numbers.
+        """
+        k_tasks, k_inputs = len(self.tasks), len(self.tasks[0].inputs)
+        expected = (
+            f"expected (K, X, k) = ({k_tasks}, X, {k_inputs}) volts: K = {k_tasks} task(s), X "
+            f"examples, k = {k_inputs} input node(s); or (X, {k_inputs}): the same examples for "
+            "every task"
+        )
+        try:
+            values = np.asarray(inputs_v, dtype=float)
+        except (TypeError, ValueError):
+            raise UserError(f"predict: inputs_v is not an array of numbers; {expected}") from None
+        if values.ndim == 2 and values.shape[1] == k_inputs:
+            values = np.repeat(values[None], k_tasks, axis=0)
+        if values.ndim != 3 or values.shape[0] != k_tasks or values.shape[2] != k_inputs:
+            raise UserError(f"predict: inputs_v of shape {values.shape}; {expected}")
+        if values.shape[1] == 0 or not np.all(np.isfinite(values)):
+            raise UserError(
+                f"predict: inputs_v must hold at least one example of finite numbers; {expected}"
+            )
+        return self.engine.predict(self.state.resistance_ohm, values)
 
     def errors(self) -> dict[str, np.ndarray]:
         """Test and training error of every task now (V^2, per task (K,))."""
