@@ -126,12 +126,19 @@ def result_figure(results: list):
     """The figure of ``coupled plot`` for :class:`coupled.TrainResult` objects (what
     ``TrainResult.plot()`` returns): a matplotlib ``Figure``, not saved.
 
-    pyplot is imported with the environment's backend (in a notebook: inline, so the returned
-    figure displays as the cell's value) and the backend is left as it was; the figure itself
-    is not registered with pyplot, so it shows once and is freed with its last reference.
+    The environment's backend is kept (never switched to Agg) and, if it is a module such as a
+    notebook's inline backend, loaded, so that it registers how figures display (it does so
+    only when its module loads, which pyplot does at its first figure): in a notebook the
+    figure shows as the cell's value. The figure itself is not registered with pyplot, so it
+    shows once and is freed with its last reference.
     """
-    import matplotlib.pyplot  # noqa: F401 - lets a notebook's inline backend register itself
+    import importlib
 
+    import matplotlib
+
+    backend = matplotlib.get_backend()
+    if backend.startswith("module://"):
+        importlib.import_module(backend.removeprefix("module://"))
     return training_figure([result_run(r) for r in results])
 
 
