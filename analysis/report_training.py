@@ -70,9 +70,10 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
     fig, axes = plt.subplots(
         len(with_events),
         2,
-        figsize=(10, 2.6 * len(with_events)),
+        figsize=(10, 2.8 * len(with_events)),
         squeeze=False,
         gridspec_kw={"width_ratios": [3, 2]},
+        layout="constrained",  # panel titles clear of the row above
     )
     for row, (name, run) in enumerate(with_events.items()):
         ev = run["events"]
@@ -94,6 +95,7 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
             ),
         )
         axes[row, 0].set_ylabel(f"{name}\nedge (index)")
+        axes[row, 0].yaxis.set_major_locator(pyplot().MaxNLocator(integer=True))
         share = grid.mean(axis=0)
         axes[row, 1].plot(share.index, share.to_numpy(), lw=0.8)
         axes[row, 1].axhline(p, color="C3")
