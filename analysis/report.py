@@ -142,7 +142,7 @@ def _verdict_key() -> str:
         for css, mark, words in VERDICTS.values()
     )
     return (
-        f"<table class=legend><tr><th>verdict key</th>{cells}"
+        f"<table class=legend><tr><td><b>verdict key</b></td>{cells}"
         '<td class="v-nm v-indicative">indicative: quick piece</td></tr></table>'
     )
 
