@@ -106,7 +106,8 @@ def test_the_calibration_refusal_names_each_board_seed(tmp_path, capsys):
     assert code == 2 and out == "" and not (tmp_path / "run").exists()
     assert len(err.splitlines()) == 1 and "other oscillators" in err
     assert "calibration: board seed 23" in err and "this board: board seed 0" in err
-    assert "--board-seed 23" in err
+    assert re.search(r"train the calibrated one: (--board-seed|--engine-option board_seed) 23", err)
+    assert "coupled calibrate --board-seed 0 --tolerance 0.05" in err
     code, _, err = run_cli([*train, "--board-seed", "23"], capsys)  # as the message says
     assert code == 0, err
 

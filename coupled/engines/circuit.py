@@ -77,7 +77,7 @@ from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import SpiceError, UserError
+from coupled.core.errors import ParameterError, SpiceError
 from coupled.engines.base import Engine
 from coupled.engines.board.curve import bias_for_p, check_same_oscillators, load_calibration
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
@@ -122,15 +122,19 @@ class CircuitEngine(Engine):
         super().prepare(network, tasks, config)
         opts = self.check_options(dict(config.engine_options))
         if config.rule != "discrete":
-            raise UserError(
-                f"--engine circuit: the board realises the discrete rule (Eq. 10-11), not "
-                f"--rule {config.rule}; use --rule discrete or another engine"
+            raise ParameterError(
+                f"{{engine}} circuit: the board realises the discrete rule (Eq. 10-11), not "
+                f"{{rule}} {config.rule}; use {{rule}} discrete or another engine",
+                "rule",
+                "engine",
             )
         if config.p_mode not in ("bernoulli", "oscillator"):
-            raise UserError(
-                f"--p-mode {config.p_mode}: on the board each edge's oscillator decides, so the "
-                "number of moving edges varies; use --p-mode bernoulli (or oscillator) with "
-                "--engine circuit"
+            raise ParameterError(
+                f"{{p_mode}} {config.p_mode}: on the board each edge's oscillator decides, so the "
+                "number of moving edges varies; use {p_mode} bernoulli (or oscillator) with "
+                "{engine} circuit",
+                "p_mode",
+                "engine",
             )
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)

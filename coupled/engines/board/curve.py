@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from coupled.circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters, duty_above
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError, engine_option, named
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,16 +132,25 @@ def check_same_oscillators(
     made = calibration.meta.get("config", {})
     their_seed, their_tolerance = made.get("seed", "?"), made.get("tolerance", "?")
     same = their_seed == board_seed and their_tolerance == tolerance
-    advice = (
-        "same board seed and tolerance, so the network or the oscillator design differs"
-        if same
-        else f"calibrate with --board-seed {board_seed} --tolerance {tolerance:g}, or train "
-        f"with --board-seed {their_seed} --tolerance {their_tolerance}"
-    )
-    raise UserError(
-        f"--engine-option calibration={str(path)!r}: made for other oscillators than this "
-        f"board's (calibration: board seed {their_seed}, tolerance {their_tolerance}; this "
-        f"board: board seed {board_seed}, tolerance {tolerance:g}); {advice}"
+    option, seed_option = engine_option("calibration"), engine_option("board_seed")
+    raise ParameterError(
+        f"{named(option)}={str(path)!r}: made for other oscillators than this board's "
+        f"(calibration: board seed {their_seed}, tolerance {their_tolerance}; this board: board "
+        f"seed {board_seed}, tolerance {tolerance:g}); "
+        + (
+            "same board seed and tolerance, so the network or the oscillator design differs"
+            if same
+            else f"calibrate this board (coupled calibrate --board-seed {board_seed} --tolerance "
+            f"{tolerance:g}) or train the calibrated one: {named(seed_option)} {their_seed}"
+            + (
+                ""
+                if their_tolerance == tolerance
+                else f", {named(engine_option('tolerance'))} {their_tolerance}"
+            )
+        ),
+        option,
+        seed_option,
+        engine_option("tolerance"),
     )
 
 
