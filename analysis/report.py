@@ -122,15 +122,15 @@ def verdict_kind(text: str) -> str:
     anything after the first comma (``"yes, indicative (...)"``) is ignored."""
     head = text.split(",")[0].strip().lower()
     for kind, (_, _, words) in VERDICTS.items():
-        if head in words:
+        if any(head == w or head.startswith(w + " ") for w in words):
             return kind
     return "not measured"
 
 
-def _verdict_cell(text: str) -> str:
+def _verdict_cell(text: str, indicative: bool = False) -> str:
     kind = verdict_kind(text)
     css, mark, _ = VERDICTS[kind]
-    if "indicative" in text:
+    if indicative or "indicative" in text:
         css += " v-indicative"
     return f'<td class="{css}">{mark} {html.escape(text)}</td>'
 
@@ -167,17 +167,19 @@ def _legend(columns) -> str:
 
 def _table(
     frame: pd.DataFrame,
-    verdict: str | None = None,
+    verdict: str | tuple[str, ...] | None = None,
     legend: bool = True,
     source: str | Path | None = None,
 ) -> str:
     """An HTML table of ``frame`` (values escaped) with a legend of its columns.
 
-    ``verdict`` column cells get the colour, border and text mark of their kind
-    (:data:`VERDICTS`). A frame longer than :data:`MAX_TABLE_ROWS` shows evenly spaced rows
-    (the first and last among them) and a note of how many are hidden and where ``source``,
-    the file with every row, is.
+    The cells of the ``verdict`` column(s) get the colour, border and text mark of their kind
+    (:data:`VERDICTS`; ``agrees`` shows :func:`shown_verdict`), dashed when the row's
+    ``evidence`` is indicative (a quick piece). A frame longer than :data:`MAX_TABLE_ROWS`
+    shows evenly spaced rows (the first and last among them) and a note of how many are hidden
+    and where ``source``, the file with every row, is.
     """
+    verdicts = (verdict,) if isinstance(verdict, str) else tuple(verdict or ())
     shown = frame
     note = ""
     if len(frame) > MAX_TABLE_ROWS:
@@ -193,8 +195,10 @@ def _table(
     for _, row in shown.iterrows():
         cells = []
         for col, value in row.items():
-            if col == verdict:
-                cells.append(_verdict_cell(shown_verdict(row)))
+            if col in verdicts:
+                text = shown_verdict(row) if col == "agrees" else str(value)
+                quick = str(row.get("evidence", "") or "").startswith("indicative")
+                cells.append(_verdict_cell(text, indicative=quick))
                 continue
             text = f"{value:.4g}" if isinstance(value, float) else str(value)
             cells.append(f"<td>{html.escape(text)}</td>")
@@ -225,8 +229,7 @@ def _glossary_section() -> str:
 
 def _claims_section(data: ReportData) -> str:
     claims = data.claims if data.claims is not None else pd.DataFrame()
-    column = "verdict" if "verdict" in claims else "agrees"
-    table = _table(claims, verdict=column if column in claims else None)
+    table = _table(claims, verdict=tuple(c for c in ("verdict", "agrees") if c in claims))
     return "<h2>The paper's claims</h2>" + table + (_verdict_key() if len(claims) else "")
 
 

@@ -127,12 +127,18 @@ def page(tmp_path_factory) -> tuple[list[dict], str]:
     figure = folder / "sense-gain"
     figure.mkdir()
     table = pd.DataFrame({"p": [1.0, 0.5, 1.0, 0.5], "sense_gain": [1, 1, 40, 40]})
+    rows = [
+        ("holds", "yes", "full (3 seeds)"),
+        ("contradicted", "no", "full (3 seeds)"),
+        ("not resolved", "no", "full (3 seeds)"),
+        ("not resolved at this size", "yes", "indicative (quick: 4 tasks)"),
+        ("not measured", "not measured", "none"),
+    ]
     claims = pd.DataFrame(
         [
-            dict.fromkeys(CLAIM_COLUMNS, "x") | {"agrees": word, "evidence": "full (4 tasks)"}
-            for word in ("holds", "contradicted", "not resolved", "yes", "no", "not measured")
+            dict.fromkeys(CLAIM_COLUMNS, "x") | {"verdict": v, "agrees": a, "evidence": e}
+            for v, a, e in rows
         ]
-        + [dict.fromkeys(CLAIM_COLUMNS, "x") | {"agrees": "yes", "evidence": "indicative (q)"}]
     )
     data = ReportData(
         config=ReportConfig(quick=True),
@@ -190,7 +196,7 @@ def test_no_table_rows_are_hidden_without_a_note(page):
     # the one long table (p against the bias, BIAS_POINTS rows) says so; the claims show all
     assert notes == 1
     claims = next(i for i in items if i["tag"] == "table" and len(i.get("cells", [])) > 30)
-    assert claims["rows"] - 1 == 7
+    assert claims["rows"] - 1 == 5
 
 
 def test_every_figure_has_its_legend(page):
@@ -206,17 +212,19 @@ def test_verdicts_have_distinct_colours_and_text_marks(page):
     items, _ = page
     claims = next(i for i in items if i["tag"] == "table" and len(i.get("cells", [])) > 30)
     verdicts = [cell for cell in claims["cells"] if cell[0].startswith("v-")]
-    assert len(verdicts) == 7
+    assert len(verdicts) == 2 * 5  # the verdict and agrees columns
     kinds = {}
     for css, text in verdicts:
         word = text[2:].split(",")[0]
         kinds[word] = (css.split()[0], text[0])
     assert kinds["holds"] == kinds["yes"] == (VERDICTS["holds"][0], "\u2713")
     assert kinds["contradicted"] == kinds["no"] == (VERDICTS["contradicted"][0], "\u2717")
+    assert kinds["not resolved"] == kinds["not resolved at this size"]
     assert kinds["not resolved"] == (VERDICTS["unresolved"][0], "?")
+    assert kinds["not measured"] == (VERDICTS["not measured"][0], "\u2013")
     assert len({kinds[w][0] for w in ("holds", "contradicted", "not resolved")}) == 3
-    indicative = [css for css, text in verdicts if "indicative" in text]
-    assert indicative == [f"{VERDICTS['holds'][0]} v-indicative"]
+    indicative = [text for css, text in verdicts if "v-indicative" in css]
+    assert indicative == ["? not resolved at this size", "\u2713 yes, indicative (quick: 4 tasks)"]
 
 
 def test_figure_headings_name_what_is_plotted(page):
