@@ -39,6 +39,7 @@ from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.decision import comparator_noise, trimmed_parameters
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
@@ -56,6 +57,7 @@ def board_directions(
     offset_b_v: np.ndarray | float,
     design: BoardDesign | None = None,
     parameters: BoardParameters | None = None,
+    noise_v: np.ndarray | None = None,
 ) -> np.ndarray:
     """The board's direction law on the drops (``x`` clamped, ``y`` free, volts).
 
@@ -67,13 +69,18 @@ def board_directions(
     gain error and input offset ``v_k`` (``amp_gain_error``, ``amp_offset_v``; ``g_3 = g_4 = G``
     nominally), ``c`` the clip at the amplifiers' output swing about the reference; then up
     where ``(s_A + o_A)(s_B + o_B) > 0``. The one place the fast engines apply the law; ties
-    follow :func:`coupled.circuits.comparator.decide_up`.
+    follow :func:`coupled.circuits.comparator.decide_up`. ``noise_v`` (2, E), volts: comparator
+    input noise added to ``o_A`` (row 0) and ``o_B`` (row 1)
+    (:func:`coupled.engines.board.decision.comparator_noise`).
 
     Returns
     -------
     numpy.ndarray
         int8, +1 or -1, the broadcast shape of the inputs.
     """
+    if noise_v is not None:
+        offset_a_v = offset_a_v + noise_v[0]
+        offset_b_v = offset_b_v + noise_v[1]
     if design is None:
         up = decide_up(clamped_drop_v, free_drop_v, offset_a_v, offset_b_v)
         return np.where(up, 1, -1).astype(np.int8)
@@ -117,7 +124,10 @@ class BoardTwin:
     jitter
         Period jitter, rms fraction of a period per cycle (0: none).
     board_seed
-        Seed of the board's draws (and of the jitter stream).
+        Seed of the board's draws (and of the jitter and noise streams).
+    comparator_noise_v
+        Input noise of each decision comparator (V rms), a fresh sample per step
+        (:mod:`coupled.engines.board.decision`; 0: none).
     """
 
     parameters: BoardParameters
@@ -128,6 +138,7 @@ class BoardTwin:
     trigger_period_s: float
     jitter: float = DEFAULT_JITTER
     board_seed: int = 0
+    comparator_noise_v: float = 0.0
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -146,7 +157,14 @@ class BoardTwin:
             comparator_offset_v=config.sigma_v,
             pot_model=pot,
         )
+        parameters = trimmed_parameters(parameters, design, opts["offset_trim_v"])
+        noise = float(opts["comparator_noise_v"])
         self_triggered = getattr(config, "trigger", "global") == "self"
+        if self_triggered and (noise or opts["wiring"] != "file"):
+            raise UserError(
+                "--engine-option comparator_noise_v / wiring: not modelled on the "
+                "self-triggered board (--trigger self); leave them at 0 and file"
+            )
         if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
             parameters = rate_trimmed(parameters, float(config.p), config.example_period_s)
         nominal, swing = parameters.oscillators, design.swing_v
@@ -193,6 +211,7 @@ class BoardTwin:
             trigger_period_s=float(opts["trigger_period_s"]),
             jitter=float(opts["jitter"]),
             board_seed=int(opts["board_seed"]),
+            comparator_noise_v=noise,
         )
 
     @property
@@ -232,11 +251,19 @@ class BoardTwin:
         return self.oscillator_v(step) > self.bias_v
 
     # -- decisions and parts ------------------------------------------------------------------
-    def directions(self, free_drop_v: np.ndarray, clamped_drop_v: np.ndarray) -> np.ndarray:
-        """Tap directions (int8, +1 up) by the board's comparators, drops (..., E) in volts."""
+    def directions(
+        self, free_drop_v: np.ndarray, clamped_drop_v: np.ndarray, step: int | None = None
+    ) -> np.ndarray:
+        """Tap directions (int8, +1 up) by the board's comparators, drops (..., E) in volts.
+
+        With ``comparator_noise_v`` > 0 and a ``step``, the comparators see that step's noise.
+        """
         p = self.parameters
+        noise = None
+        if self.comparator_noise_v and step is not None:
+            noise = comparator_noise(self.board_seed, step, self.n_edges, self.comparator_noise_v)
         return board_directions(
-            free_drop_v, clamped_drop_v, p.offset_a_v, p.offset_b_v, self.design, p
+            free_drop_v, clamped_drop_v, p.offset_a_v, p.offset_b_v, self.design, p, noise
         )
 
     def twin_resistances(self, taps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
