@@ -48,9 +48,9 @@ from coupled.reproduction.base import FIGURE_NAMES
 if TYPE_CHECKING:
     from coupled.calibration.run import CalibrationConfig
 
-FIGURES = tuple(f for f in FIGURE_NAMES if f != "gates")
+FIGURES = tuple(f for f in FIGURE_NAMES if f not in ("gates", "offsets"))
 """Figures of ``coupled reproduce`` that the report gathers, in page order (the registry's);
-the ``gates`` study is not (yet) a piece of the report."""
+the ``gates`` and ``offsets`` studies are not (yet) pieces of the report."""
 CALIBRATION = "calibration"
 CHECK_BOARD = "check-board"
 TRAINING = "training"
