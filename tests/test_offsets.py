@@ -205,6 +205,15 @@ def test_offsets_study_mechanics():
     for p in (0.5, 1.0):  # the paired ratio is the ratio of geometric means
         ratio = summary.loc[("board", p), "geo_mean"] / summary.loc[("step", p), "geo_mean"]
         assert np.isclose(summary.loc[("board", p), "ratio_to_step"], ratio)
+    desync = result.tables["offsets_desync.csv"].set_index("model")
+    for model in ("step", "board"):
+        wide = table[table["model"] == model].pivot_table(
+            index=["seed", "task"], columns="p", values="final_scaled_error"
+        )
+        expected = np.exp(np.log(wide[1.0] / wide[0.5]).mean())
+        assert np.isclose(desync.loc[model, "ratio"], expected)
+        assert desync.loc[model, "wins"] == (wide[0.5] < wide[1.0]).mean()
+        assert desync.loc[model, "ci_low"] <= expected <= desync.loc[model, "ci_high"]
     mechanism = result.tables["offsets_mechanism.csv"]
     assert len(mechanism) == 2 * 2 * 3 and set(mechanism["model"]) == {"board"}
     assert (mechanism["pinned"] <= 16).all()

@@ -34,8 +34,12 @@ upward sigma (and how many of those have a negative clamped drop or saturated dr
 Seeds: 77, 31 and 1 by default (77 and 31 are the issue's); ``--seed S`` (S > 0) runs S, S + 1,
 S + 2 instead. Outputs: ``offsets.csv`` (one row per model, seed, p, task), ``offsets_summary.csv``
 (per model and p: tasks, diverged, share with its 95 % Clopper-Pearson interval, geometric mean
-with a 95 % bootstrap interval over tasks, ratio of geometric means to ``step`` on the same
-tasks with its paired bootstrap interval), ``offsets_mechanism.csv``, ``offsets.png``.
+with a 95 % bootstrap interval over tasks, ``board_geo_mean`` the same of
+``last_board_scaled_error``, the error at the last step as the board measures it on its free
+twin's own pots (the history's error uses the nominal taps), ratio of geometric means to
+``step`` on the same tasks with its paired bootstrap interval), ``offsets_desync.csv`` (per
+model, the paired ratio of geometric means at p = 1 over p = 0.25 with its bootstrap interval
+and the share of tasks lower at p = 0.25), ``offsets_mechanism.csv``, ``offsets.png``.
 Measured numbers: README, "Why the board's offsets break learning".
 """
 
@@ -53,6 +57,7 @@ from coupled.physics import rules
 from coupled.reproduction import fig4
 from coupled.reproduction.base import FigureResult, Setup, params_dict, run_conditions, tail_mean
 from coupled.training.config import TrainConfig
+from coupled.training.draws import initial_state
 from coupled.training.run import Run, train_many
 
 TOLERANCE = 0.05
@@ -176,6 +181,9 @@ def _condition(item: tuple[str, list[TrainConfig]]) -> tuple[pd.DataFrame, pd.Da
         )
     table = pd.concat(rows, ignore_index=True)
     table["diverged"] = table["final_scaled_error"] > DIVERGED
+    table["last_board_scaled_error"] = board_scaled_error(
+        cfgs, np.concatenate([r.state.taps for r in results])
+    )
     mechanism = pd.DataFrame()
     if model == "board":
         taps = np.concatenate([r.state.taps for r in results])
@@ -184,6 +192,24 @@ def _condition(item: tuple[str, list[TrainConfig]]) -> tuple[pd.DataFrame, pd.Da
         mechanism["final_scaled_error"] = table["final_scaled_error"].to_numpy()
         mechanism["diverged"] = table["diverged"].to_numpy()
     return table, mechanism
+
+
+def board_scaled_error(cfgs: list[TrainConfig], taps: np.ndarray) -> np.ndarray:
+    """Scaled error (K,) at ``taps`` as the board measures it: the free twin's own pots (part
+    spread) at the final and at the initial taps; the nominal taps' error without a twin."""
+    with Run(cfgs) as run:
+        engine, twin = run.engine, run.engine.twin
+        start = np.concatenate([initial_state(c, run.network.n_edges)[0].taps for c in cfgs])
+        test_x = np.stack([t.test_inputs_v for t in run.tasks])
+        test_y = np.stack([t.test_targets_v for t in run.tasks])
+        errors = []
+        for state in (taps, start):
+            if twin is None:
+                r = rules.taps_to_ohm(state, run.config.r_min_ohm, run.config.r_max_ohm)
+            else:
+                r = twin.twin_resistances(state)[0]
+            errors.append(rules.mean_squared_error(engine.predict(r, test_x), test_y))
+    return errors[0] / errors[1]
 
 
 def mechanism_table(cfgs: list[TrainConfig], taps: np.ndarray) -> pd.DataFrame:
@@ -267,6 +293,7 @@ def summary_table(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             ratio = bootstrap_geomean(
                 g["final_scaled_error"].to_numpy(), rng, ref["final_scaled_error"].to_numpy()
             )
+        board_geo = bootstrap_geomean(g["last_board_scaled_error"].to_numpy(), rng)
         per_seed = g.groupby("seed", sort=False)["diverged"].sum()
         rows.append(
             {
@@ -283,9 +310,39 @@ def summary_table(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                 "geo_ci_low": geo_low,
                 "geo_ci_high": geo_high,
                 "median": float(g["final_scaled_error"].median()),
+                "board_geo_mean": board_geo[0],
+                "board_geo_ci_low": board_geo[1],
+                "board_geo_ci_high": board_geo[2],
                 "ratio_to_step": ratio[0],
                 "ratio_ci_low": ratio[1],
                 "ratio_ci_high": ratio[2],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def desync_table(table: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
+    """Per model: paired geometric-mean ratio of the final error at the largest p over the
+    smallest p on the same tasks (> 1: desynchronising helps), its 95 % bootstrap interval,
+    and ``wins``, the share of tasks that end lower at the smallest p."""
+    rng = np.random.default_rng(seed)
+    low_p, high_p = table["p"].min(), table["p"].max()
+    rows = []
+    for model, g in table.groupby("model", sort=False):
+        wide = g.pivot_table(index=["seed", "task"], columns="p", values="final_scaled_error")
+        if low_p == high_p or wide.isna().any().any():
+            continue
+        ratio = bootstrap_geomean(wide[high_p].to_numpy(), rng, wide[low_p].to_numpy())
+        rows.append(
+            {
+                "model": model,
+                "p_low": low_p,
+                "p_high": high_p,
+                "tasks": len(wide),
+                "ratio": ratio[0],
+                "ci_low": ratio[1],
+                "ci_high": ratio[2],
+                "wins": float((wide[low_p] < wide[high_p]).mean()),
             }
         )
     return pd.DataFrame(rows)
@@ -298,6 +355,7 @@ def compute(name: str, prm: OffsetsParams, setup: Setup) -> FigureResult:
     table = pd.concat([t for t, _ in parts], ignore_index=True)
     mechanism = pd.concat([m for _, m in parts if len(m)], ignore_index=True)
     summary = summary_table(table)
+    desync = desync_table(table)
     seeds = seeds_for(prm, setup)
     lines = [
         f"{name}: experiment16 allostery, seeds {', '.join(map(str, seeds))} x {prm.tasks} tasks, "
@@ -309,6 +367,12 @@ def compute(name: str, prm: OffsetsParams, setup: Setup) -> FigureResult:
             f"({r.share_diverged:.0%}, 95% CI {r.share_ci_low:.0%}-{r.share_ci_high:.0%}); "
             f"geometric mean {r.geo_mean:.2g} [{r.geo_ci_low:.2g}, {r.geo_ci_high:.2g}]; "
             f"/ step {r.ratio_to_step:.3g}x [{r.ratio_ci_low:.3g}, {r.ratio_ci_high:.3g}]"
+        )
+    for r in desync.itertuples():
+        lines.append(
+            f"{r.model}: p={r.p_high:g} / p={r.p_low:g} geometric-mean ratio {r.ratio:.3g} "
+            f"[{r.ci_low:.3g}, {r.ci_high:.3g}], p={r.p_low:g} lower in {r.wins:.0%} of "
+            f"{r.tasks} tasks"
         )
     if len(mechanism):
         bad = mechanism[mechanism["diverged"]]
@@ -327,6 +391,7 @@ def compute(name: str, prm: OffsetsParams, setup: Setup) -> FigureResult:
             "offsets.csv": table,
             "offsets_summary.csv": summary,
             "offsets_mechanism.csv": mechanism,
+            "offsets_desync.csv": desync,
         },
         documents={"offsets_models.json": {"models": {k: list(v) for k, v in MODELS.items()}}},
         summary=tuple(lines),
