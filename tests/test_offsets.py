@@ -98,6 +98,43 @@ def test_saturated_drops_of_one_sign_read_the_sign_of_the_drop():
     assert sensing.sensed_direction(y, x, 0.02, chain).tolist() == [1, 1, 1]
 
 
+def test_rectified_decision_is_the_papers_rule_with_the_offset_as_sigma():
+    design = BoardDesign(sense_gain=40.0)
+    rng = np.random.default_rng(1)
+    y = rng.uniform(-4.5, 4.5, size=(300, 16))
+    x = y * rng.uniform(0.9, 1.1, size=y.shape) * rng.choice([-1, 1], size=y.shape)
+    o_a = rng.uniform(0.0, 0.05, size=16)
+    rectified = board_directions(y, x, o_a, 0.0, design, decision="rectified")
+    paper = sensing.sensed_direction(y, x, o_a, sensing.SenseChain(gain=40.0))
+    assert np.array_equal(rectified, paper)
+    assert not np.array_equal(board_directions(y, x, o_a, o_a, design), paper)
+
+
+def test_attenuated_drop_stages_keep_large_drops_in_range():
+    """Drop stages of gain 1/2: drops up to 4.9 V stay inside the swing, so two large drops
+    of one sign are compared again (|x| > |y| with zero offsets)."""
+    design = BoardDesign(sense_gain=80.0)
+    x = np.array([-3.3, 3.3, -4.5, 4.0])
+    y = np.array([-2.9, 2.9, -4.6, 4.2])
+    board = board_directions(y, x, 0.0, 0.0, design, drop_stage_gain=0.5)
+    assert board.tolist() == [1, 1, -1, -1]
+    assert board_directions(y, x, 0.01, 0.01, design).tolist()[:2] == [-1, 1]  # clipped: sign
+
+
+def test_circuit_engine_refuses_the_twin_only_designs():
+    for options in ({"decision": "rectified"}, {"drop_stage_gain": 0.5}):
+        cfg = TrainConfig(
+            network="experiment16",
+            task="allostery",
+            rule="discrete",
+            engine="circuit",
+            steps=1,
+            engine_options=options,
+        )
+        with pytest.raises(UserError, match="board twin"):
+            Run(cfg)
+
+
 def test_wiring_along_the_current_trains_as_a_reversed_netlist(tmp_path):
     """wiring=current on the file's network takes the same decisions as wiring=file on a
     network whose reversed edges are written in the other node order."""
@@ -169,6 +206,8 @@ def test_bad_decision_options_are_user_errors():
         {"comparator_noise_v": -1e-3},
         {"offset_trim_v": -1.0},
         {"wiring": "backwards"},
+        {"decision": "and"},
+        {"drop_stage_gain": 0.0},
     ):
         with pytest.raises(UserError, match="--engine-option"):
             TrainConfig(engine="ideal", engine_options=options).validate()

@@ -133,6 +133,13 @@ class CircuitEngine(Engine):
                 "number of moving edges varies; use --p-mode bernoulli (or oscillator) with "
                 "--engine circuit"
             )
+        if opts["decision"] != "xor" or opts["drop_stage_gain"] != 1.0:
+            raise UserError(
+                f"--engine-option decision={opts['decision']} / drop_stage_gain="
+                f"{opts['drop_stage_gain']}: the board's netlist has the XOR decision and unity "
+                "drop stages; these design alternatives run on the board twin (--engine ideal "
+                "or spice)"
+            )
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
         self.design = BoardDesign(

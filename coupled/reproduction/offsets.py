@@ -25,6 +25,15 @@ trains the same allosteric tasks (``experiment16``, 2 inputs, 2 outputs, 1 groun
 ``wired``
     ``board`` with every edge wired along its current in the task's teacher network
     (``wiring`` = ``current``).
+``board-ideal-parts``
+    ``board`` with ideal parts (tolerance 0: identical twin pots, no amplifier offsets or gain
+    errors); the comparator offsets stay.
+``attenuated``, ``attenuated+wired``
+    ``board`` with drop stages of gain 1/2 and sense gain 80 (``drop_stage_gain`` = 0.5: no
+    drop saturates, the offsets weigh the same on the drops), and that wired along the current.
+``rectified``
+    The paper's rule built on the board: rectified drops and comparator A alone
+    (``decision`` = ``rectified``), with the board's parts and offsets.
 
 For the ``board`` model the final state of every task is taken apart (``offsets_mechanism.csv``):
 taps pinned at either end, edges whose two drops both lie beyond the swing with one sign, and
@@ -65,25 +74,28 @@ TRIM_V = 0.001
 """Residual of the trimmed comparator offsets (V at the comparator)."""
 LOUD_NOISE_V = 0.01
 """Comparator noise of the same size as the offsets (V rms)."""
-MODELS: dict[str, tuple[str, str, dict]] = {
-    "step": ("step", "bernoulli", {}),
-    "fixed": ("fixed", "bernoulli", {}),
-    "board": ("board", "bernoulli", {"tolerance": TOLERANCE}),
-    "board-twin": ("board", "oscillator", {"tolerance": TOLERANCE}),
-    "board+noise": (
+BOARD = {"tolerance": TOLERANCE}
+MODELS: dict[str, tuple[str, str, dict, dict]] = {
+    "step": ("step", "bernoulli", {}, {}),
+    "fixed": ("fixed", "bernoulli", {}, {}),
+    "board": ("board", "bernoulli", BOARD, {}),
+    "board-twin": ("board", "oscillator", BOARD, {}),
+    "board-ideal-parts": ("board", "bernoulli", {"tolerance": 0.0}, {}),
+    "board+noise": ("board", "bernoulli", {**BOARD, "comparator_noise_v": SUGGESTED_NOISE_V}, {}),
+    "board+noise-10mV": ("board", "bernoulli", {**BOARD, "comparator_noise_v": LOUD_NOISE_V}, {}),
+    "trimmed": ("board", "bernoulli", {**BOARD, "offset_trim_v": TRIM_V}, {}),
+    "wired": ("board", "bernoulli", {**BOARD, "wiring": "current"}, {}),
+    "attenuated": ("board", "bernoulli", {**BOARD, "drop_stage_gain": 0.5}, {"sense_gain": 80.0}),
+    "attenuated+wired": (
         "board",
         "bernoulli",
-        {"tolerance": TOLERANCE, "comparator_noise_v": SUGGESTED_NOISE_V},
+        {**BOARD, "drop_stage_gain": 0.5, "wiring": "current"},
+        {"sense_gain": 80.0},
     ),
-    "board+noise-10mV": (
-        "board",
-        "bernoulli",
-        {"tolerance": TOLERANCE, "comparator_noise_v": LOUD_NOISE_V},
-    ),
-    "trimmed": ("board", "bernoulli", {"tolerance": TOLERANCE, "offset_trim_v": TRIM_V}),
-    "wired": ("board", "bernoulli", {"tolerance": TOLERANCE, "wiring": "current"}),
+    "rectified": ("board", "bernoulli", {**BOARD, "decision": "rectified"}, {}),
 }
-"""Decision model -> (sigma mode, p mode, engine options); see the module docstring."""
+"""Decision model -> (sigma mode, p mode, engine options, other config changes); see the module
+docstring."""
 DIVERGED = 1.0
 """A task whose final scaled error exceeds this has diverged."""
 BOOTSTRAP = 2000
@@ -103,9 +115,11 @@ class OffsetsParams:
 
 
 def params(name: str, quick: bool) -> OffsetsParams:
-    """Full: 3 seeds x 25 tasks, p = 0.25 and 1, 2000 steps x p; quick: 1 seed, 4 tasks, 200."""
+    """Full: 3 seeds x 25 tasks, p = 0.25 and 1, 2000 steps x p, every model; quick: 1 seed,
+    3 tasks, 150 steps x p, five models."""
     if quick:
-        return OffsetsParams(seeds=(77,), tasks=4, steps_x_p=200, quick=True)
+        models = ("step", "board", "board-twin", "wired", "rectified")
+        return OffsetsParams(seeds=(77,), tasks=3, steps_x_p=150, models=models, quick=True)
     return OffsetsParams()
 
 
@@ -127,7 +141,7 @@ def _fig4(prm: OffsetsParams) -> fig4.Fig4Params:
 
 def configs(prm: OffsetsParams, setup: Setup, model: str, p: float) -> list[TrainConfig]:
     """The runs (one per seed, batched together) of one model and p."""
-    sigma_mode, p_mode, options = MODELS[model]
+    sigma_mode, p_mode, options, changes = MODELS[model]
     base = fig4.config(_fig4(prm), setup, p, 2)
     return [
         replace(
@@ -136,6 +150,7 @@ def configs(prm: OffsetsParams, setup: Setup, model: str, p: float) -> list[Trai
             sigma_mode=sigma_mode,
             p_mode=p_mode,
             engine_options=dict(options),
+            **changes,
         )
         for seed in seeds_for(prm, setup)
     ]
@@ -393,7 +408,12 @@ def compute(name: str, prm: OffsetsParams, setup: Setup) -> FigureResult:
             "offsets_mechanism.csv": mechanism,
             "offsets_desync.csv": desync,
         },
-        documents={"offsets_models.json": {"models": {k: list(v) for k, v in MODELS.items()}}},
+        documents={
+            "offsets_models.json": {
+                "models": {m: list(MODELS[m]) for m in prm.models},
+                "columns": "sigma_mode, p_mode, engine_options, other config changes",
+            }
+        },
         summary=tuple(lines),
         params={**params_dict(prm), "seeds": list(seeds)},
         base_config={**first.resolved().to_dict(), "varied": ["p", "seed", "modes"]},

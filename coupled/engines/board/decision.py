@@ -27,6 +27,19 @@ in the README):
     higher voltage on the clamped side's ``+`` input), so the clamped drop is positive near the
     solution and both offsets push up there, as the paper's sigma does. Modelled on the board
     twin by reversing the sign of both drops of a reversed edge before the decision.
+
+Two design alternatives, modelled on the board twin only (``ideal``, ``spice``; the circuit
+engine's netlist has the board's XOR decision and unity drop stages and refuses them):
+
+``decision`` (``xor``, default, or ``rectified``)
+    ``rectified``: precision full-wave rectifiers on the drop stages' outputs feed sense stage
+    A with ``|a_C| - |a_F|`` and comparator A alone decides, up iff
+    ``G (|a_C| - |a_F|) + o_A > 0``: the paper's rule, its bias ``o_A / G`` upward whatever the
+    sign of the drops (and a tie of two saturated drops reads up).
+``drop_stage_gain`` (V/V, default 1)
+    Nominal gain of the three drop stages; 0.5 (an AD8273-class difference amplifier, G = 1/2)
+    keeps drops up to 4.9 V inside the 2.45 V swing, and a sense gain twice as large keeps the
+    offsets' weight on the drops (``o / (drop_stage_gain G)``).
 """
 
 from __future__ import annotations
@@ -51,13 +64,23 @@ SUGGESTED_NOISE_V = 2e-4
 LM339-class comparator (module docstring)."""
 WIRINGS = ("file", "current")
 """Values of the ``wiring`` option."""
+DECISIONS = ("xor", "rectified")
+"""Values of the ``decision`` option."""
 
 
 def check_decision_options(merged: dict) -> dict:
-    """Check ``comparator_noise_v``, ``offset_trim_v`` and ``wiring``; ``UserError`` if bad."""
+    """Check the options of the module docstring; ``UserError`` naming a bad value."""
     check_range("--engine-option comparator_noise_v", merged["comparator_noise_v"], 0.0)
     if merged["offset_trim_v"] is not None:
         check_range("--engine-option offset_trim_v", merged["offset_trim_v"], 0.0)
+    if merged["decision"] not in DECISIONS:
+        raise UserError(
+            f"--engine-option decision={merged['decision']!r}: must be one of "
+            f"{', '.join(DECISIONS)}"
+        )
+    check_range(
+        "--engine-option drop_stage_gain", merged["drop_stage_gain"], 0.0, 1.0, low_open=True
+    )
     if merged["wiring"] not in WIRINGS:
         raise UserError(
             f"--engine-option wiring={merged['wiring']!r}: must be one of {', '.join(WIRINGS)}"
@@ -139,6 +162,7 @@ def wiring_signs(network: Network, tasks: list[Task], wiring: str) -> np.ndarray
 
 
 __all__ = [
+    "DECISIONS",
     "NOISE_KEY",
     "SUGGESTED_NOISE_V",
     "WIRINGS",

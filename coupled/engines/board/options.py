@@ -33,8 +33,10 @@ BOARD_OPTIONS: dict = {
     "comparator_noise_v": 0.0,
     "offset_trim_v": None,
     "wiring": "file",
+    "decision": "xor",
+    "drop_stage_gain": 1.0,
 }
-"""Options of the board shared by every engine, with their defaults (the last three:
+"""Options of the board shared by every engine, with their defaults (the last five:
 :mod:`coupled.engines.board.decision`)."""
 CIRCUIT_OPTIONS: dict = {
     **BOARD_OPTIONS,

@@ -58,6 +58,9 @@ def board_directions(
     design: BoardDesign | None = None,
     parameters: BoardParameters | None = None,
     noise_v: np.ndarray | None = None,
+    *,
+    decision: str = "xor",
+    drop_stage_gain: float = 1.0,
 ) -> np.ndarray:
     """The board's direction law on the drops (``x`` clamped, ``y`` free, volts).
 
@@ -71,7 +74,11 @@ def board_directions(
     where ``(s_A + o_A)(s_B + o_B) > 0``. The one place the fast engines apply the law; ties
     follow :func:`coupled.circuits.comparator.decide_up`. ``noise_v`` (2, E), volts: comparator
     input noise added to ``o_A`` (row 0) and ``o_B`` (row 1)
-    (:func:`coupled.engines.board.decision.comparator_noise`).
+    (:func:`coupled.engines.board.decision.comparator_noise`). Two design alternatives
+    (board twin only, :mod:`coupled.engines.board.decision`): ``drop_stage_gain`` (nominal
+    gain of the three drop stages, 1 on the board) and ``decision="rectified"``: precision
+    rectifiers on the drop stages' outputs and comparator A alone, up where
+    ``c(g_3 (|a_C| - |a_F| + v_3)) + o_A > 0`` (the paper's rule with sigma = ``o_A / G``).
 
     Returns
     -------
@@ -86,7 +93,8 @@ def board_directions(
         return np.where(up, 1, -1).astype(np.int8)
     low, high = design.amplifier_swing_v
     ref = design.reference_v
-    gains = np.array([1.0, 1.0, 1.0, design.sense_gain, design.sense_gain])[:, None]
+    dg = float(drop_stage_gain)
+    gains = np.array([dg, dg, dg, design.sense_gain, design.sense_gain])[:, None]
     if parameters is not None and parameters.amp_gain_error is not None:
         gains = gains * (1.0 + np.asarray(parameters.amp_gain_error))
         offsets = np.asarray(parameters.amp_offset_v)
@@ -98,6 +106,9 @@ def board_directions(
 
     x, y = np.asarray(clamped_drop_v, dtype=float), np.asarray(free_drop_v, dtype=float)
     a_f, a_c, a_n = stage(0, y), stage(1, x), stage(2, -y)
+    if decision == "rectified":  # |a_C| - |a_F| into sense stage A and comparator A alone
+        up = stage(3, np.abs(a_c) - np.abs(a_f)) + offset_a_v > 0
+        return np.where(up, 1, -1).astype(np.int8)
     s_a, s_b = stage(3, a_c - a_f), stage(4, a_c - a_n)
     up = (s_a + offset_a_v > 0) == (s_b + offset_b_v > 0)  # comparators A, B and the XOR
     return np.where(up, 1, -1).astype(np.int8)
@@ -128,6 +139,9 @@ class BoardTwin:
     comparator_noise_v
         Input noise of each decision comparator (V rms), a fresh sample per step
         (:mod:`coupled.engines.board.decision`; 0: none).
+    decision, drop_stage_gain
+        The decision circuit (``xor``, the board's; ``rectified``) and the drop stages' gain
+        (:func:`board_directions`).
     """
 
     parameters: BoardParameters
@@ -139,6 +153,8 @@ class BoardTwin:
     jitter: float = DEFAULT_JITTER
     board_seed: int = 0
     comparator_noise_v: float = 0.0
+    decision: str = "xor"
+    drop_stage_gain: float = 1.0
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -160,10 +176,15 @@ class BoardTwin:
         parameters = trimmed_parameters(parameters, design, opts["offset_trim_v"])
         noise = float(opts["comparator_noise_v"])
         self_triggered = getattr(config, "trigger", "global") == "self"
-        if self_triggered and (noise or opts["wiring"] != "file"):
+        if self_triggered and (
+            noise
+            or opts["wiring"] != "file"
+            or opts["decision"] != "xor"
+            or opts["drop_stage_gain"] != 1.0
+        ):
             raise UserError(
-                "--engine-option comparator_noise_v / wiring: not modelled on the "
-                "self-triggered board (--trigger self); leave them at 0 and file"
+                "--engine-option comparator_noise_v / wiring / decision / drop_stage_gain: not "
+                "modelled on the self-triggered board (--trigger self); leave the defaults"
             )
         if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
             parameters = rate_trimmed(parameters, float(config.p), config.example_period_s)
@@ -212,6 +233,8 @@ class BoardTwin:
             jitter=float(opts["jitter"]),
             board_seed=int(opts["board_seed"]),
             comparator_noise_v=noise,
+            decision=str(opts["decision"]),
+            drop_stage_gain=float(opts["drop_stage_gain"]),
         )
 
     @property
@@ -263,7 +286,15 @@ class BoardTwin:
         if self.comparator_noise_v and step is not None:
             noise = comparator_noise(self.board_seed, step, self.n_edges, self.comparator_noise_v)
         return board_directions(
-            free_drop_v, clamped_drop_v, p.offset_a_v, p.offset_b_v, self.design, p, noise
+            free_drop_v,
+            clamped_drop_v,
+            p.offset_a_v,
+            p.offset_b_v,
+            self.design,
+            p,
+            noise,
+            decision=self.decision,
+            drop_stage_gain=self.drop_stage_gain,
         )
 
     def twin_resistances(self, taps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
