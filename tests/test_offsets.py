@@ -244,15 +244,24 @@ def test_offsets_study_mechanics():
     for p in (0.5, 1.0):  # the paired ratio is the ratio of geometric means
         ratio = summary.loc[("board", p), "geo_mean"] / summary.loc[("step", p), "geo_mean"]
         assert np.isclose(summary.loc[("board", p), "ratio_to_step"], ratio)
-    desync = result.tables["offsets_desync.csv"].set_index("model")
-    for model in ("step", "board"):
+    desync = result.tables["offsets_desync.csv"].set_index(["model", "measure"])
+    assert len(desync) == 4
+    for (model, measure), column in (
+        (("step", "history"), "final_scaled_error"),
+        (("board", "board"), "last_board_scaled_error"),
+    ):
         wide = table[table["model"] == model].pivot_table(
-            index=["seed", "task"], columns="p", values="final_scaled_error"
+            index=["seed", "task"], columns="p", values=column
         )
         expected = np.exp(np.log(wide[1.0] / wide[0.5]).mean())
-        assert np.isclose(desync.loc[model, "ratio"], expected)
-        assert desync.loc[model, "wins"] == (wide[0.5] < wide[1.0]).mean()
-        assert desync.loc[model, "ci_low"] <= expected <= desync.loc[model, "ci_high"]
+        row = desync.loc[(model, measure)]
+        assert np.isclose(row["ratio"], expected)
+        assert row["wins"] == (wide[0.5] < wide[1.0]).mean()
+        assert row["ci_low"] <= expected <= row["ci_high"]
+    # without part spread the board measures what the nominal taps give
+    step = table[table["model"] == "step"]
+    assert np.allclose(step["last_board_scaled_error"], step["last_scaled_error"])
+    assert (summary["diverged_board"] <= summary["tasks"]).all()
     mechanism = result.tables["offsets_mechanism.csv"]
     assert len(mechanism) == 2 * 2 * 3 and set(mechanism["model"]) == {"board"}
     assert (mechanism["pinned"] <= 16).all()

@@ -47,8 +47,10 @@ with a 95 % bootstrap interval over tasks, ``board_geo_mean`` the same of
 ``last_board_scaled_error``, the error at the last step as the board measures it on its free
 twin's own pots (the history's error uses the nominal taps), ratio of geometric means to
 ``step`` on the same tasks with its paired bootstrap interval), ``offsets_desync.csv`` (per
-model, the paired ratio of geometric means at p = 1 over p = 0.25 with its bootstrap interval
-and the share of tasks lower at p = 0.25), ``offsets_mechanism.csv``, ``offsets.png``.
+model and ``measure``, ``history`` the final scaled error or ``board`` the last step's error on
+the free twin: the paired ratio of geometric means at p = 1 over p = 0.25 with its bootstrap
+interval and the share of tasks lower at p = 0.25); ``diverged_board`` in the summary counts
+the tasks whose board-measured error ends above 1, ``offsets_mechanism.csv``, ``offsets.png``.
 Measured numbers: README, "Why the board's offsets break learning".
 """
 
@@ -300,6 +302,7 @@ def summary_table(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     for (model, p), g in table.groupby(["model", "p"], sort=False):
         g = g.sort_values(keys)
         k, n = int(g["diverged"].sum()), len(g)
+        k_board = int((g["last_board_scaled_error"] > DIVERGED).sum())
         low, high = share_interval(k, n)
         geo, geo_low, geo_high = bootstrap_geomean(g["final_scaled_error"].to_numpy(), rng)
         ref = table[(table["model"] == "step") & (table["p"] == p)].sort_values(keys)
@@ -321,6 +324,7 @@ def summary_table(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                 "share_diverged": k / n,
                 "share_ci_low": low,
                 "share_ci_high": high,
+                "diverged_board": k_board,
                 "geo_mean": geo,
                 "geo_ci_low": geo_low,
                 "geo_ci_high": geo_high,
@@ -336,21 +340,29 @@ def summary_table(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+MEASURES = {"history": "final_scaled_error", "board": "last_board_scaled_error"}
+"""``measure`` of :func:`desync_table` -> column: the history's tail mean (nominal taps) or the
+last step's error on the board's free twin."""
+
+
 def desync_table(table: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
-    """Per model: paired geometric-mean ratio of the final error at the largest p over the
-    smallest p on the same tasks (> 1: desynchronising helps), its 95 % bootstrap interval,
+    """Per model and measure: paired geometric-mean ratio of the error at the largest p over
+    the smallest p on the same tasks (> 1: desynchronising helps), its 95 % bootstrap interval,
     and ``wins``, the share of tasks that end lower at the smallest p."""
     rng = np.random.default_rng(seed)
     low_p, high_p = table["p"].min(), table["p"].max()
     rows = []
-    for model, g in table.groupby("model", sort=False):
-        wide = g.pivot_table(index=["seed", "task"], columns="p", values="final_scaled_error")
+    pairs = [(m, k) for m in table["model"].unique() for k in MEASURES]
+    for model, measure in pairs:
+        g = table[table["model"] == model]
+        wide = g.pivot_table(index=["seed", "task"], columns="p", values=MEASURES[measure])
         if low_p == high_p or wide.isna().any().any():
             continue
         ratio = bootstrap_geomean(wide[high_p].to_numpy(), rng, wide[low_p].to_numpy())
         rows.append(
             {
                 "model": model,
+                "measure": measure,
                 "p_low": low_p,
                 "p_high": high_p,
                 "tasks": len(wide),
@@ -385,7 +397,8 @@ def compute(name: str, prm: OffsetsParams, setup: Setup) -> FigureResult:
         )
     for r in desync.itertuples():
         lines.append(
-            f"{r.model}: p={r.p_high:g} / p={r.p_low:g} geometric-mean ratio {r.ratio:.3g} "
+            f"{r.model} ({r.measure}): p={r.p_high:g} / p={r.p_low:g} geometric-mean ratio "
+            f"{r.ratio:.3g} "
             f"[{r.ci_low:.3g}, {r.ci_high:.3g}], p={r.p_low:g} lower in {r.wins:.0%} of "
             f"{r.tasks} tasks"
         )
