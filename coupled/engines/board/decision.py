@@ -13,8 +13,9 @@ in the README):
     LM339/LM393-class comparator alone about 32 uV (20 nV/sqrt(Hz), an assumed density, the
     datasheets give none, over its 2.5 MHz noise bandwidth, as ``circuits/jitter.py``); the
     sense stage in front of it at G = 40 adds its output-referred noise, for an INA826-class
-    part about 0.1-0.3 mV rms (18 nV/sqrt(Hz) input-referred times G over a bandwidth of tens
-    of kHz) -- :data:`SUGGESTED_NOISE_V` = 2e-4 V.
+    part (datasheet: input stage 18 nV/sqrt(Hz), output stage 110 nV/sqrt(Hz)) about
+    sqrt((40 x 18)^2 + 110^2) = 0.73 uV/sqrt(Hz), 0.1-0.3 mV rms over a noise bandwidth of
+    20-150 kHz -- :data:`SUGGESTED_NOISE_V` = 2e-4 V.
 ``offset_trim_v`` (V, default None: not trimmed)
     Each comparator's offset is trimmed (a trim pot at its reference, set with both drops at
     zero) so that its input with both drops at zero sits within ``offset_trim_v`` of its
