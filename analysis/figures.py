@@ -316,7 +316,8 @@ def plot_clockless(result: FigureResult, path: str | Path, meta: dict | None = N
 
 
 def plot_offsets(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
-    """Share of diverged tasks (95 % interval) and geometric mean per decision model and p."""
+    """Share of diverged tasks (95 % interval) and geometric mean (history and as the board
+    measures it on its free twin) per decision model and p."""
     plt = pyplot()
     summary = result.tables["offsets_summary.csv"]
     models = list(dict.fromkeys(summary["model"]))
@@ -345,7 +346,18 @@ def plot_offsets(result: FigureResult, path: str | Path, meta: dict | None = Non
             fmt="o",
             color=colour,
             capsize=3,
-            label=f"p = {p:g}",
+            label=f"p = {p:g}, history",
+        )
+        board = s["board_geo_mean"].to_numpy()
+        ax2.errorbar(
+            x + width / 3,
+            board,
+            yerr=[board - s["board_geo_ci_low"], s["board_geo_ci_high"] - board],
+            fmt="o",
+            mfc="white",
+            color=colour,
+            capsize=3,
+            label=f"p = {p:g}, as the board measures",
         )
     for a in (ax, ax2):
         a.set_xticks(where)
@@ -354,7 +366,7 @@ def plot_offsets(result: FigureResult, path: str | Path, meta: dict | None = Non
     ax.set_ylabel("share of tasks diverged (final scaled error > 1)")
     ax.set_title("diverged tasks, 95 % Clopper-Pearson interval")
     ax2.set_yscale("log")
-    ax2.set_ylabel("geometric mean final scaled error")
+    ax2.set_ylabel("geometric mean scaled error")
     ax2.set_title("geometric mean, 95 % bootstrap interval")
     fig.tight_layout()
     _caption(fig, result)
