@@ -403,15 +403,21 @@ def compute(name: str, prm: OffsetsParams, setup: Setup) -> FigureResult:
             f"{r.tasks} tasks"
         )
     if len(mechanism):
-        bad = mechanism[mechanism["diverged"]]
-        lines.append(
-            f"board, diverged tasks ({len(bad)}): pinned taps {bad['pinned'].mean():.1f} of 16, "
-            f"edges against the paper's rule {bad['against_rule'].mean():.2f} "
-            f"(negative drop {bad['against_negative'].mean():.2f}, saturated "
-            f"{bad['against_saturated'].mean():.2f}); learned tasks: pinned "
-            f"{mechanism[~mechanism['diverged']]['pinned'].mean():.1f}, against "
-            f"{mechanism[~mechanism['diverged']]['against_rule'].mean():.2f}"
-        )
+        bad, good = mechanism[mechanism["diverged"]], mechanism[~mechanism["diverged"]]
+        head = f"board, diverged tasks ({len(bad)})"
+        if len(bad):
+            head += (
+                f": pinned taps {bad['pinned'].mean():.1f} of 16, edges against the paper's "
+                f"rule {bad['against_rule'].mean():.2f} (negative drop "
+                f"{bad['against_negative'].mean():.2f}, saturated "
+                f"{bad['against_saturated'].mean():.2f})"
+            )
+        if len(good):
+            head += (
+                f"; learned tasks: pinned {good['pinned'].mean():.1f}, against "
+                f"{good['against_rule'].mean():.2f}"
+            )
+        lines.append(head)
     first = items[0][1][0]
     return FigureResult(
         name=name,
