@@ -131,7 +131,7 @@ def test_circuit_engine_refuses_the_twin_only_designs():
             steps=1,
             engine_options=options,
         )
-        with pytest.raises(UserError, match="board twin"):
+        with pytest.raises(UserError, match=f"{next(iter(options))}.*board twin"):
             Run(cfg)
 
 
@@ -209,9 +209,9 @@ def test_bad_decision_options_are_user_errors():
         {"decision": "and"},
         {"drop_stage_gain": 0.0},
     ):
-        with pytest.raises(UserError, match="--engine-option"):
+        with pytest.raises(UserError, match=next(iter(options))):
             TrainConfig(engine="ideal", engine_options=options).validate()
-    with pytest.raises(UserError, match="self-triggered"):
+    with pytest.raises(UserError, match="comparator_noise_v.*self-triggered"):
         cfg = TrainConfig(
             network="experiment16",
             rule="discrete",
@@ -256,8 +256,10 @@ def test_offsets_study_mechanics():
         expected = np.exp(np.log(wide[1.0] / wide[0.5]).mean())
         row = desync.loc[(model, measure)]
         assert np.isclose(row["ratio"], expected)
-        assert row["wins"] == (wide[0.5] < wide[1.0]).mean()
+        ties = (wide[0.5] == wide[1.0]).mean()
+        assert np.isclose(row["wins"], (wide[0.5] < wide[1.0]).mean() + 0.5 * ties)
         assert row["ci_low"] <= expected <= row["ci_high"]
+        assert row["seeds"] == 2 and row["tasks"] == 6
     # without part spread the board measures what the nominal taps give
     step = table[table["model"] == "step"]
     assert np.allclose(step["last_board_scaled_error"], step["last_scaled_error"])

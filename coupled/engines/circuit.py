@@ -80,11 +80,19 @@ from coupled.circuits.pot import PotModel
 from coupled.core.errors import ParameterError, SpiceError, engine_option, named
 from coupled.engines.base import Engine
 from coupled.engines.board.curve import bias_for_p, load_calibration
-from coupled.engines.board.decision import comparator_noise, trimmed_parameters, wiring_signs
+from coupled.engines.board.decision import (
+    SELF_TRIGGER_REFUSED,
+    TWIN_ONLY,
+    comparator_noise,
+    refuse_changed,
+    trimmed_parameters,
+    wiring_signs,
+)
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
+from coupled.engines.board.twin import SELF_TRIGGER_WHY
 from coupled.physics import rules, solver
 from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.session import get_session
@@ -137,13 +145,12 @@ class CircuitEngine(Engine):
                 "p_mode",
                 "engine",
             )
-        if opts["decision"] != "xor" or opts["drop_stage_gain"] != 1.0:
-            raise UserError(
-                f"--engine-option decision={opts['decision']} / drop_stage_gain="
-                f"{opts['drop_stage_gain']}: the board's netlist has the XOR decision and unity "
-                "drop stages; these design alternatives run on the board twin (--engine ideal "
-                "or spice)"
-            )
+        refuse_changed(
+            opts,
+            TWIN_ONLY,
+            "the board's netlist has the XOR decision and unity drop stages; this design "
+            "alternative runs on the board twin (engine ideal or spice)",
+        )
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
         self.design = BoardDesign(
@@ -159,11 +166,8 @@ class CircuitEngine(Engine):
         self.parameters = trimmed_parameters(self.parameters, self.design, opts["offset_trim_v"])
         self.wiring = wiring_signs(network, self.tasks, opts["wiring"])
         self_triggered = config.trigger == "self"
-        if self_triggered and (opts["comparator_noise_v"] or opts["wiring"] != "file"):
-            raise UserError(
-                "--engine-option comparator_noise_v / wiring: not modelled on the "
-                "self-triggered board (--trigger self); leave them at 0 and file"
-            )
+        if self_triggered:
+            refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
         if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
             self.parameters = rate_trimmed(
                 self.parameters, float(config.p), config.example_period_s

@@ -48,8 +48,9 @@ with a 95 % bootstrap interval over tasks, ``board_geo_mean`` the same of
 twin's own pots (the history's error uses the nominal taps), ratio of geometric means to
 ``step`` on the same tasks with its paired bootstrap interval), ``offsets_desync.csv`` (per
 model and ``measure``, ``history`` the final scaled error or ``board`` the last step's error on
-the free twin: the paired ratio of geometric means at p = 1 over p = 0.25 with its bootstrap
-interval and the share of tasks lower at p = 0.25); ``diverged_board`` in the summary counts
+the free twin: the paired ratio of geometric means at p = 1 over p = 0.25 with its BCa
+bootstrap interval, the share of tasks lower at p = 0.25 and the verdict, as
+:mod:`coupled.core.paired` gives them); ``diverged_board`` in the summary counts
 the tasks whose board-measured error ends above 1, ``offsets_mechanism.csv``, ``offsets.png``.
 Measured numbers: README, "Why the board's offsets break learning".
 """
@@ -62,6 +63,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from coupled.core import paired
 from coupled.core.errors import UserError
 from coupled.engines.board.decision import SUGGESTED_NOISE_V
 from coupled.physics import rules
@@ -346,32 +348,18 @@ last step's error on the board's free twin."""
 
 
 def desync_table(table: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
-    """Per model and measure: paired geometric-mean ratio of the error at the largest p over
-    the smallest p on the same tasks (> 1: desynchronising helps), its 95 % bootstrap interval,
-    and ``wins``, the share of tasks that end lower at the smallest p."""
-    rng = np.random.default_rng(seed)
-    low_p, high_p = table["p"].min(), table["p"].max()
+    """Per model and measure: the paired comparison of the smallest against the largest p
+    (:func:`coupled.core.paired.compare_table`: geometric-mean ratio of the error at the
+    largest p over the smallest on the same tasks, > 1 where desynchronising helps, its 95 %
+    BCa bootstrap interval, ``wins`` the share of tasks lower at the smallest p, the verdict)."""
     rows = []
-    pairs = [(m, k) for m in table["model"].unique() for k in MEASURES]
-    for model, measure in pairs:
+    for model in table["model"].unique():
         g = table[table["model"] == model]
-        wide = g.pivot_table(index=["seed", "task"], columns="p", values=MEASURES[measure])
-        if low_p == high_p or wide.isna().any().any():
+        if g["p"].nunique() < 2:
             continue
-        ratio = bootstrap_geomean(wide[high_p].to_numpy(), rng, wide[low_p].to_numpy())
-        rows.append(
-            {
-                "model": model,
-                "measure": measure,
-                "p_low": low_p,
-                "p_high": high_p,
-                "tasks": len(wide),
-                "ratio": ratio[0],
-                "ci_low": ratio[1],
-                "ci_high": ratio[2],
-                "wins": float((wide[low_p] < wide[high_p]).mean()),
-            }
-        )
+        for measure, column in MEASURES.items():
+            result = paired.compare_table(g, value=column, seed=seed)
+            rows.append({"model": model, "measure": measure, **result.to_dict()})
     return pd.DataFrame(rows)
 
 
@@ -398,9 +386,8 @@ def compute(name: str, prm: OffsetsParams, setup: Setup) -> FigureResult:
     for r in desync.itertuples():
         lines.append(
             f"{r.model} ({r.measure}): p={r.p_high:g} / p={r.p_low:g} geometric-mean ratio "
-            f"{r.ratio:.3g} "
-            f"[{r.ci_low:.3g}, {r.ci_high:.3g}], p={r.p_low:g} lower in {r.wins:.0%} of "
-            f"{r.tasks} tasks"
+            f"{r.ratio:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}], p={r.p_low:g} lower in "
+            f"{r.wins:.0%} of {r.tasks} tasks: {r.verdict}"
         )
     if len(mechanism):
         bad, good = mechanism[mechanism["diverged"]], mechanism[~mechanism["diverged"]]

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, engine_option, named
 from coupled.core.options import check_range
 
 if TYPE_CHECKING:
@@ -67,26 +67,47 @@ WIRINGS = ("file", "current")
 """Values of the ``wiring`` option."""
 DECISIONS = ("xor", "rectified")
 """Values of the ``decision`` option."""
+DECISION_OPTIONS: dict = {
+    "comparator_noise_v": 0.0,
+    "offset_trim_v": None,
+    "wiring": "file",
+    "decision": "xor",
+    "drop_stage_gain": 1.0,
+}
+"""The decision chain's board options with their defaults (the board as drawn)."""
+SELF_TRIGGER_REFUSED = ("comparator_noise_v", "wiring", "decision", "drop_stage_gain")
+"""Options not modelled on the self-triggered board."""
+TWIN_ONLY = ("decision", "drop_stage_gain")
+"""Design alternatives modelled on the board twin only (not in the circuit engine's netlist)."""
+
+
+def _one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        option = engine_option(name)
+        raise ParameterError(
+            f"{named(option)}={value!r}: must be one of {', '.join(allowed)}", option
+        )
 
 
 def check_decision_options(merged: dict) -> dict:
-    """Check the options of the module docstring; ``UserError`` naming a bad value."""
-    check_range("--engine-option comparator_noise_v", merged["comparator_noise_v"], 0.0)
+    """Check the options of the module docstring; ``ParameterError`` naming a bad value."""
+    check_range(engine_option("comparator_noise_v"), merged["comparator_noise_v"], 0.0)
     if merged["offset_trim_v"] is not None:
-        check_range("--engine-option offset_trim_v", merged["offset_trim_v"], 0.0)
-    if merged["decision"] not in DECISIONS:
-        raise UserError(
-            f"--engine-option decision={merged['decision']!r}: must be one of "
-            f"{', '.join(DECISIONS)}"
-        )
+        check_range(engine_option("offset_trim_v"), merged["offset_trim_v"], 0.0)
+    _one_of("decision", merged["decision"], DECISIONS)
     check_range(
-        "--engine-option drop_stage_gain", merged["drop_stage_gain"], 0.0, 1.0, low_open=True
+        engine_option("drop_stage_gain"), merged["drop_stage_gain"], 0.0, 1.0, low_open=True
     )
-    if merged["wiring"] not in WIRINGS:
-        raise UserError(
-            f"--engine-option wiring={merged['wiring']!r}: must be one of {', '.join(WIRINGS)}"
-        )
+    _one_of("wiring", merged["wiring"], WIRINGS)
     return merged
+
+
+def refuse_changed(options: dict, names: tuple[str, ...], why: str) -> None:
+    """``ParameterError`` naming the first of ``names`` not at its default, with ``why``."""
+    for name in names:
+        if options[name] != DECISION_OPTIONS[name]:
+            option = engine_option(name)
+            raise ParameterError(f"{named(option)}={options[name]!r}: {why}", option)
 
 
 def comparator_noise(board_seed: int, step: int, n_edges: int, rms_v: float) -> np.ndarray:
@@ -164,11 +185,15 @@ def wiring_signs(network: Network, tasks: list[Task], wiring: str) -> np.ndarray
 
 __all__ = [
     "DECISIONS",
+    "DECISION_OPTIONS",
     "NOISE_KEY",
+    "SELF_TRIGGER_REFUSED",
+    "TWIN_ONLY",
     "SUGGESTED_NOISE_V",
     "WIRINGS",
     "check_decision_options",
     "comparator_noise",
+    "refuse_changed",
     "sense_outputs_at_zero_v",
     "trimmed_parameters",
     "wiring_signs",

@@ -17,7 +17,7 @@ from pathlib import Path
 from coupled.circuits.jitter import DEFAULT_JITTER, check_jitter
 from coupled.core.errors import ParameterError, engine_option, named
 from coupled.core.options import check_range, is_whole
-from coupled.engines.board.decision import check_decision_options
+from coupled.engines.board.decision import DECISION_OPTIONS, check_decision_options
 
 PHASE_MODELS = ("fitted", "formula")
 """``phase_model``: oscillators fitted to ngspice transients, or the RC formula."""
@@ -30,11 +30,7 @@ BOARD_OPTIONS: dict = {
     "calibration": None,
     "phase_model": "fitted",
     "jitter": DEFAULT_JITTER,
-    "comparator_noise_v": 0.0,
-    "offset_trim_v": None,
-    "wiring": "file",
-    "decision": "xor",
-    "drop_stage_gain": 1.0,
+    **DECISION_OPTIONS,
 }
 """Options of the board shared by every engine, with their defaults (the last five:
 :mod:`coupled.engines.board.decision`)."""

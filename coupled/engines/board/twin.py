@@ -39,7 +39,12 @@ from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.pot import PotModel
 from coupled.core.errors import ParameterError, engine_option, named
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
-from coupled.engines.board.decision import comparator_noise, trimmed_parameters
+from coupled.engines.board.decision import (
+    SELF_TRIGGER_REFUSED,
+    comparator_noise,
+    refuse_changed,
+    trimmed_parameters,
+)
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
@@ -48,6 +53,9 @@ from coupled.physics import rules
 if TYPE_CHECKING:
     from coupled.physics.networks import Network
     from coupled.training.config import TrainConfig
+
+
+SELF_TRIGGER_WHY = "not modelled on the self-triggered board (trigger self); leave the default"
 
 
 def board_directions(
@@ -176,16 +184,8 @@ class BoardTwin:
         parameters = trimmed_parameters(parameters, design, opts["offset_trim_v"])
         noise = float(opts["comparator_noise_v"])
         self_triggered = getattr(config, "trigger", "global") == "self"
-        if self_triggered and (
-            noise
-            or opts["wiring"] != "file"
-            or opts["decision"] != "xor"
-            or opts["drop_stage_gain"] != 1.0
-        ):
-            raise UserError(
-                "--engine-option comparator_noise_v / wiring / decision / drop_stage_gain: not "
-                "modelled on the self-triggered board (--trigger self); leave the defaults"
-            )
+        if self_triggered:
+            refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
         if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
             parameters = rate_trimmed(parameters, float(config.p), config.example_period_s)
         nominal, swing = parameters.oscillators, design.swing_v
