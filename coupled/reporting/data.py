@@ -150,7 +150,9 @@ def report_record(data: ReportData) -> dict:
         "seed": data.config.seed,
         "version": __version__,
         "pieces": [asdict(p) for p in data.pieces],
-        "claims": [] if data.claims is None else data.claims.to_dict(orient="records"),
+        "claims": []
+        if data.claims is None  # empty statistics of a claim are null, not NaN
+        else data.claims.astype(object).where(data.claims.notna(), None).to_dict("records"),
         "calibration": {k: cal[k] for k in ("correlation", "effective_bias") if k in cal},
         "training": training_summary(data.training).to_dict(orient="records"),
         "check_board": {
