@@ -3,9 +3,10 @@ in :mod:`coupled.analysis.figures`.
 
 :data:`FIGURES` is the registry (name -> module, description): the paper's Figs. 1, 2a, 2b, 4c,
 4d and 4e, and the studies ``sense-gain`` (final error against the sensing gain), ``gates``
-(the board's oscillator gates and comparator offsets), ``temporal`` (the enables in time) and
-``clockless`` (the self-triggered board against the clocked one). The command line, its help
-and the report take the names from it.
+(the board's oscillator gates and comparator offsets), ``temporal`` (the enables in time),
+``clockless`` (the self-triggered board against the clocked one) and ``offsets`` (why the
+comparator offsets make allosteric tasks diverge). The command line and its help take the names
+from it.
 
 Contract
 --------
@@ -24,7 +25,7 @@ other tables and JSON documents
     version, wall time and the list of files.
 
 Each module of the registry (:mod:`coupled.reproduction.fig1`, ``fig2``, ``fig4``,
-``sense_gain``, ``gates``, ``temporal``, ``clockless``) provides ``params(name, quick) ->
+``sense_gain``, ``gates``, ``temporal``, ``clockless``, ``offsets``) provides ``params(name, quick) ->
 <frozen dataclass>``, ``check(name, params, setup) -> None`` (raises ``UserError``) and
 ``compute(name, params, setup) -> FigureResult``. Drawing is not part of :class:`Setup`:
 :func:`reproduce` takes ``draw`` (e.g. :func:`coupled.analysis.figures.draw_figure`) and draws
@@ -71,6 +72,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "gates": ("gates", "Figs. 4c/4e with the board's oscillator gates and comparator offsets"),
     "temporal": ("temporal", "the board's enables in time: autocorrelation against jitter and T"),
     "clockless": ("clockless", "self-triggered board (no clock) against the clocked board"),
+    "offsets": ("offsets", "why the board's comparator offsets make allosteric tasks diverge"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)
