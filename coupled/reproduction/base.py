@@ -25,12 +25,12 @@ other tables and JSON documents
     version, wall time and the list of files.
 
 Each module of the registry (:mod:`coupled.reproduction.fig1`, ``fig2``, ``fig4``,
-``sense_gain``, ``gates``, ``temporal``, ``clockless``, ``offsets``) provides ``params(name, quick) ->
-<frozen dataclass>``, ``check(name, params, setup) -> None`` (raises ``UserError``) and
-``compute(name, params, setup) -> FigureResult``. Drawing is not part of :class:`Setup`:
-:func:`reproduce` takes ``draw`` (e.g. :func:`coupled.analysis.figures.draw_figure`) and draws
-nothing without it. A reproduction keeps no checkpoint: a non-empty ``out_dir`` is refused unless
-``overwrite``.
+``sense_gain``, ``gates``, ``temporal``, ``clockless``, ``offsets``) provides
+``params(name, quick) -> <frozen dataclass>``, ``check(name, params, setup) -> None`` (raises
+``UserError``) and ``compute(name, params, setup) -> FigureResult``. Drawing is not part of
+:class:`Setup`: :func:`reproduce` takes ``draw`` (e.g.
+:func:`coupled.analysis.figures.draw_figure`) and draws nothing without it. A reproduction keeps
+no checkpoint: a non-empty ``out_dir`` is refused unless ``overwrite``.
 
 A figure is a set of independent *conditions* (one training run each, e.g. one value of p with all
 its tasks trained at once as one batch). :func:`run_conditions` runs them in order or in
