@@ -379,3 +379,31 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     fig.tight_layout()
     _caption(fig, result)
     return save_png(fig, path, meta)
+
+
+def plot_fig4_board(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Final scaled error against p at circuit level and on the twin: tasks as dots, geometric
+    mean and median per engine."""
+    plt = pyplot()
+    table = result.tables[f"{result.name}.csv"]
+    summary = result.tables[f"{result.name}_summary.csv"]
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    styles = {"circuit": ("o-", "k", -0.01), "twin": ("s--", "tab:red", 0.01)}
+    for engine, (fmt, colour, shift) in styles.items():
+        t, s = table[table["engine"] == engine], summary[summary["engine"] == engine]
+        if s.empty:
+            continue
+        ax.plot(t["p"] + shift, t["final_scaled_error"], ".", color=colour, alpha=0.3, ms=4)
+        ax.plot(s["p"], s["geomean"], fmt, color=colour, label=f"{engine}: geometric mean")
+        ax.plot(
+            s["p"], s["median"], fmt[0] + ":", color=colour, ms=3, lw=0.8, label=f"{engine}: median"
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel("update probability p (probability)")
+    ax.set_ylabel("final scaled error (dimensionless)")
+    readable_log_ticks(ax.yaxis)
+    ax.set_title(f"Fig. {result.name[3:]} at circuit level: the board and its twin")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)
