@@ -32,7 +32,7 @@ from coupled.reproduction import boardpair
 from coupled.reproduction.base import FigureResult, Setup, params_dict, run_conditions
 from coupled.reproduction.stats import describe
 
-CHUNK_TASKS = 5
+CHUNK_TASKS = 13
 """Tasks per circuit run (one ngspice circuit holds one board per task)."""
 TOLERANCE = 0.05
 """Part spread of the simulated board (the circuit engine's default)."""
