@@ -405,3 +405,12 @@ def agreement_summary(agreement: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def stillness(taps: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per ``keys``, engine and task: mean over edges of ``still_share`` and ``tap_span`` (the
+    last half of each run; :func:`tap_statistics`) and the mean tap change over the run
+    (``tap_drift``, positions; positive: resistances drift upward)."""
+    t = taps.assign(tap_drift=taps["tap_end"] - taps["tap_start"])
+    out = t.groupby([*keys, "engine", "task"], sort=True)[["still_share", "tap_span", "tap_drift"]]
+    return out.mean().reset_index()

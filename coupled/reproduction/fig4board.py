@@ -15,7 +15,8 @@ standard error, ``diverged`` = tasks above 1), ``fig4c_paired.csv`` (per engine,
 against p = 1 paired over tasks: ``ratio``, ``ci_low``, ``ci_high``, ``tasks``, ``seeds``,
 ``wins``, ``verdict``; :mod:`coupled.reproduction.stats`), ``fig4c_agreement.csv`` (per p:
 share of equal decisions of twin and circuit from the circuit's state, tasks whose taps never
-split), PNG.
+split), ``fig4c_taps.csv`` (per p, engine and task: ``still_share``, ``tap_span``,
+``tap_drift`` of :func:`coupled.reproduction.boardpair.stillness`), PNG.
 
 Measured: see the README ("What the reproduction shows").
 """
@@ -99,6 +100,7 @@ def compute(name: str, prm, setup: Setup) -> FigureResult:
     summary = boardpair.summary_by(final, ["engine", "p"])
     paired = boardpair.paired_against(final, ["engine"], seed=setup.seed)
     agreement = boardpair.agreement_summary(tables["agreement"], ["p"])
+    still = boardpair.stillness(tables["taps"], ["p"])
     lines = [
         f"{name} at circuit level: {prm.tasks} allosteric tasks on {prm.network}, equal steps x "
         f"p = {prm.steps_x_p}, board of {TOLERANCE:.0%} spread (board seed 0) trained by the "
@@ -118,6 +120,7 @@ def compute(name: str, prm, setup: Setup) -> FigureResult:
             f"{name}_summary.csv": summary,
             f"{name}_paired.csv": paired,
             f"{name}_agreement.csv": agreement,
+            f"{name}_taps.csv": still,
         },
         documents={},
         summary=tuple(lines),
