@@ -43,12 +43,12 @@ from coupled.reporting.loading import (
     load_training_runs,
     table_file,
 )
-from coupled.reproduction.base import FIGURE_NAMES
+from coupled.reproduction.base import BOARD_STUDIES, FIGURE_NAMES
 
 if TYPE_CHECKING:
     from coupled.calibration.run import CalibrationConfig
 
-FIGURES = tuple(f for f in FIGURE_NAMES if f != "gates")
+FIGURES = tuple(f for f in FIGURE_NAMES if f != "gates" and f not in BOARD_STUDIES)
 """Figures of ``coupled reproduce`` that the report gathers, in page order (the registry's);
 the ``gates`` study is not (yet) a piece of the report."""
 CALIBRATION = "calibration"

@@ -273,7 +273,9 @@ def compute(name: str, prm: Fig4Params, setup: Setup) -> FigureResult:
     if name == "fig4c" and setup.engine == "circuit":
         from coupled.reproduction import fig4board
 
-        return fig4board.compute(name, prm, setup)
+        if setup.quick:  # the board in ngspice: a few tasks and few steps
+            prm = replace(prm, **fig4board.QUICK_CIRCUIT)
+        return fig4board.compute(name, prm, setup, lambda q, s, p: config(q, s, p, q.outputs[0]))
     conditions = _conditions(prm)
     configs = [config(prm, setup, p, o) for o, p in conditions]
     parts = run_conditions(_final, [(c, prm.tail_fraction) for c in configs], setup, label=name)

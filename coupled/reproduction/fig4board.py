@@ -35,6 +35,8 @@ from coupled.reproduction.stats import describe
 
 CHUNK_TASKS = 13
 """Tasks per circuit run (one ngspice circuit holds one board per task)."""
+QUICK_CIRCUIT = {"tasks": 4, "steps_x_p": 40}
+"""``--quick`` at circuit level: 4 tasks, steps x p = 40 (p = 0.25 and 1, as the quick panel)."""
 TOLERANCE = 0.05
 """Part spread of the simulated board (the circuit engine's default)."""
 
@@ -87,19 +89,31 @@ def agreement_line(agreement: pd.DataFrame) -> str:
     )
 
 
-def compute(name: str, prm, setup: Setup) -> FigureResult:
-    """Fig. 4c on the board (circuit engine) with its twin beside it."""
-    from coupled.reproduction import fig4
+def equal_line(final: pd.DataFrame) -> list[str]:
+    """How many runs end with the same final error on the circuit and on the twin."""
+    same = final.pivot_table(index=["p", "task"], columns="engine", values="final_scaled_error")
+    if "circuit" not in same or "twin" not in same:
+        return []
+    equal = int(np.isclose(same["circuit"], same["twin"], rtol=1e-9, atol=0).sum())
+    return [f"final errors equal (circuit and twin) in {equal} of {len(same)} runs"]
 
-    def config_of(prm_, setup_, p):
-        return fig4.config(prm_, setup_, p, prm_.outputs[0])
 
+def compute(name: str, prm, setup: Setup, config_of) -> FigureResult:
+    """Fig. 4c on the board (circuit engine) with its twin beside it.
+
+    ``config_of(prm, setup, p)`` is the panel's training configuration at ``p``
+    (:func:`coupled.reproduction.fig4.config`).
+    """
     work = items(prm, setup, config_of)
     tables = boardpair.join(run_conditions(boardpair.run_pair, work, setup, label=name))
     final = finals(tables, prm.tail_fraction)
     summary = boardpair.summary_by(final, ["engine", "p"])
     paired = boardpair.paired_against(final, ["engine"], seed=setup.seed)
-    agreement = boardpair.agreement_summary(tables["agreement"], ["p"])
+    agreement = (
+        boardpair.agreement_summary(tables["agreement"], ["p"])
+        if not tables["agreement"].empty
+        else pd.DataFrame()
+    )
     still = boardpair.stillness(tables["taps"], ["p"])
     lines = [
         f"{name} at circuit level: {prm.tasks} allosteric tasks on {prm.network}, equal steps x "
@@ -108,19 +122,18 @@ def compute(name: str, prm, setup: Setup) -> FigureResult:
         "and draws; final = mean scaled error over the last "
         f"{prm.tail_fraction:.0%} of each run",
         *verdict_lines(paired, summary),
-        agreement_line(agreement),
     ]
-    same = final.pivot_table(index=["p", "task"], columns="engine", values="final_scaled_error")
-    equal = int(np.isclose(same["circuit"], same["twin"], rtol=1e-9, atol=0).sum())
-    lines.append(f"final errors equal (circuit and twin) in {equal} of {len(same)} runs")
+    if not agreement.empty:
+        lines.append(agreement_line(agreement))
+    lines += equal_line(final)
     return FigureResult(
         name=name,
         tables={
             f"{name}.csv": final,
             f"{name}_summary.csv": summary,
             f"{name}_paired.csv": paired,
-            f"{name}_agreement.csv": agreement,
             f"{name}_taps.csv": still,
+            **({f"{name}_agreement.csv": agreement} if not agreement.empty else {}),
         },
         documents={},
         summary=tuple(lines),
@@ -134,4 +147,12 @@ def compute(name: str, prm, setup: Setup) -> FigureResult:
     )
 
 
-__all__ = ["CHUNK_TASKS", "TOLERANCE", "compute", "finals", "items", "verdict_lines"]
+__all__ = [
+    "CHUNK_TASKS",
+    "QUICK_CIRCUIT",
+    "TOLERANCE",
+    "compute",
+    "finals",
+    "items",
+    "verdict_lines",
+]

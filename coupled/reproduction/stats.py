@@ -88,6 +88,42 @@ def paired(
     }
 
 
+def paired_difference(
+    low: np.ndarray,
+    high: np.ndarray,
+    seeds: np.ndarray | None = None,
+    *,
+    seed: int = 0,
+    resamples: int = RESAMPLES,
+) -> dict:
+    """Mean paired difference ``high - low`` with a seeded percentile bootstrap interval.
+
+    For quantities that may be zero (shares): ``diff``, ``ci_low``, ``ci_high``, ``tasks``,
+    ``seeds`` and ``wins`` (share of pairs with ``high > low``, ties one half).
+    """
+    lo = np.asarray(low, dtype=float).ravel()
+    hi = np.asarray(high, dtype=float).ravel()
+    d = hi - lo
+    n = d.size
+    if n > 1:
+        rng = np.random.default_rng(seed)
+        means = d[rng.integers(0, n, size=(resamples, n))].mean(axis=1)
+        tail = (1.0 - CONFIDENCE) / 2.0
+        ci = tuple(float(q) for q in np.quantile(means, [tail, 1.0 - tail]))
+    else:
+        ci = (float(d.mean()),) * 2 if n else (np.nan, np.nan)
+    return {
+        "diff": float(d.mean()) if n else np.nan,
+        "ci_low": ci[0],
+        "ci_high": ci[1],
+        "tasks": int(n),
+        "seeds": 1 if seeds is None else int(len(np.unique(seeds))),
+        "wins": float(np.mean(np.where(hi > lo, 1.0, np.where(hi == lo, 0.5, 0.0))))
+        if n
+        else np.nan,
+    }
+
+
 def describe(row: dict) -> str:
     """``ratio (CI a-b), smaller p lower in w % of n tasks: verdict``."""
     return (
@@ -96,4 +132,4 @@ def describe(row: dict) -> str:
     )
 
 
-__all__ = ["PAIRED_COLUMNS", "describe", "paired", "verdict"]
+__all__ = ["PAIRED_COLUMNS", "describe", "paired", "paired_difference", "verdict"]
