@@ -55,7 +55,7 @@ class Board16Params:
     samples: int = 100
     tail_fraction: float = 0.1
     biases: tuple[str, ...] = ("board",)
-    chunk_tasks: int = 13
+    chunk_tasks: int = 5
 
 
 def params(name: str, quick: bool) -> Board16Params:

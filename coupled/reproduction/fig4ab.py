@@ -215,7 +215,7 @@ def _lines(name, prm, final, typical, still, stillness, agreement, first) -> lis
         for r in stillness[stillness["engine"] == engine].to_dict("records"):
             lines.append(
                 f"{engine}: {r['quantity']} at p={r['p_high']:g} minus p={r['p_low']:g}: "
-                f"{r['diff']:+.3g} (95 % CI {r['ci_low']:+.3g} to {r['ci_high']:+.3g}; p=1 "
+                f"{r['diff']:+.3g} (95 % CI {r['ci_low']:+.3g} to {r['ci_high']:+.3g}; "
                 f"larger at p=1 in {r['wins']:.0%} of {r['tasks']} tasks)"
             )
     lines.append(
