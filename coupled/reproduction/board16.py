@@ -25,6 +25,12 @@ Outputs: ``<name>.csv`` (per bias, engine, p and task: final errors, ``power_sta
 ``power_end_w``, ``taps_at_top``, ``tap_drift``), ``<name>_summary.csv``, ``<name>_paired.csv``
 (``ratio``, ``ci_low``, ``ci_high``, ``tasks``, ``seeds``, ``wins``, ``verdict``; for ``drift``
 one row per quantity and p), ``<name>_agreement.csv`` (circuit runs), PNG.
+
+Measured (README "What the reproduction shows"): ``regression16`` twin, seeds 77, 1, 2 pooled:
+p = 0.2 against p = 1 0.89x (95 % CI 0.59-1.23), not resolved: the claim holds; at circuit
+level (seed 77, steps x p = 500) 0.83x (0.50-1.23). ``drift`` (twin, seed 77): the power rises
+over training at every p (start / end 0.53x-0.66x) and the taps move down on average; the
+offsets change the end power by nothing resolvable: the claim does not hold on this board.
 """
 
 from __future__ import annotations
