@@ -1,4 +1,4 @@
-"""A board study (``fig4c`` or ``regression16``) on the simulated board at chosen p and length.
+"""A board study (``fig4c``, ``fig4ab``, ``regression16``) on the board at chosen p and length.
 
 ``coupled reproduce fig4c --engine circuit`` runs the paper's six p values at steps x p = 2000;
 on a shared 2-core machine that takes hours. This script runs the same computation
@@ -22,14 +22,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from coupled.core.io import prepare_out_dir, write_json, write_table
-from coupled.reproduction import board16, fig4, fig4board
+from coupled.reproduction import board16, fig4, fig4ab, fig4board
 from coupled.reproduction.base import Setup, meta
 
 
 def main() -> None:
     """Parse the options, run, write, print the summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("figure", choices=("fig4c", "regression16"))
+    parser.add_argument("figure", choices=("fig4c", "fig4ab", "regression16"))
     parser.add_argument("--p", required=True, help="comma-separated p values, e.g. 0.2,1")
     parser.add_argument("--steps-x-p", type=int, default=2000)
     parser.add_argument("--tasks", type=int, default=25)
@@ -48,6 +48,12 @@ def main() -> None:
         result = fig4board.compute(
             "fig4c", prm, setup, lambda q, s, p: fig4.config(q, s, p, q.outputs[0])
         )
+    elif args.figure == "fig4ab":
+        prm = replace(
+            fig4ab.params("fig4ab", False), p_values=ps, steps_x_p=args.steps_x_p, tasks=args.tasks
+        )
+        fig4ab.check("fig4ab", prm, setup)
+        result = fig4ab.compute("fig4ab", prm, setup)
     else:
         prm = replace(
             board16.params(args.figure, False),
@@ -63,6 +69,8 @@ def main() -> None:
     for name, table in result.tables.items():
         write_table(out / name, table)
     info = {**meta(result, setup), "wall_time_s": wall, "workers": args.workers}
+    for name, document in result.documents.items():
+        write_json(out / name, {**document, "meta": info})
     write_json(out / f"{args.figure}.json", {**info, "summary": list(result.summary)})
     print("\n".join(result.summary))
 
