@@ -122,9 +122,14 @@ def compute(name: str, prm, setup: Setup, config_of) -> FigureResult:
     still = boardpair.stillness(tables["taps"], ["p"])
     lines = [
         f"{name} at circuit level: {prm.tasks} allosteric tasks on {prm.network}, equal steps x "
-        f"p = {prm.steps_x_p}, board of {TOLERANCE:.0%} spread (board seed 0) trained by the "
-        "circuit engine; twin: ideal engine, --p-mode oscillator --sigma-mode board, same board "
-        "and draws; final = mean scaled error over the last "
+        f"p = {prm.steps_x_p}, board of {TOLERANCE:.0%} spread (board seed 0), one seed, "
+        + (
+            "trained by the circuit engine with the twin beside it"
+            if setup.engine == "circuit"
+            else "the twin alone"
+        )
+        + " (twin: ideal engine, --p-mode oscillator --sigma-mode board, same board and draws); "
+        "final = mean scaled error over the last "
         f"{prm.tail_fraction:.0%} of each run",
         *verdict_lines(paired, summary),
     ]
