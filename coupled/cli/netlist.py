@@ -11,7 +11,8 @@ latches from its own oscillator's crossing of the bias, and the transient runs 1
 edge: oscillator swing, first firing time ``fire_<i>``, latched enable and direction). The header
 records the full configuration, the seed and the package version.
 
-Task defaults: the network's own roles when it has inputs and outputs, else a seeded draw of two
+Task defaults: the network's declared roles when it declares any (a given ``--inputs``,
+``--outputs`` or ``--grounds`` that differs from them is refused), else a seeded draw of two
 inputs, two outputs and one ground; input and target voltages are one example of a seeded
 regression task on those roles (:func:`coupled.physics.tasks.make_task`: inputs uniform on the task
 default range, ``coupled.physics.tasks.DEFAULT_INPUT_RANGE_V``; targets realisable by a teacher
@@ -197,11 +198,18 @@ def _check_out(path_text: str) -> Path:
 
 
 def _roles(network: Network, args: argparse.Namespace, rng: np.random.Generator) -> tuple:
-    """Given roles, else the network's own (if it has inputs and outputs), else a draw."""
+    """The network's declared roles (if it declares any), else given roles and a seeded draw.
+
+    A given role that contradicts a declared one is refused (``UserError`` naming both).
+    """
     given = {r: _node_list(network, getattr(args, r), r) for r in ROLES}
-    if network.inputs and network.outputs:
+    if tasks.declares_roles(network):
         own = dict(zip(ROLES, (network.inputs, network.outputs, network.grounds), strict=True))
-        return tuple(own[r] if given[r] is None else given[r] for r in ROLES)
+        roles = tuple(own[r] if given[r] is None else given[r] for r in ROLES)
+        nodes = [v for group in roles for v in group]
+        if len(set(nodes)) == len(nodes):  # a node in two roles: build_board names it
+            _check_declared(network, given, own)
+        return roles
     taken = {v for nodes in given.values() if nodes for v in nodes}
     free = [v for v in rng.permutation(network.n_nodes).tolist() if v not in taken]
     roles = []
@@ -211,6 +219,18 @@ def _roles(network: Network, args: argparse.Namespace, rng: np.random.Generator)
             nodes, free = tuple(free[:count]), free[count:]
         roles.append(nodes)
     return tuple(roles)
+
+
+def _check_declared(network: Network, given: dict, own: dict) -> None:
+    """Refuse a given role that differs from the network's declared one."""
+    for role in ROLES:
+        if given[role] is not None and sorted(given[role]) != sorted(own[role]):
+            names = " ".join(network.node_names[v] for v in given[role])
+            declared = " ".join(network.node_names[v] for v in own[role]) or "none"
+            raise UserError(
+                f"--{role} {names} contradicts network {network.name}, which declares {role} "
+                f"{declared}; leave --{role} out (or edit the network file)"
+            )
 
 
 def build(args: argparse.Namespace) -> boards.Board:

@@ -58,25 +58,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _option(
         parser,
         "inputs",
-        "input nodes per task (default: 2 for regression, O for allostery)",
+        "input nodes per task (default: the network's declared inputs; with random roles 2 "
+        "for regression, O for allostery)",
         type=int,
         metavar="K",
     )
-    _option(parser, "outputs", "output nodes per task, O", type=int, metavar="O")
+    _option(
+        parser,
+        "outputs",
+        "output nodes per task, O (default: the network's declared outputs; with random roles 2)",
+        type=int,
+        metavar="O",
+    )
     _option(
         parser,
         "grounds",
-        "ground nodes (0 V) per task (default: 1 for regression, max(1, O // 2) for allostery)",
+        "ground nodes (0 V) per task (default: the network's declared grounds; with random "
+        "roles 1 for regression, max(1, O // 2) for allostery)",
         type=int,
         metavar="G",
     )
     _option(
         parser,
         "roles",
-        "'random': nodes drawn per task from the seed; 'network': the "
-        "network's own inputs/outputs/grounds, with --inputs/--outputs/--grounds matching "
-        "their counts (experiment16: 2 inputs I1 I2, 2 outputs O1 O2, no grounds, so "
-        "--grounds 0; its G1..G5 are hidden nodes)",
+        "'auto': the network's declared inputs/outputs/grounds when it declares any (a network "
+        'file\'s "inputs", "outputs", "grounds"; experiment16: inputs I1 I2, outputs O1 O2, '
+        "no grounds), else random; 'network': the declared roles (a --inputs/--outputs/--grounds "
+        "that contradicts them is refused); 'random': nodes drawn per task from the seed",
         choices=ROLE_MODES,
     )
     _option(
