@@ -108,6 +108,7 @@ COMMANDS = (
     "solve",
     "sweep",
     "train",
+    "waveforms",
 )
 """The subcommands, one module of :mod:`coupled.cli` each, in the order ``--help`` lists them."""
 

@@ -35,6 +35,8 @@ _DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.name != "engine
 
 
 def _option(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs) -> None:
+    if name in getattr(parser, "skipped_options", ()):
+        return
     default = _DEFAULTS[name]
     shown = "" if default is None else f" (default: {default})"
     parser.add_argument(
@@ -53,6 +55,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "history.csv, final_state.json and run.json to --out."
         ),
     )
+    add_config_options(parser)
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
+    parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    parser.add_argument(
+        "--no-plot", action="store_true", help="do not draw training.png into --out"
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: only on a terminal)",
+    )
+    parser.set_defaults(func=run)
+
+
+def add_config_options(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    """Add every :class:`~coupled.training.TrainConfig` option (and the circuit shorthands) to
+    ``parser``, except the field names in ``skip`` (``coupled waveforms`` reuses them)."""
+    parser.skipped_options = tuple(skip)
     _option(parser, "network", f"built-in network ({', '.join(BUILTIN_NETWORKS)}) or a file")
     _option(parser, "task", "learning task", choices=TASK_KINDS)
     _option(
@@ -192,16 +214,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         metavar="T",
     )
-    parser.add_argument(
-        "--record-events",
-        dest="record_events",
-        nargs="?",
-        const="parquet",
-        default="none",
-        choices=EVENT_FORMATS,
-        help="write update_events.parquet (or .csv): step, task, edge, enabled, direction per "
-        "edge and step; large (steps x tasks x edges rows) (default: none)",
-    )
+    if "record_events" not in skip:
+        parser.add_argument(
+            "--record-events",
+            dest="record_events",
+            nargs="?",
+            const="parquet",
+            default="none",
+            choices=EVENT_FORMATS,
+            help="write update_events.parquet (or .csv): step, task, edge, enabled, direction per "
+            "edge and step; large (steps x tasks x edges rows) (default: none)",
+        )
     parser.add_argument(
         "--engine-option",
         action="append",
@@ -261,19 +284,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="oscillator period jitter, rms fraction of a period per cycle (board twin and "
         "circuit engine's fast windows; default 2.1e-5, from the parts' noise)",
     )
-    parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
-    parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
-    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
-    parser.add_argument(
-        "--no-plot", action="store_true", help="do not draw training.png into --out"
-    )
-    parser.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar on stderr (default: only on a terminal)",
-    )
-    parser.set_defaults(func=run)
 
 
 _CIRCUIT_SHORTHANDS = (
@@ -319,16 +329,21 @@ def _check_board(config: TrainConfig) -> None:
         )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Validate, train, write, print a summary."""
-    if args.resume and not args.out:
-        raise UserError("--resume needs --out DIR (the folder of the run to continue)")
-    values = {name: getattr(args, name) for name in _DEFAULTS}
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The (unvalidated) :class:`TrainConfig` of parsed :func:`add_config_options` options."""
+    values = {name: getattr(args, name, _DEFAULTS[name]) for name in _DEFAULTS}
     values["engine_options"] = parse_engine_options(args.engine_option)
     for name in _CIRCUIT_SHORTHANDS:
         if getattr(args, name, None) is not None:
             values["engine_options"][name] = getattr(args, name)
-    config = TrainConfig(**values)
+    return TrainConfig(**values)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, train, write, print a summary."""
+    if args.resume and not args.out:
+        raise UserError("--resume needs --out DIR (the folder of the run to continue)")
+    config = config_from_args(args)
     if config.engine == "circuit" and not getattr(args, "allow_erc_violations", False):
         _check_board(config)
     if not args.out:

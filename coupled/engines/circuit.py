@@ -110,6 +110,8 @@ class CircuitEngine(Engine):
 
     name = "circuit"
     options: ClassVar[dict] = CIRCUIT_OPTIONS
+    extra_saves: tuple[str, ...] = ()
+    """Node names kept by transients besides the latches (``coupled waveforms`` sets them)."""
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
@@ -366,7 +368,7 @@ class CircuitEngine(Engine):
     def _save_only_latches(self) -> None:
         """``save`` the latch outputs for the transient about to start (a few commands per
         restart; a script forgets them, which is fine once the transient runs)."""
-        names = list(self._circuit.save_nodes)
+        names = list(self._circuit.save_nodes) + list(self.extra_saves)
         while names:
             chunk = []
             while names and len(" ".join(["save", *chunk, names[0]])) < 1000:
