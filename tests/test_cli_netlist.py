@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -203,3 +204,16 @@ def test_bom_csv_lists_pull_ups_and_gain_resistors(tmp_path, capsys):
     assert bom.loc["RGA_<i>", "value"] == f"{100_000 / 39:.4g} ohm"  # G = 40 = 1 + 100k / R_G
     assert bom.loc["XSENA_<i>", "value"] == "gain 40"
     assert "bom.csv" in capsys.readouterr().out
+
+
+@needs_ngspice
+def test_standalone_netlist_writes_a_raw_file(tmp_path):
+    out, raw = tmp_path / "ring.cir", tmp_path / "ring.raw"
+    ring = str(Path(__file__).parent / "data" / "ring6.json")
+    assert main(["netlist", "--network", ring, "--out", str(out), "--raw", str(raw)]) == 0
+    assert f"write {raw}" in out.read_text()
+    status, errors, values = _standalone(out)
+    assert status == 0 and errors == []
+    head = raw.read_bytes()[:20000].decode("latin-1")
+    assert "Plotname: Transient Analysis" in head
+    assert "osc_0" in head and "dir_5" in head and "enl_5" in head

@@ -136,6 +136,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="VOLTS",
         help="bias of the enable comparators (sets p; default mid-supply, 2.5 V)",
     )
+    parser.add_argument(
+        "--raw",
+        default=None,
+        metavar="FILE",
+        help="make the netlist's control block write ngspice's raw file of its last analysis "
+        "(every node of the transient, or of the operating point) to FILE",
+    )
     for role in ROLES:
         parser.add_argument(
             f"--{role}",
@@ -286,7 +293,8 @@ def run(args: argparse.Namespace) -> int:
     from coupled.circuits.bom import bill_of_materials, element_counts, format_bom
 
     board = build(args)
-    text = assembly.standalone_netlist(board)
+    raw = None if args.raw is None else str(Path(args.raw).resolve())
+    text = assembly.standalone_netlist(board, raw_file=raw)
     path = write_text(args.out, text)
     counts = element_counts(board.netlist)
     n_lines = text.count("\n")
