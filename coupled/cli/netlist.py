@@ -37,6 +37,7 @@ from coupled.circuits import design as designs
 from coupled.core import options
 from coupled.core.errors import UserError
 from coupled.core.io import check_out_file, write_text
+from coupled.engines.board.options import SUPPLY_LIMITS_V
 from coupled.physics import sensing, tasks
 from coupled.physics.catalogue import BUILTIN_NETWORKS, load_network
 from coupled.physics.networks import Network
@@ -128,6 +129,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=options.probability,
         default=TRAIN_DEFAULTS.eta,
         help=f"nudge amplitude (default {TRAIN_DEFAULTS.eta:g}, as train)",
+    )
+    parser.add_argument(
+        "--supply-v",
+        dest="supply_v",
+        type=options.finite_float,
+        default=5.0,
+        metavar="V",
+        help="the board's single supply, volts (default 5.0)",
     )
     parser.add_argument(
         "--bias-v",
@@ -267,8 +276,13 @@ def build(args: argparse.Namespace) -> boards.Board:
         network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
     )
     gain = sensing.check_sense_gain(args.sense_gain)
+    options.check_range("--supply-v", args.supply_v, *SUPPLY_LIMITS_V)
     design = designs.BoardDesign(
-        mode=args.mode, nudge=args.nudge, sense_gain=gain, trigger=args.trigger
+        mode=args.mode,
+        nudge=args.nudge,
+        sense_gain=gain,
+        trigger=args.trigger,
+        vdd_v=float(args.supply_v),
     )
     taps = None
     if args.taps == "random":

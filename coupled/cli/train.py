@@ -244,6 +244,14 @@ def add_config_options(parser: argparse.ArgumentParser, skip: tuple[str, ...] = 
         help="relative spread of the board's parts, in [0, 0.5) (default 0.05)",
     )
     circuit.add_argument(
+        "--supply-v",
+        dest="supply_v",
+        type=float,
+        default=None,
+        metavar="V",
+        help="the board's single supply, volts (default 5.0; also the board twin's)",
+    )
+    circuit.add_argument(
         "--trigger-period-s",
         dest="trigger_period_s",
         type=float,
@@ -288,6 +296,7 @@ def add_config_options(parser: argparse.ArgumentParser, skip: tuple[str, ...] = 
 
 _CIRCUIT_SHORTHANDS = (
     "tolerance",
+    "supply_v",
     "trigger_period_s",
     "golden",
     "calibration",

@@ -137,7 +137,11 @@ class CircuitEngine(Engine):
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
         self.design = BoardDesign(
-            pot=pot, latch=ENGINE_LATCH, mode="full", sense_gain=config.sense_gain
+            pot=pot,
+            latch=ENGINE_LATCH,
+            mode="full",
+            sense_gain=config.sense_gain,
+            vdd_v=float(opts["supply_v"]),
         )
         self.parameters = draw_board_parameters(
             network,

@@ -138,7 +138,9 @@ class BoardTwin:
         """
         opts = check_board_options({**BOARD_OPTIONS, **{k: options[k] for k in BOARD_OPTIONS}})
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        design = BoardDesign(pot=pot, mode="full", sense_gain=config.sense_gain)
+        design = BoardDesign(
+            pot=pot, mode="full", sense_gain=config.sense_gain, vdd_v=float(opts["supply_v"])
+        )
         parameters = draw_board_parameters(
             network,
             opts["tolerance"],
