@@ -109,6 +109,7 @@ COMMANDS = (
     "sweep",
     "train",
     "waveforms",
+    "yield_board",
 )
 """The subcommands, one module of :mod:`coupled.cli` each, in the order ``--help`` lists them."""
 
