@@ -217,3 +217,23 @@ def test_standalone_netlist_writes_a_raw_file(tmp_path):
     head = raw.read_bytes()[:20000].decode("latin-1")
     assert "Plotname: Transient Analysis" in head
     assert "osc_0" in head and "dir_5" in head and "enl_5" in head
+
+
+@needs_ngspice
+def test_monte_carlo_netlist_draws_parts_in_ngspice(tmp_path):
+    out = tmp_path / "mc.cir"
+    ring = str(Path(__file__).parent / "data" / "ring6.json")
+    argv = ["netlist", "--network", ring, "--out", str(out), "--mode", "op", "--taps", "random"]
+    assert main([*argv, "--monte-carlo", "3", "--seed", "4"]) == 0
+    text = out.read_text()
+    assert re.search(r"^\.param mc_rab_potf_0 = agauss\(", text, re.M)
+    assert re.search(r"^\.param mc_voff_cmpa_0 = aunif\(0\.025, 0\.025\)", text, re.M)
+    assert "XPOTF_0 " in text and "rab={mc_rab_potf_0}" in text
+    assert "setseed 4" in text and "while mc_run < 3" in text
+    result = subprocess.run(
+        [NGSPICE, "-b", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert result.returncode == 0
+    assert result.stdout.count("monte carlo run") == 3
+    outputs = [float(v) for v in re.findall(r"^v\(f_out1\) = (\S+)", result.stdout, re.M)]
+    assert len(outputs) == 3 and len(set(outputs)) == 3  # each run draws its own parts

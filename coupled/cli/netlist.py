@@ -146,6 +146,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="bias of the enable comparators (sets p; default mid-supply, 2.5 V)",
     )
     parser.add_argument(
+        "--monte-carlo",
+        dest="monte_carlo",
+        type=options.positive_int,
+        default=None,
+        metavar="RUNS",
+        help="write the parts' datasheet tolerances as ngspice agauss/aunif parameters (nominal "
+        "parts, --tolerance ignored) and repeat the control block RUNS times, each after a "
+        "reset that draws them anew (coupled.circuits.montecarlo)",
+    )
+    parser.add_argument(
         "--raw",
         default=None,
         metavar="FILE",
@@ -306,9 +316,16 @@ def run(args: argparse.Namespace) -> int:
     """Write the netlist (and print the parts list); returns the exit status."""
     from coupled.circuits.bom import bill_of_materials, element_counts, format_bom
 
+    if args.monte_carlo is not None:
+        args.tolerance = 0.0  # nominal parts; ngspice draws the spread
     board = build(args)
     raw = None if args.raw is None else str(Path(args.raw).resolve())
     text = assembly.standalone_netlist(board, raw_file=raw)
+    if args.monte_carlo is not None:
+        from coupled.circuits.montecarlo import monte_carlo_netlist
+        from coupled.circuits.tolerances import DEFAULT_TOLERANCES
+
+        text = monte_carlo_netlist(text, DEFAULT_TOLERANCES, args.monte_carlo, args.seed)
     path = write_text(args.out, text)
     counts = element_counts(board.netlist)
     n_lines = text.count("\n")

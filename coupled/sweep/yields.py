@@ -303,7 +303,7 @@ def simulate_boards(
     scaled = np.mean(tail, axis=0) / np.where(initial > 0, initial, 1.0)  # (L,)
     per_board = scaled.reshape(n_b, n_t)
     final = per_board.mean(axis=1)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "board": boards,
             "final_scaled_error": final,
@@ -313,6 +313,8 @@ def simulate_boards(
             "mean_p": moved / cfg.steps,
         }
     )[list(BOARD_COLUMNS)]
+    frame.attrs["taps"] = taps.reshape(n_b, n_t, n_e)  # final taps per board and task
+    return frame
 
 
 # -- conditions, chunks, executors ---------------------------------------------------------------
