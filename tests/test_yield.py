@@ -113,3 +113,11 @@ def test_train_shorthands_are_sweep_keys():
     clash = {"base": {"tolerance": 0.1, "engine_options": {"tolerance": 0.2}}}
     with pytest.raises(UserError, match="given both as a key and in engine_options"):
         plan_sweep(parse_spec(clash))
+
+
+def test_twin_decides_as_the_circuit():
+    from coupled.sweep.yields import check_circuit
+
+    checked = check_circuit(YieldConfig(tasks=1), [3], 8)
+    assert checked.loc[0, "direction_agreement"] == 1.0
+    assert checked.loc[0, "enable_agreement"] == 1.0

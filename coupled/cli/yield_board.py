@@ -2,9 +2,9 @@
 
 ``coupled yield --network NET --boards N --out DIR [--task ...] [--tasks T] [--p P] [--steps S]
 [--seed S] [--target-error E] [--parts datasheet|uniform] [--uniform-tolerance X] [--no-budget]
-[--executor serial|process|dask] [--workers W] [--resume] [--overwrite]`` draws N boards from the
-part classes' tolerance distributions (:mod:`coupled.circuits.tolerances`, each with its source),
-trains each on the same task(s) on its board twin (:mod:`coupled.sweep.yields`) and writes
+[--check-circuit K] [--executor serial|process|dask] [--workers W] [--resume] [--overwrite]``
+draws N boards from the part classes' tolerance distributions
+(:mod:`coupled.circuits.tolerances`, each with its source), trains each on the same task(s) on its board twin (:mod:`coupled.sweep.yields`) and writes
 ``boards.csv`` (``board``, ``final_scaled_error``, ``learned``, ``worst_task_scaled_error``,
 ``initial_error_v2``, ``mean_p``), ``yield.json`` (``boards``, ``yield``, ``ci_low``,
 ``ci_high``, ``target_error``, the configuration, the tolerances, seed and version),
@@ -69,6 +69,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--supply-v", dest="supply_v", type=float, default=d.supply_v, help="supply, volts (5.0)")
     add("--no-budget", dest="budget", action="store_false", help="only the nominal yield")
     add("--chunk", type=options.positive_int, default=d.chunk, help="boards per work item (50)")
+    add(
+        "--check-circuit",
+        dest="check_circuit",
+        type=options.nonnegative_int,
+        default=0,
+        metavar="K",
+        help="retrain K random boards at circuit level and compare every decision with the "
+        "twin's (circuit_check.csv; default 0)",
+    )
+    add(
+        "--check-steps",
+        dest="check_steps",
+        type=options.positive_int,
+        default=50,
+        help="steps of each circuit-level check (50)",
+    )
     add("--executor", default="serial", choices=("serial", "process", "dask"))
     add("--workers", type=options.positive_int, default=2, help="processes (process, dask)")
     add("--out", required=True, metavar="DIR", help="output folder")
@@ -109,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         overwrite=args.overwrite,
         progress=args.progress,
+        check_boards=args.check_circuit,
+        check_steps=args.check_steps,
     )
     plot_yield(summary, budget, cfg.tolerances(), Path(args.out) / "yield.png")
     print(
@@ -121,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
             f"  {row['part_class']} {row['change']}: yield {row['yield']:.3f} "
             f"({row['ci_low']:.3f}-{row['ci_high']:.3f}), effect {row['effect']:+.3f}, median "
             f"error ratio {row['median_error_ratio']:.3g}"
+        )
+    if "circuit_check" in summary:
+        c = summary["circuit_check"]
+        print(
+            f"circuit check of boards {c['boards']} over {c['steps']} steps: decisions agree "
+            f"with the twin on {c['min_direction_agreement']:.1%} (directions) and "
+            f"{c['min_enable_agreement']:.1%} (enables) of edge-steps at worst"
         )
     print(f"wrote boards.csv, yield.json, budget.csv, yield.png to {args.out}")
     return 0

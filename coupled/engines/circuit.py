@@ -72,7 +72,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coupled.circuits.assembly import build_board
-from coupled.circuits.design import BoardDesign, draw_board_parameters
+from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_parameters
 from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
@@ -112,6 +112,9 @@ class CircuitEngine(Engine):
     options: ClassVar[dict] = CIRCUIT_OPTIONS
     extra_saves: tuple[str, ...] = ()
     """Node names kept by transients besides the latches (``coupled waveforms`` sets them)."""
+    board_parameters: BoardParameters | None = None
+    """A board's drawn parts to use instead of drawing them from ``tolerance`` and
+    ``board_seed`` (``coupled yield --check-circuit`` sets it before ``prepare``)."""
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
@@ -143,7 +146,7 @@ class CircuitEngine(Engine):
             sense_gain=config.sense_gain,
             vdd_v=float(opts["supply_v"]),
         )
-        self.parameters = draw_board_parameters(
+        self.parameters = self.board_parameters or draw_board_parameters(
             network,
             opts["tolerance"],
             opts["board_seed"],

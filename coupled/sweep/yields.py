@@ -184,7 +184,7 @@ def draw_boards(
 # -- the batched board twin ----------------------------------------------------------------------
 
 
-def _oscillators(parts: dict, n_osc_r: float = 10e3) -> dict[str, np.ndarray]:
+def _oscillators(parts: dict) -> dict[str, np.ndarray]:
     """(B, E) thresholds (fractions of the supply), tau, charge and period from the parts."""
     r = parts["osc_r"]  # (B, 4, E): timing R, divider top, middle, bottom
     top, middle, bottom = 1 + r[:, 1], 1 + r[:, 2], 1 + r[:, 3]
@@ -315,6 +315,126 @@ def simulate_boards(
     )[list(BOARD_COLUMNS)]
     frame.attrs["taps"] = taps.reshape(n_b, n_t, n_e)  # final taps per board and task
     return frame
+
+
+# -- circuit check -------------------------------------------------------------------------------
+
+
+def board_parameters(cfg: YieldConfig, tolerances: dict, board: int, n_edges: int):
+    """Board ``board``'s parts as :class:`~coupled.circuits.design.BoardParameters` (the
+    circuit engine's form; the tap nonlinearity has no place there and is left out)."""
+    from coupled.circuits.design import BoardParameters
+    from coupled.circuits.oscillator import DEFAULT_C_F, DEFAULT_R_OHM, OscillatorParameters
+
+    tcfg = cfg.train_config()
+    pot = PotModel.for_range(tcfg.r_min_ohm, tcfg.r_max_ohm, rules.N_TAPS)
+    parts = {k: v[0] for k, v in draw_boards(cfg.seed, [board], n_edges, tolerances).items()}
+    osc = {k: v[0] for k, v in _oscillators({k: v[None] for k, v in parts.items()}).items()}
+    return BoardParameters(
+        r_ab_free_ohm=pot.r_ab_ohm * (1 + parts["pot_r_ab"][0]),
+        r_ab_clamped_ohm=pot.r_ab_ohm * (1 + parts["pot_r_ab"][1]),
+        r_series_free_ohm=pot.r_series_ohm * (1 + parts["series_r"][0]),
+        r_series_clamped_ohm=pot.r_series_ohm * (1 + parts["series_r"][1]),
+        offset_a_v=parts["comparator_offset"][0],
+        offset_b_v=parts["comparator_offset"][1],
+        oscillators=OscillatorParameters(
+            r_ohm=DEFAULT_R_OHM * (1 + parts["osc_r"][0]),
+            c_f=DEFAULT_C_F * (1 + parts["osc_c"][0]),
+            low_fraction=osc["low"],
+            high_fraction=osc["high"],
+            phase_fraction=parts["phase"],
+        ),
+        tolerance=0.0,
+        comparator_offset_v=float(tolerances["comparator_offset"].limit),
+        amp_offset_v=parts["amp_offset"],
+        amp_gain_error=parts["amp_gain"],
+    )
+
+
+def check_circuit(cfg: YieldConfig, boards: list[int], steps: int) -> pd.DataFrame:
+    """Retrain ``boards`` at circuit level and compare every step's decisions with the twin's.
+
+    Each board runs ``steps`` steps on the ``circuit`` engine (fast windows, oscillators by the
+    RC formula, no jitter, the board's parts injected; tap nonlinearity made ideal, as the
+    netlist's pot has none). At every step the twin's law is applied to the circuit's own state
+    before the step: its enables at the circuit's bias and its directions from both twins'
+    drops. One row per board: ``board``, ``steps``, ``enable_agreement``,
+    ``direction_agreement`` (fractions of edge-steps where the twin decides as the circuit).
+    """
+    from coupled.engines.board.twin import board_directions
+    from coupled.engines.circuit import CircuitEngine
+    from coupled.engines.ideal import IdealEngine
+    from coupled.physics.state import StepDraws
+    from coupled.training.draws import initial_state, make_tasks
+
+    tolerances = cfg.tolerances()
+    tolerances["pot_nonlinearity"] = tolerances["pot_nonlinearity"].scaled(0.0)
+    tcfg = cfg.train_config().resolved()
+    network = tcfg.validate()
+    tasks = make_tasks(tcfg, network)
+    n_t, n_e = len(tasks), network.n_edges
+    options = {
+        "phase_model": "formula",
+        "jitter": 0.0,
+        "supply_v": cfg.supply_v,
+        "trigger_period_s": cfg.trigger_period_s,
+    }
+    circuit_cfg = dataclasses.replace(tcfg, engine="circuit", steps=steps, engine_options=options)
+    plain = dataclasses.replace(tcfg, engine_options={})
+    ideal = IdealEngine()
+    ideal.prepare(network, tasks, plain)
+    pot = PotModel.for_range(tcfg.r_min_ohm, tcfg.r_max_ohm, rules.N_TAPS)
+    design = BoardDesign(pot=pot, mode="full", sense_gain=tcfg.sense_gain, vdd_v=cfg.supply_v)
+    n_train = tasks[0].train_inputs_v.shape[0]
+    example_rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(YIELD_KEY,)))
+    examples = example_rng.integers(0, n_train, size=(steps, n_t))
+    rows = []
+    for board in boards:
+        params = board_parameters(cfg, tolerances, board, n_e)
+        engine = CircuitEngine()
+        engine.board_parameters = params
+        engine.prepare(network, tasks, circuit_cfg)
+        try:
+            state, _ = initial_state(tcfg, n_e)
+            agree_en = agree_dir = 0
+            osc = params.oscillators
+            for step in range(1, steps + 1):
+                taps = state.taps
+                draws = StepDraws(
+                    step=step,
+                    edge_mask=np.ones((n_t, n_e), dtype=bool),
+                    example_mask=np.ones((n_t, n_train), dtype=bool),
+                    example_index=examples[step - 1],
+                    sigma_v=np.zeros((n_t, n_e)),
+                )
+                state = engine.step(state, draws)
+                free = pot.resistance_ohm(taps, params.r_ab_free_ohm, params.r_series_free_ohm)
+                clamped = pot.resistance_ohm(
+                    taps, params.r_ab_clamped_ohm, params.r_series_clamped_ohm
+                )
+                m = ideal.measure_twins(free, clamped, examples[step - 1][:, None])
+                direction = board_directions(
+                    m.free_drop_v[:, 0],
+                    m.clamped_drop_v[:, 0],
+                    params.offset_a_v,
+                    params.offset_b_v,
+                    design,
+                    params,
+                )
+                from coupled.circuits.oscillator import enabled as osc_enabled
+
+                enables = osc_enabled(
+                    osc, step * cfg.trigger_period_s, engine.bias_v, design.vdd_v, design.vss_v
+                )
+                agree_en += int(
+                    (np.broadcast_to(enables, state.enabled.shape) == state.enabled).sum()
+                )
+                agree_dir += int((direction == state.direction).sum())
+        finally:
+            engine.close()
+        total = steps * n_t * n_e
+        rows.append((board, steps, agree_en / total, agree_dir / total))
+    return pd.DataFrame(rows, columns=["board", "steps", "enable_agreement", "direction_agreement"])
 
 
 # -- conditions, chunks, executors ---------------------------------------------------------------
@@ -461,8 +581,15 @@ def run_yield(
     resume: bool = False,
     overwrite: bool = False,
     progress: bool | None = None,
+    check_boards: int = 0,
+    check_steps: int = 50,
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """Run (or resume) a yield study into ``out``; returns (summary, boards, budget)."""
+    """Run (or resume) a yield study into ``out``; returns (summary, boards, budget).
+
+    ``check_boards`` > 0 retrains that many boards (drawn from ``seed``) at circuit level for
+    ``check_steps`` steps (:func:`check_circuit`) and writes ``circuit_check.csv``; its worst
+    agreements go into ``yield.json`` (``circuit_check``).
+    """
     from coupled.core.io import prepare_out_dir, write_json, write_table
     from coupled.core.version import __version__
 
@@ -499,6 +626,17 @@ def run_yield(
     boards = boards.sort_values("board").reset_index(drop=True)
     write_table(folder / "boards.csv", boards)
     write_table(folder / "budget.csv", budget)
+    if check_boards:
+        rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(YIELD_KEY, 2**31)))
+        chosen = sorted(rng.choice(cfg.boards, size=min(check_boards, cfg.boards), replace=False))
+        checked = check_circuit(cfg, [int(b) for b in chosen], check_steps)
+        write_table(folder / "circuit_check.csv", checked)
+        summary["circuit_check"] = {
+            "boards": [int(b) for b in chosen],
+            "steps": check_steps,
+            "min_enable_agreement": float(checked["enable_agreement"].min()),
+            "min_direction_agreement": float(checked["direction_agreement"].min()),
+        }
     write_json(folder / "yield.json", {**summary, **record})
     return summary, boards, budget
 
