@@ -4,7 +4,8 @@
 [--seed S] [--target-error E] [--parts datasheet|uniform] [--uniform-tolerance X] [--no-budget]
 [--check-circuit K] [--executor serial|process|dask] [--workers W] [--resume] [--overwrite]``
 draws N boards from the part classes' tolerance distributions
-(:mod:`coupled.circuits.tolerances`, each with its source), trains each on the same task(s) on its board twin (:mod:`coupled.sweep.yields`) and writes
+(:mod:`coupled.circuits.tolerances`, each with its source), trains each on the same task(s) on
+its board twin (:mod:`coupled.sweep.yields`) and writes
 ``boards.csv`` (``board``, ``final_scaled_error``, ``learned``, ``worst_task_scaled_error``,
 ``initial_error_v2``, ``mean_p``), ``yield.json`` (``boards``, ``yield``, ``ci_low``,
 ``ci_high``, ``target_error``, the configuration, the tolerances, seed and version),
