@@ -68,7 +68,7 @@ def parse_corners(text: str | None, supply_v: float) -> list[float]:
                 f"--corners {text!r}: must be comma-separated volts, e.g. 4.5,5,5.5"
             ) from None
     for v in values:
-        check_range("--corners", v, *SUPPLY_LIMITS_V)
+        check_range("corners", v, *SUPPLY_LIMITS_V)
     return sorted(set(values))
 
 

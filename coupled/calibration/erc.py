@@ -26,7 +26,7 @@ from coupled.circuits import ratings
 from coupled.circuits.assembly import build_board
 from coupled.circuits.design import BoardDesign, draw_board_parameters
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.core.options import check_range
 from coupled.engines.board.options import BOARD_OPTIONS, SUPPLY_LIMITS_V
 from coupled.physics import rules
@@ -143,13 +143,13 @@ def check_board(
         )
     net = config.validate()
     if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
-        raise UserError(f"--tolerance {tolerance!r}: must be in [0, 0.5)")
+        raise ParameterError(f"{{tolerance}} {tolerance!r}: must be in [0, 0.5)", "tolerance")
     cfg = config.resolved()
     task = make_tasks(cfg, net)[0]
     pot = PotModel.for_range(cfg.r_min_ohm, cfg.r_max_ohm, rules.N_TAPS)
     if supply_v is None:
         supply_v = board_supply
-    check_range("--supply-v", supply_v, *SUPPLY_LIMITS_V)
+    check_range("supply_v", supply_v, *SUPPLY_LIMITS_V)
     design = BoardDesign(pot=pot, mode="op", sense_gain=cfg.sense_gain, vdd_v=float(supply_v))
     parameters = draw_board_parameters(
         net, tolerance, seed, comparator_offset_v=cfg.sigma_v, pot_model=pot

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     from coupled.core.options import check_range
     from coupled.engines.board.options import SUPPLY_LIMITS_V
 
-    check_range("--supply-v", args.supply_v, *SUPPLY_LIMITS_V)
+    check_range("supply_v", args.supply_v, *SUPPLY_LIMITS_V)
     corners = None
     if args.corners is not None:
         from coupled.calibration.corners import parse_corners

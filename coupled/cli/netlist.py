@@ -286,7 +286,7 @@ def build(args: argparse.Namespace) -> boards.Board:
         network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
     )
     gain = sensing.check_sense_gain(args.sense_gain)
-    options.check_range("--supply-v", args.supply_v, *SUPPLY_LIMITS_V)
+    options.check_range("supply_v", args.supply_v, *SUPPLY_LIMITS_V)
     design = designs.BoardDesign(
         mode=args.mode,
         nudge=args.nudge,

@@ -62,7 +62,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, named
 from coupled.physics.networks import Network
 
 TASK_KINDS = ("allostery", "regression")
@@ -143,12 +143,15 @@ def check_counts(network: Network, inputs: int, outputs: int, grounds: int) -> N
     checks = (("inputs", inputs, 1), ("outputs", outputs, 1), ("grounds", grounds, 0))
     for name, value, low in checks:
         if value < low:
-            raise UserError(f"--{name} {value}: must be at least {low}")
+            raise ParameterError(f"{named(name)} {value}: must be at least {low}", name)
     used = inputs + outputs + grounds
     if used > network.n_nodes:
-        raise UserError(
-            f"--inputs {inputs} + --outputs {outputs} + --grounds {grounds} = {used} nodes, but "
-            f"network {network.name} has only {network.n_nodes} nodes"
+        raise ParameterError(
+            f"{{inputs}} {inputs} + {{outputs}} {outputs} + {{grounds}} {grounds} = {used} "
+            f"nodes, but network {network.name} has only {network.n_nodes} nodes",
+            "inputs",
+            "outputs",
+            "grounds",
         )
 
 
@@ -169,14 +172,15 @@ def network_roles(
 
     Raises
     ------
-    UserError
+    ParameterError
         When the network declares no roles, declares no input or no output, or a given count
         contradicts the declared one (the message names both).
     """
     if not declares_roles(network):
-        raise UserError(
-            f"--roles network: network {network.name} declares no inputs, outputs or grounds; "
-            "use --roles random (or add them to the network file)"
+        raise ParameterError(
+            f"{{roles}} network: network {network.name} declares no inputs, outputs or grounds; "
+            "use {roles} random (or add them to the network file)",
+            "roles",
         )
     have = {"inputs": network.inputs, "outputs": network.outputs, "grounds": network.grounds}
     given = {"inputs": inputs, "outputs": outputs, "grounds": grounds}
@@ -186,25 +190,30 @@ def network_roles(
             listed = " ".join(network.node_names[v] for v in nodes) or "none"
             note = ""
             if role == "grounds" and not nodes:
-                named = [n for n in network.node_names if re.fullmatch(r"[Gg]\d+", n)]
-                if named:
+                hidden = [n for n in network.node_names if re.fullmatch(r"[Gg]\d+", n)]
+                if hidden:
                     note = (
-                        f"; node names are labels only: {named[0]}..{named[-1]} are hidden "
+                        f"; node names are labels only: {hidden[0]}..{hidden[-1]} are hidden "
                         "nodes, not grounds"
                     )
-            counts = " ".join(f"--{r} {len(v)}" for r, v in have.items())
-            raise UserError(
-                f"--{role} {count} contradicts network {network.name}, which defines "
+            counts = " ".join(f"{{{r}}} {len(v)}" for r, v in have.items())
+            others = [r for r in have if r != role]
+            raise ParameterError(
+                f"{{{role}}} {count} contradicts network {network.name}, which defines "
                 f"{len(have['inputs'])} inputs, {len(have['outputs'])} outputs and "
                 f"{len(have['grounds'])} grounds ({role}: {listed}{note}); leave the counts out "
-                f"(or give {counts}) to use them, or give --roles random to draw roles from "
-                "the seed"
+                f"(or give {counts}) to use them, or give {{roles}} random to draw roles from "
+                "the seed",
+                role,
+                *others,
+                "roles",
             )
     for role in ("inputs", "outputs"):
         if not have[role]:
-            raise UserError(
-                f"--roles network: network {network.name} declares no {role}; add them to the "
-                "network file or use --roles random"
+            raise ParameterError(
+                f"{{roles}} network: network {network.name} declares no {role}; add them to the "
+                "network file or use {roles} random",
+                "roles",
             )
     return network.inputs, network.outputs, network.grounds
 
@@ -251,7 +260,9 @@ def make_task(
     Task
     """
     if kind not in TASK_KINDS:
-        raise UserError(f"--task {kind!r}: unknown; choose from {', '.join(TASK_KINDS)}")
+        raise ParameterError(
+            f"{{task}} {kind!r}: unknown; choose from {', '.join(TASK_KINDS)}", "task"
+        )
     check_counts(network, inputs, outputs, grounds)
     if roles is None:
         order = rng.permutation(network.n_nodes)

@@ -100,11 +100,11 @@ class YieldConfig:
 
     def validate(self) -> None:
         """``UserError`` naming the first bad value."""
-        check_whole("--boards", self.boards, 1, 1_000_000)
-        check_whole("--chunk", self.chunk, 1, 10_000)
-        check_range("--target-error", self.target_error, 0.0, low_open=True)
-        check_range("--uniform-tolerance", self.uniform_tolerance, 0.0, 0.5, high_open=True)
-        check_range("--trigger-period-s", self.trigger_period_s, 0.0, low_open=True)
+        check_whole("boards", self.boards, 1, 1_000_000)
+        check_whole("chunk", self.chunk, 1, 10_000)
+        check_range("target_error", self.target_error, 0.0, low_open=True)
+        check_range("uniform_tolerance", self.uniform_tolerance, 0.0, 0.5, high_open=True)
+        check_range("trigger_period_s", self.trigger_period_s, 0.0, low_open=True)
         if self.parts not in TOLERANCE_SETS:
             raise UserError(f"--parts {self.parts!r}: must be one of {', '.join(TOLERANCE_SETS)}")
         self.train_config().validate()
