@@ -22,9 +22,9 @@ def test_default_corners_and_names():
     assert default_corners(5.0) == [4.5, 5.0, 5.5]
     assert corner_names([4.5, 5.0, 5.5], 5.0) == ["min", "nominal", "max"]
     assert parse_corners("5.5,4.5", 5.0) == [4.5, 5.5]
-    with pytest.raises(UserError, match="--corners 'a,b'"):
+    with pytest.raises(UserError, match="corners 'a,b'"):
         parse_corners("a,b", 5.0)
-    with pytest.raises(UserError, match="--corners 40"):
+    with pytest.raises(UserError, match="corners 40"):
         parse_corners("40", 5.0)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.core.options import check_range
 from coupled.engines.board.options import SUPPLY_LIMITS_V
 
@@ -64,8 +64,8 @@ def parse_corners(text: str | None, supply_v: float) -> list[float]:
         try:
             values = [float(v) for v in str(text).split(",")]
         except ValueError:
-            raise UserError(
-                f"--corners {text!r}: must be comma-separated volts, e.g. 4.5,5,5.5"
+            raise ParameterError(
+                f"{{corners}} {text!r}: must be comma-separated volts, e.g. 4.5,5,5.5", "corners"
             ) from None
     for v in values:
         check_range("corners", v, *SUPPLY_LIMITS_V)
