@@ -6,8 +6,9 @@ the options with which the ``circuit`` engine draws and times its board; the ``i
 ``spice`` engines take the same names and defaults for their board twin
 (:mod:`coupled.engines.board.twin`), so one command line describes one board whichever engine
 runs it. :data:`CIRCUIT_OPTIONS` adds what only the circuit simulation has (golden mode, the
-fast windows, restarts). The checks raise :class:`~coupled.core.errors.UserError` with one line
-naming the bad value and what is allowed.
+fast windows, restarts). :mod:`coupled.engines.board.decision` holds the decision chain's
+options (comparator noise, offset trimming, wiring). The checks raise
+:class:`~coupled.core.errors.UserError` with one line naming the bad value and what is allowed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from coupled.circuits.jitter import DEFAULT_JITTER, check_jitter
 from coupled.circuits.oscillator import DEFAULT_SUPPLY_V
 from coupled.core.errors import ParameterError, engine_option, named
 from coupled.core.options import check_range, is_whole
+from coupled.engines.board.decision import DECISION_OPTIONS, check_decision_options
 
 PHASE_MODELS = ("fitted", "formula")
 """``phase_model``: oscillators fitted to ngspice transients, or the RC formula."""
@@ -31,10 +33,11 @@ BOARD_OPTIONS: dict = {
     "phase_model": "fitted",
     "jitter": DEFAULT_JITTER,
     "supply_v": DEFAULT_SUPPLY_V,
+    **DECISION_OPTIONS,
 }
 """Options of the board shared by every engine, with their defaults (``supply_v``: the single
 supply rail ``vdd`` in volts, ``--supply-v``; the logic threshold, the amplifiers' reference and
-the oscillators' swing follow it)."""
+the oscillators' swing follow it; the last five: :mod:`coupled.engines.board.decision`)."""
 SUPPLY_LIMITS_V = (1.0, 15.0)
 """``supply_v`` accepted by the option check; the parts' ratings (``coupled check-board``) say
 whether a supply is inside their operating range (2.7-5.5 V for the pots)."""
@@ -78,6 +81,7 @@ def check_board_options(merged: dict) -> dict:
     check_range(engine_option("supply_v"), merged["supply_v"], *SUPPLY_LIMITS_V)
     _whole("board_seed", merged["board_seed"], 0)
     _one_of("phase_model", merged["phase_model"], PHASE_MODELS)
+    check_decision_options(merged)
     calibration = merged["calibration"]
     if calibration is not None and not isinstance(calibration, str | Path):
         option = engine_option("calibration")
