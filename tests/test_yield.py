@@ -85,6 +85,8 @@ def test_cli_writes_the_files_and_the_budget(tmp_path, capsys):
     budget = pd.read_csv(out / "budget.csv")
     assert list(budget.columns[:5]) == ["part_class", "change", "yield", "ci_low", "ci_high"]
     assert len(budget) == 2 * len(PART_CLASSES) and (out / "yield.png").exists()
+    assert (budget["ratio_ci_low"] <= budget["median_error_ratio"]).all()
+    assert (budget["median_error_ratio"] <= budget["ratio_ci_high"]).all()
     assert "yield" in capsys.readouterr().out
 
 

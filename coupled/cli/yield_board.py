@@ -139,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  {row['part_class']} {row['change']}: yield {row['yield']:.3f} "
             f"({row['ci_low']:.3f}-{row['ci_high']:.3f}), effect {row['effect']:+.3f}, median "
-            f"error ratio {row['median_error_ratio']:.3g}"
+            f"error ratio {row['median_error_ratio']:.3g} ({row['ratio_ci_low']:.3g}-"
+            f"{row['ratio_ci_high']:.3g})"
         )
     if "circuit_check" in summary:
         c = summary["circuit_check"]

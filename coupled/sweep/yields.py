@@ -66,9 +66,13 @@ BUDGET_COLUMNS = (
     "ci_high",
     "effect",
     "median_error_ratio",
+    "ratio_ci_low",
+    "ratio_ci_high",
 )
 """``effect``: yield minus the nominal yield; ``median_error_ratio``: the median over boards of
-the board's final scaled error in this condition over its nominal one (paired; < 1: better)."""
+the board's final scaled error in this condition over its nominal one (paired; < 1: better),
+with a 95 % bootstrap interval over boards (``ratio_ci_low``, ``ratio_ci_high``; 2000 resamples,
+seeded)."""
 CHANGES = {"ideal": 0.0, "doubled": 2.0}
 TOLERANCE_SETS = ("datasheet", "uniform")
 DEFAULT_TARGET_ERROR = 0.1
@@ -528,6 +532,15 @@ def binomial_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float
     return float(ci.low), float(ci.high)
 
 
+def _median_interval(values: np.ndarray, resamples: int = 2000) -> tuple[float, float]:
+    """95 % percentile-bootstrap interval of the median (seeded: the same table, the same
+    interval)."""
+    rng = np.random.default_rng(np.random.SeedSequence(YIELD_KEY, spawn_key=(len(values),)))
+    picks = rng.integers(0, len(values), size=(resamples, len(values)))
+    medians = np.median(values[picks], axis=1)
+    return float(np.quantile(medians, 0.025)), float(np.quantile(medians, 0.975))
+
+
 def summarise(table: pd.DataFrame, cfg: YieldConfig) -> tuple[dict, pd.DataFrame]:
     """``yield.json`` content and ``budget.csv`` (ranked by effect) from all chunk rows."""
     nominal = table[table["change"] == "nominal"]
@@ -550,8 +563,21 @@ def summarise(table: pd.DataFrame, cfg: YieldConfig) -> tuple[dict, pd.DataFrame
     ):
         kk, nn = int(group["learned"].sum()), len(group)
         lo, hi = binomial_interval(kk, nn)
-        ratio = group.set_index("board")["final_scaled_error"] / base
-        rows.append((part_class, change, kk / nn, lo, hi, kk / nn - k / n, float(ratio.median())))
+        ratio = (group.set_index("board")["final_scaled_error"] / base).to_numpy()
+        r_lo, r_hi = _median_interval(ratio)
+        rows.append(
+            (
+                part_class,
+                change,
+                kk / nn,
+                lo,
+                hi,
+                kk / nn - k / n,
+                float(np.median(ratio)),
+                r_lo,
+                r_hi,
+            )
+        )
     budget = pd.DataFrame(rows, columns=list(BUDGET_COLUMNS))
     if len(budget):
         # rank: yield gained when ideal plus yield lost when doubled; ties by the paired error
