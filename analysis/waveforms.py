@@ -29,10 +29,9 @@ def plot_step_edge(result, step: int, edge: int, path: str | Path) -> Path:
     plt = pyplot()
     table = result.table
     sub = table[(table["step"] == step) & ((table["edge"] == edge) | (table["edge"] == -1))]
-    t0 = result.trigger_times_s[step]
-    decision = result.decisions[
-        (result.decisions["step"] == step) & (result.decisions["edge"] == edge)
-    ].iloc[0]
+    rows = result.decisions[(result.decisions["step"] == step) & (result.decisions["edge"] == edge)]
+    decision = rows.iloc[0] if len(rows) else None  # a self-triggered edge may not fire
+    t0 = result.trigger_times_s[step] if decision is None else float(decision["time_s"])
     fig, axes = plt.subplots(len(PANELS), 1, figsize=(7, 9), sharex=True)
     for ax, (signals, label, threshold) in zip(axes, PANELS, strict=True):
         for signal in signals:
@@ -43,14 +42,17 @@ def plot_step_edge(result, step: int, edge: int, path: str | Path) -> Path:
         ax.axvline(0.0, color="black", lw=0.6, alpha=0.5)
         ax.set_ylabel(label, fontsize=8)
         ax.legend(loc="upper left", fontsize=7, frameon=False)
-    axes[-1].set_xlabel("time from the trigger instant (us)")
-    moved = "moves" if decision["enabled"] else "holds"
-    way = "up" if decision["direction"] > 0 else "down"
-    fig.suptitle(
-        f"step {step}, edge {edge}: enabled {bool(decision['enabled'])}, direction {way}; "
-        f"tap {decision['tap_before']} -> {decision['tap_after']} ({moved})",
-        fontsize=9,
-    )
+    axes[-1].set_xlabel("time from the trigger instant (the edge's firing when self-triggered), us")
+    if decision is None:
+        title = f"step {step}, edge {edge}: did not fire in this example period"
+    else:
+        moved = "moves" if decision["enabled"] else "holds"
+        way = "up" if decision["direction"] > 0 else "down"
+        title = (
+            f"step {step}, edge {edge}: enabled {bool(decision['enabled'])}, direction {way}; "
+            f"tap {decision['tap_before']} -> {decision['tap_after']} ({moved})"
+        )
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     meta = {"step": int(step), "edge": int(edge), "config": result.config.to_dict()}
     return save_png(fig, path, meta)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -70,3 +71,34 @@ def test_bad_steps_are_refused():
     with pytest.raises(UserError, match="listed twice"):
         parse_steps("3,3")
     assert parse_steps("5, 1") == [1, 5]
+
+
+@pytest.mark.slow
+def test_self_triggered_waveform_decisions_equal_the_fast_engine(tmp_path):
+    from coupled.calibration.waveforms import step_waveforms
+    from coupled.training.run import Run
+
+    cfg = TrainConfig(
+        network="experiment16",
+        task="allostery",
+        rule="discrete",
+        p=0.5,
+        trigger="self",
+        engine="circuit",
+        steps=2,
+        checkpoint_every=0,
+        engine_options={"golden_steps_per_period": 200},
+    )
+    result = step_waveforms(cfg, [2])
+    fired = result.decisions[result.decisions["step"] == 2]
+    assert len(fired) > 0 and {"trig", "osc", "dir"} <= set(result.table["signal"])
+    # the latch read a little after each firing holds the engine's decision ...
+    for row in fired.itertuples():
+        bits = latched_bits(result.table, 2, row.time_s + 5e-8, result.thresholds_v)
+        assert bits.set_index("edge").loc[row.edge, "direction"] == row.direction
+    # ... and the fast windows of the circuit engine take the same decisions at those firings
+    with Run(dataclasses.replace(cfg, engine_options={})) as run:
+        run.steps(2)
+        events = run.engine.clockless.last_events
+    assert list(events.edge) == list(fired["edge"])
+    assert list(events.direction[0]) == list(fired["direction"])

@@ -8,12 +8,12 @@ board's signals over the trigger period that ends at ``n``'s trigger instant (pl
 
 ``trig``, ``bias`` (V, global) and, per edge ``i`` of the first task: ``osc`` (oscillator),
 ``en`` (enable comparator), ``enl`` (enable latch), ``sena``/``senb`` (sense stages A and B),
-``cmpa``/``cmpb`` (decision comparators), ``xor`` and ``dir`` (direction latch).
+``cmpa``/``cmpb`` (decision comparators), ``xor`` and ``dir`` (direction latch). With
+``--trigger self`` a step is one example period, each edge has its own one-shot ``trig`` (kept
+per edge) and the decisions are the period's firings (one row each, at its firing time).
 
 The table is tidy: ``step``, ``edge`` (-1 for the global signals), ``signal``, ``time_s``,
-``voltage_v``. With ``--trigger self`` the same happens around chosen *firings* is not offered
-(the circuit engine's self-triggered scheme has no golden free run of a whole example period
-here); :func:`step_waveforms` refuses it. The engine's own decisions at each chosen step
+``voltage_v``. The engine's own decisions at each chosen step
 (``enabled``, ``direction``) and the taps before and after are returned beside the table, so a
 caller can check the waveform's latched bits against them.
 """
@@ -34,7 +34,7 @@ EDGE_SIGNALS = ("osc", "en", "enl", "sena", "senb", "cmpa", "cmpb", "xor", "dir"
 """Per-edge node names (``<signal>_<edge>`` in the board, ``_t0`` in the engine's copy)."""
 GLOBAL_SIGNALS = ("trig", "bias")
 COLUMNS = ("step", "edge", "signal", "time_s", "voltage_v")
-DECISION_COLUMNS = ("step", "edge", "enabled", "direction", "tap_before", "tap_after")
+DECISION_COLUMNS = ("step", "edge", "time_s", "enabled", "direction", "tap_before", "tap_after")
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,6 @@ def parse_steps(text: str) -> list[int]:
 
 def golden_config(config: TrainConfig, steps: list[int]) -> TrainConfig:
     """``config`` on the golden circuit engine, one task, trained to the last chosen step."""
-    if config.trigger == "self":
-        raise UserError(
-            "coupled waveforms --trigger self: not available yet (the golden self-triggered "
-            "board is not run here); use --trigger global"
-        )
     options = {**config.engine_options, "golden": True}
     return dataclasses.replace(
         config,
@@ -122,13 +117,18 @@ def step_waveforms(
     cfg = golden_config(config, steps)
     network = cfg.validate()
     n_edges = network.n_edges
-    edge_nodes = [f"{s}_{i}_t0" for i in range(n_edges) for s in EDGE_SIGNALS]
-    names = ["trig", "bias", *edge_nodes]
+    self_triggered = cfg.trigger == "self"
+    signals = (*EDGE_SIGNALS, "trig") if self_triggered else EDGE_SIGNALS
+    edge_nodes = [f"{s}_{i}_t0" for i in range(n_edges) for s in signals]
+    names = ["bias", *edge_nodes] if self_triggered else ["trig", "bias", *edge_nodes]
     frames, rows, times = [], [], {}
     with Run(cfg) as run:
         engine = run.engine
         engine.extra_saves = tuple(names)
-        period = float(engine.opts["trigger_period_s"])
+        if self_triggered:  # a step is one example period; every firing decides
+            period = float(engine.clockless.schedule.example_period_s)
+        else:
+            period = float(engine.opts["trigger_period_s"])
         wanted = set(steps)
         while run.state.step < cfg.steps:
             before = np.array(run.state.taps[0]) if run.state.taps is not None else None
@@ -155,20 +155,30 @@ def step_waveforms(
                         }
                     )
                 )
+            if n == max(steps) and raw_path is not None:
+                # every saved vector of the running transient (the kept signals and latches)
+                engine.session.command(f"write {Path(raw_path).resolve()}")
+            if self_triggered:
+                events = engine.clockless.last_events
+                for j, (fire_s, i) in enumerate(zip(events.time_s, events.edge, strict=True)):
+                    after = int(state.taps[0, i])
+                    rows.append(
+                        (n, int(i), float(fire_s), True, int(events.direction[0, j]),
+                         int(before[i]), after)
+                    )  # fmt: skip
+                continue
             for i in range(n_edges):
                 rows.append(
                     (
                         n,
                         i,
+                        end,
                         bool(state.enabled[0, i]),
                         int(state.direction[0, i]),
                         int(before[i]),
                         int(state.taps[0, i]),
                     )
                 )
-            if n == max(steps) and raw_path is not None:
-                # every saved vector of the running transient (the kept signals and latches)
-                engine.session.command(f"write {Path(raw_path).resolve()}")
         design = engine.design
     table = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
     decisions = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))

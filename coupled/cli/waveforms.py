@@ -4,8 +4,9 @@
 trains one task on the ``circuit`` engine in golden mode up to the last chosen step
 (:mod:`coupled.calibration.waveforms`) and writes to ``DIR``: ``waveforms.parquet`` (``step``,
 ``edge``, ``signal``, ``time_s``, ``voltage_v``; ``edge`` -1 for ``trig`` and ``bias``),
-``decisions.csv`` (the circuit engine's ``enabled``, ``direction``, ``tap_before``,
-``tap_after`` per step and edge), ``waveforms.raw`` (ngspice's raw file of the kept signals),
+``decisions.csv`` (the circuit engine's ``time_s``, ``enabled``, ``direction``, ``tap_before``,
+``tap_after`` per step and edge; with ``--trigger self`` a step is an example period and the rows
+are its firings), ``waveforms.raw`` (ngspice's raw file of the kept signals),
 ``waveforms.json`` (configuration, seed, version, trigger instants, thresholds) and one figure
 per chosen step and edge ``step<n>_edge<i>.png`` (``--edges``, default every edge), drawn by
 :mod:`coupled.analysis.waveforms`.
