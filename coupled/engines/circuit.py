@@ -77,9 +77,9 @@ from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import ParameterError, SpiceError, engine_option, named
+from coupled.core.errors import ParameterError, SpiceError
 from coupled.engines.base import Engine
-from coupled.engines.board.curve import bias_for_p, load_calibration
+from coupled.engines.board.curve import bias_for_p, check_same_oscillators, load_calibration
 from coupled.engines.board.decision import (
     SELF_TRIGGER_REFUSED,
     TWIN_ONLY,
@@ -219,17 +219,7 @@ class CircuitEngine(Engine):
         if path is None:
             return phase_calibration(self.phase_oscillators, opts["trigger_period_s"], swing)
         calibration = load_calibration(path)
-        recorded = calibration.oscillator_parameters()
-        if recorded is not None and recorded.to_dict() != nominal.to_dict():
-            option = engine_option("calibration")
-            raise ParameterError(
-                f"{named(option)}={str(path)!r}: made for other oscillators than "
-                f"this board's (tolerance {opts['tolerance']}, board_seed {opts['board_seed']}); "
-                "calibrate with the same {tolerance} and {seed}",
-                option,
-                "tolerance",
-                "seed",
-            )
+        check_same_oscillators(calibration, nominal, path, opts["tolerance"], opts["board_seed"])
         return calibration
 
     def _boards(self, start_step: int):

@@ -62,12 +62,14 @@ HISTORY_ROWS = 200
 class TrainConfig:
     """Everything that defines a training run (field names follow the CLI long options).
 
-    ``roles`` ``"auto"`` (default) uses the network's declared roles when it declares any
-    (``"network"``) and random ones otherwise (``"random"``). With the network's roles,
-    ``inputs``, ``outputs`` and ``grounds`` default (``None``) to the declared counts and any
-    other count is refused; with random roles they default to the task kind's counts (2
-    outputs; regression: 2 inputs, 1 ground; allostery: O inputs, max(1, O // 2) grounds).
-    :meth:`resolved` fills them in (and ``roles``) and is what result files record.
+    ``network`` is a built-in name, a network file or a :class:`~coupled.physics.networks.Network`
+    (recorded in result files in its JSON form; a run folder also keeps a copy of the network
+    it trained, ``network.json``). ``roles`` ``"auto"`` (default) uses the network's declared
+    roles when it declares any (``"network"``) and random ones otherwise (``"random"``). With the
+    network's roles, ``inputs``, ``outputs`` and ``grounds`` default (``None``) to the declared
+    counts and any other count is refused; with random roles they default to the task kind's
+    counts (2 outputs; regression: 2 inputs, 1 ground; allostery: O inputs, max(1, O // 2)
+    grounds). :meth:`resolved` fills them in (and ``roles``) and is what result files record.
     ``gamma`` is in ohm per ampere squared (continuous rule only),
     ``sigma_v`` in volts (discrete rule only). ``trigger="self"`` trains the self-triggered
     board (a step is one example period of ``example_period_s`` seconds, ``p`` the mean firings
@@ -75,7 +77,7 @@ class TrainConfig:
     :mod:`coupled.training.draws` and :mod:`coupled.training` for the semantics.
     """
 
-    network: str = "jammed143"
+    network: str | Network = "jammed143"
     task: str = "regression"
     inputs: int | None = None
     outputs: int | None = None
@@ -112,14 +114,26 @@ class TrainConfig:
 
     # -- conversion ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """Plain-JSON form."""
-        data = dataclasses.asdict(self)
+        """Plain-JSON form (a :class:`Network` becomes its JSON form, ``Network.to_dict()``)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if isinstance(self.network, Network):
+            data["network"] = self.network.to_dict()
         data["engine_options"] = dict(self.engine_options)
         return data
 
+    @property
+    def network_label(self) -> str:
+        """The network as a short text: the name or file as given, or a network object's name."""
+        return self.network.name if isinstance(self.network, Network) else str(self.network)
+
     @classmethod
-    def from_dict(cls, data: dict) -> TrainConfig:
-        """Build and validate a config; ``UserError`` names an unknown key or a bad value."""
+    def from_dict(cls, data: dict, *, network: Network | None = None) -> TrainConfig:
+        """Build and validate a config; ``UserError`` names an unknown key or a bad value.
+
+        ``network`` is the loaded network to validate against instead of loading
+        ``data["network"]`` (a run folder's stored copy, ``network.json``); a ``network`` entry
+        in JSON form (a mapping) becomes a :class:`Network`.
+        """
         if not isinstance(data, dict):
             raise UserError(f"config must be a mapping of option names to values, got {data!r}")
         known = {f.name for f in dataclasses.fields(cls)}
@@ -130,8 +144,10 @@ class TrainConfig:
         values = dict(data)
         if isinstance(values.get("record_events"), bool):
             values["record_events"] = "parquet" if values["record_events"] else "none"
+        if isinstance(values.get("network"), dict):
+            values["network"] = load_network(values["network"])
         config = cls(**values)
-        config.validate()
+        config.validate(network=network)
         return config
 
     def resolved(self) -> TrainConfig:
@@ -179,8 +195,14 @@ class TrainConfig:
         )
 
     # -- validation ---------------------------------------------------------------------------
-    def validate(self) -> Network:
+    def validate(self, network: Network | None = None) -> Network:
         """Check every value before any work; returns the loaded network.
+
+        Parameters
+        ----------
+        network
+            Use this network instead of loading ``self.network`` (a run folder's stored copy:
+            resuming and reading a run back work from any working directory).
 
         Raises
         ------
@@ -240,11 +262,8 @@ class TrainConfig:
         from coupled.engines import engine_class
 
         engine_class(self.engine).check_options(dict(self.engine_options))
-        if not isinstance(self.network, str):
-            raise ParameterError(
-                f"{{network}} {self.network!r}: must be a name or a path", "network"
-            )
-        network = load_network(self.network)
+        if network is None:
+            network = load_network(self.network)
         cfg = self.resolved()
         if cfg.roles == "network":
             network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
@@ -258,11 +277,9 @@ DEFAULT_OUTPUTS = 2
 
 def _network_or_none(spec: Any) -> Network | None:
     """The network named by ``spec``, or ``None`` when it cannot be loaded (validate() says why)."""
-    if not isinstance(spec, str):
-        return None
     try:
         return load_network(spec)
-    except UserError:
+    except (UserError, TypeError, ValueError, AttributeError):
         return None
 
 

@@ -37,8 +37,12 @@ from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_par
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import ParameterError, engine_option, named
-from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.curve import (
+    Calibration,
+    bias_for_p,
+    check_same_oscillators,
+    load_calibration,
+)
 from coupled.engines.board.decision import (
     SELF_TRIGGER_REFUSED,
     comparator_noise,
@@ -219,17 +223,9 @@ class BoardTwin:
             calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
         else:
             calibration = load_calibration(path)
-            recorded = calibration.oscillator_parameters()
-            if recorded is not None and recorded.to_dict() != nominal.to_dict():
-                option = engine_option("calibration")
-                raise ParameterError(
-                    f"{named(option)}={str(path)!r}: made for other oscillators "
-                    f"than this board's (tolerance {opts['tolerance']}, board_seed "
-                    f"{opts['board_seed']}); calibrate with the same {{tolerance}} and {{seed}}",
-                    option,
-                    "tolerance",
-                    "seed",
-                )
+            check_same_oscillators(
+                calibration, nominal, path, opts["tolerance"], opts["board_seed"]
+            )
         return cls(
             parameters=parameters,
             design=design,
