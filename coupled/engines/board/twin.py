@@ -37,8 +37,12 @@ from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_par
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import ParameterError, engine_option, named
-from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.curve import (
+    Calibration,
+    bias_for_p,
+    check_same_oscillators,
+    load_calibration,
+)
 from coupled.engines.board.decision import (
     SELF_TRIGGER_REFUSED,
     comparator_noise,
@@ -104,7 +108,8 @@ def board_directions(
     dg = float(drop_stage_gain)
     gains = np.array([dg, dg, dg, design.sense_gain, design.sense_gain])[:, None]
     if parameters is not None and parameters.amp_gain_error is not None:
-        gains = gains * (1.0 + np.asarray(parameters.amp_gain_error))
+        error = np.asarray(parameters.amp_gain_error)  # (5, E), or (5, K, E) per lane
+        gains = gains.reshape((5,) + (1,) * (error.ndim - 1)) * (1.0 + error)
         offsets = np.asarray(parameters.amp_offset_v)
     else:
         gains, offsets = np.broadcast_to(gains, (5, 1)), np.zeros((5, 1))
@@ -173,7 +178,9 @@ class BoardTwin:
         """
         opts = check_board_options({**BOARD_OPTIONS, **{k: options[k] for k in BOARD_OPTIONS}})
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        design = BoardDesign(pot=pot, mode="full", sense_gain=config.sense_gain)
+        design = BoardDesign(
+            pot=pot, mode="full", sense_gain=config.sense_gain, vdd_v=float(opts["supply_v"])
+        )
         parameters = draw_board_parameters(
             network,
             opts["tolerance"],
@@ -216,17 +223,9 @@ class BoardTwin:
             calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
         else:
             calibration = load_calibration(path)
-            recorded = calibration.oscillator_parameters()
-            if recorded is not None and recorded.to_dict() != nominal.to_dict():
-                option = engine_option("calibration")
-                raise ParameterError(
-                    f"{named(option)}={str(path)!r}: made for other oscillators "
-                    f"than this board's (tolerance {opts['tolerance']}, board_seed "
-                    f"{opts['board_seed']}); calibrate with the same {{tolerance}} and {{seed}}",
-                    option,
-                    "tolerance",
-                    "seed",
-                )
+            check_same_oscillators(
+                calibration, nominal, path, opts["tolerance"], opts["board_seed"]
+            )
         return cls(
             parameters=parameters,
             design=design,
