@@ -149,7 +149,15 @@ def test_drift_quick_power_at_start_is_the_free_networks(tmp_path):
     final = result.tables["drift.csv"]
     assert set(final["bias"]) == {"board", "none"} and set(final["engine"]) == {"twin"}
     # by hand: sum dV^2 / R of the free network at the free twin's drawn pots, initial taps
-    twin, cfg, net, tasks = _prepared("ideal", p_mode="oscillator", sigma_mode="board", seed=0)
+    from coupled.reproduction import board16
+    from coupled.reproduction.base import Setup
+
+    study = board16._items(board16.params("drift", True), Setup())[0].config
+    cfg = boardpair.twin_config(study).resolved()
+    net = load_network(cfg.network)
+    tasks = make_tasks(cfg, net)
+    twin = get_engine("ideal")
+    twin.prepare(net, tasks, cfg)
     start, _ = initial_state(cfg, net.n_edges)
     free_ohm = twin.twin.twin_resistances(start.taps)[0]
     for t, task in enumerate(tasks):
