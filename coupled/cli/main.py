@@ -102,6 +102,7 @@ COMMANDS = (
     "check_board",
     "demo",
     "netlist",
+    "parts",
     "plot",
     "report",
     "reproduce",

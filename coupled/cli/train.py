@@ -29,9 +29,12 @@ from coupled.training.config import (
     TRIGGERS,
     TrainConfig,
 )
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.training.run import train
 
-_DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.name != "engine_options"}
+_DEFAULTS = {
+    f.name: f.default for f in fields(TrainConfig) if f.name not in ("engine_options", "parts")
+}
 
 
 def _option(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs) -> None:
@@ -202,6 +205,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="engine-specific setting, repeatable (ideal: slack=3, dense_tail=24; circuit: "
         "see docs/engines.md)",
     )
+    add_part_option(parser)
     circuit = parser.add_argument_group(
         "circuit engine", "shorthands for --engine-option of --engine circuit"
     )
@@ -317,6 +321,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--resume needs --out DIR (the folder of the run to continue)")
     values = {name: getattr(args, name) for name in _DEFAULTS}
     values["engine_options"] = parse_engine_options(args.engine_option)
+    values["parts"] = parts_of(args)
     for name in _CIRCUIT_SHORTHANDS:
         if getattr(args, name, None) is not None:
             values["engine_options"][name] = getattr(args, name)

@@ -146,10 +146,10 @@ class Engine(ABC):
         direction = sensing.sensed_direction(
             m.free_drop_v[:, 0], m.clamped_drop_v[:, 0], draws.sigma_v, self.sense_chain
         )
-        taps = rules.discrete_update(state.taps, direction, draws.edge_mask)
+        taps = rules.discrete_update(state.taps, direction, draws.edge_mask, cfg.n_taps)
         return TrainState(
             step=draws.step,
-            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm, cfg.n_taps),
             taps=taps,
             enabled=draws.edge_mask,
             direction=direction,
@@ -165,10 +165,10 @@ class Engine(ABC):
             direction = twin.directions(free, clamped)
         else:
             direction = rules.discrete_direction(free, clamped, draws.sigma_v)
-        taps = rules.discrete_update(state.taps, direction, draws.edge_mask)
+        taps = rules.discrete_update(state.taps, direction, draws.edge_mask, cfg.n_taps)
         return TrainState(
             step=draws.step,
-            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm, cfg.n_taps),
             taps=taps,
             enabled=np.array(draws.edge_mask),
             direction=direction,

@@ -72,17 +72,13 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coupled.circuits.assembly import build_board
-from coupled.circuits.design import BoardDesign, draw_board_parameters
 from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
-from coupled.circuits.pot import PotModel
 from coupled.core.errors import SpiceError, UserError
 from coupled.engines.base import Engine
-from coupled.engines.board.curve import bias_for_p, load_calibration
+from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
-from coupled.engines.board.phase import fitted_oscillators, phase_calibration
-from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
 from coupled.physics import rules, solver
 from coupled.physics.state import Measurement, StepDraws, TrainState
@@ -133,40 +129,17 @@ class CircuitEngine(Engine):
                 "--engine circuit"
             )
         self.opts = opts
-        pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        self.design = BoardDesign(
-            pot=pot, latch=ENGINE_LATCH, mode="full", sense_gain=config.sense_gain
+        self.spec = board_spec(config, opts)
+        board = engine_board(
+            network, self.spec, opts, float(config.p), config.example_period_s, latch=ENGINE_LATCH
         )
-        self.parameters = draw_board_parameters(
-            network,
-            opts["tolerance"],
-            opts["board_seed"],
-            comparator_offset_v=config.sigma_v,
-            pot_model=pot,
-        )
+        self.board = board
+        self.design = board.design
+        self.parameters = board.parameters
+        self.phase_oscillators = board.oscillators
+        self.calibration = board.calibration
+        self.bias_v = board.bias_v
         self_triggered = config.trigger == "self"
-        if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
-            self.parameters = rate_trimmed(
-                self.parameters, float(config.p), config.example_period_s
-            )
-        nominal = self.parameters.oscillators
-        swing = self.design.swing_v
-        if opts["phase_model"] == "fitted":
-            about = {
-                "network": network.name,
-                "n_edges": network.n_edges,
-                "tolerance": opts["tolerance"],
-                "board_seed": opts["board_seed"],
-            }
-            self.phase_oscillators = fitted_oscillators(nominal, swing, about=about)
-        else:
-            self.phase_oscillators = nominal
-        if self_triggered:  # edges fire on their own crossings of a mid-supply bias
-            self.calibration = None
-            self.bias_v = self_bias_v(self.design.vss_v, self.design.vdd_v)
-        else:
-            self.calibration = self._calibration(opts, nominal, swing)
-            self.bias_v = bias_for_p(float(config.p), self.calibration)
         self.walk = PhaseWalk(
             opts["board_seed"],
             opts["jitter"],
@@ -181,20 +154,6 @@ class CircuitEngine(Engine):
             from coupled.engines.board.selfcircuit import SelfTriggeredCircuit
 
             self.clockless = SelfTriggeredCircuit(self)
-
-    def _calibration(self, opts: dict, nominal, swing: float):
-        path = opts["calibration"]
-        if path is None:
-            return phase_calibration(self.phase_oscillators, opts["trigger_period_s"], swing)
-        calibration = load_calibration(path)
-        recorded = calibration.oscillator_parameters()
-        if recorded is not None and recorded.to_dict() != nominal.to_dict():
-            raise UserError(
-                f"--engine-option calibration={str(path)!r}: made for other oscillators than "
-                f"this board's (tolerance {opts['tolerance']}, board_seed {opts['board_seed']}); "
-                "calibrate with the same --tolerance and --seed"
-            )
-        return calibration
 
     def _boards(self, start_step: int):
         """One board per task; in golden mode the oscillators start at ``start_step``'s time."""
@@ -256,11 +215,12 @@ class CircuitEngine(Engine):
         data = self._advance(n, commands)
         self._loaded.update(values)
         enabled, direction = self._bits(data)
-        new_taps = rules.discrete_update(taps, direction, enabled)
+        n_taps = self.design.pot.n_taps
+        new_taps = rules.discrete_update(taps, direction, enabled, n_taps)
         cfg = self.config
         return TrainState(
             step=n,
-            resistance_ohm=rules.taps_to_ohm(new_taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            resistance_ohm=rules.taps_to_ohm(new_taps, cfg.r_min_ohm, cfg.r_max_ohm, n_taps),
             taps=new_taps,
             enabled=enabled,
             direction=direction,
@@ -398,9 +358,9 @@ class CircuitEngine(Engine):
         two pots of an edge differ from it and from each other.
         """
         cfg, pot, p = self.config, self.design.pot, self.parameters
-        step = (cfg.r_max_ohm - cfg.r_min_ohm) / (rules.N_TAPS - 1)
+        step = (cfg.r_max_ohm - cfg.r_min_ohm) / (pot.n_taps - 1)
         taps = np.clip(
-            np.rint((np.asarray(resistance_ohm) - cfg.r_min_ohm) / step), 0, rules.N_TAPS - 1
+            np.rint((np.asarray(resistance_ohm) - cfg.r_min_ohm) / step), 0, pot.n_taps - 1
         ).astype(np.int64)
         free = pot.resistance_ohm(taps, p.r_ab_free_ohm, p.r_series_free_ohm)
         clamped = pot.resistance_ohm(taps, p.r_ab_clamped_ohm, p.r_series_clamped_ohm)

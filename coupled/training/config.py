@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coupled.circuits import design
+from coupled.circuits.parts import PartSet
 from coupled.core.errors import UserError
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
@@ -58,7 +59,9 @@ class TrainConfig:
     what result files record. ``gamma`` is in ohm per ampere squared (continuous rule only),
     ``sigma_v`` in volts (discrete rule only). ``trigger="self"`` trains the self-triggered
     board (a step is one example period of ``example_period_s`` seconds, ``p`` the mean firings
-    per edge per example period; :mod:`coupled.engines.board.selftrigger`). See
+    per edge per example period; :mod:`coupled.engines.board.selftrigger`). ``parts`` maps
+    part roles to catalogue part numbers (:mod:`coupled.circuits.parts`; unnamed roles take the
+    default board's), e.g. ``{"comparator": "TLV3201AIDBVR"}``. See
     :mod:`coupled.training.draws` and :mod:`coupled.training` for the semantics.
     """
 
@@ -96,13 +99,27 @@ class TrainConfig:
     trigger: str = "global"
     example_period_s: float | None = None
     engine_options: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)
 
     # -- conversion ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """Plain-JSON form."""
         data = dataclasses.asdict(self)
         data["engine_options"] = dict(self.engine_options)
+        data["parts"] = dict(self.parts)
         return data
+
+    @property
+    def part_set(self) -> PartSet:
+        """The board's parts: ``parts`` (role -> part number) over the default board's."""
+        if not isinstance(self.parts, dict):
+            raise UserError(f"parts {self.parts!r}: must be a mapping of role to part number")
+        return PartSet.from_mapping(self.parts)
+
+    @property
+    def n_taps(self) -> int:
+        """Tap count of the discrete rule: the board's pot's (128 for the default AD5220)."""
+        return self.part_set.pot.n_taps
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -195,6 +212,7 @@ class TrainConfig:
                 "step; batch fraction applies to the continuous rule only (leave it at 1)"
             )
         _check_trigger(self)
+        self.part_set  # noqa: B018 - checks every role and part number
         if not isinstance(self.engine_options, dict):
             raise UserError(f"engine_options {self.engine_options!r}: must be a mapping")
         from coupled.engines import engine_class

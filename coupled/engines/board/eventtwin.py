@@ -97,7 +97,7 @@ def period_state(
     enabled[:, fired] = True
     return TrainState(
         step=step,
-        resistance_ohm=rules.taps_to_ohm(taps, config.r_min_ohm, config.r_max_ohm),
+        resistance_ohm=rules.taps_to_ohm(taps, config.r_min_ohm, config.r_max_ohm, config.n_taps),
         taps=taps,
         enabled=enabled,
         direction=last,
@@ -135,10 +135,10 @@ class EventTwin:
 
     # -- one example period ---------------------------------------------------------------------
     def _tables(self) -> None:
-        """Conductance per edge and tap of both twins (E, 128) and the law's constants."""
+        """Conductance per edge and tap of both twins (E, n_taps) and the law's constants."""
         twin = self.twin
         p, pot, d = twin.parameters, twin.design.pot, twin.design
-        taps = np.arange(rules.N_TAPS)[None, :]
+        taps = np.arange(pot.n_taps)[None, :]
         self.g_free = 1.0 / pot.resistance_ohm(
             taps, p.r_ab_free_ohm[:, None], p.r_series_free_ohm[:, None]
         )

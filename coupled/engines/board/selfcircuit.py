@@ -34,7 +34,6 @@ import numpy as np
 from coupled.core.errors import SpiceError, UserError
 from coupled.engines.board.eventtwin import EventRecord, clockless_provenance, period_state
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
-from coupled.physics import rules
 from coupled.physics.state import StepDraws, TrainState
 
 if TYPE_CHECKING:
@@ -136,7 +135,7 @@ class SelfTriggeredCircuit:
             _, direction = eng._bits(data)
             d = direction[:, edge]
             directions[:, j] = d
-            taps[:, edge] = np.clip(taps[:, edge] + d, 0, rules.N_TAPS - 1)
+            taps[:, edge] = np.clip(taps[:, edge] + d, 0, eng.design.pot.n_taps - 1)
             values = self._edge_values(taps, edge)
         self.firings += int(times.size)
         self.periods += 1

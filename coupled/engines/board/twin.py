@@ -33,16 +33,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coupled.circuits.comparator import decide_up
-from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_parameters
+from coupled.circuits.design import BoardDesign, BoardParameters
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
-from coupled.circuits.pot import PotModel
-from coupled.core.errors import UserError
-from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.curve import Calibration
+from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
-from coupled.engines.board.phase import fitted_oscillators, phase_calibration
-from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
-from coupled.physics import rules
 
 if TYPE_CHECKING:
     from coupled.physics.networks import Network
@@ -137,61 +133,22 @@ class BoardTwin:
         ``options`` holds :data:`BOARD_OPTIONS` (checked, defaults filled in).
         """
         opts = check_board_options({**BOARD_OPTIONS, **{k: options[k] for k in BOARD_OPTIONS}})
-        pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        design = BoardDesign(pot=pot, mode="full", sense_gain=config.sense_gain)
-        parameters = draw_board_parameters(
-            network,
-            opts["tolerance"],
-            opts["board_seed"],
-            comparator_offset_v=config.sigma_v,
-            pot_model=pot,
+        board = engine_board(
+            network, board_spec(config, opts), opts, float(config.p), config.example_period_s
         )
         self_triggered = getattr(config, "trigger", "global") == "self"
-        if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
-            parameters = rate_trimmed(parameters, float(config.p), config.example_period_s)
-        nominal, swing = parameters.oscillators, design.swing_v
-        if opts["phase_model"] == "fitted":
-            about = {
-                "network": network.name,
-                "n_edges": network.n_edges,
-                "tolerance": opts["tolerance"],
-                "board_seed": opts["board_seed"],
-            }
-            oscillators = fitted_oscillators(nominal, swing, about=about)
+        if self_triggered:  # not modelled on the self-triggered board: 0 unless given (refused)
+            jitter = float(config.engine_options.get("jitter", 0.0))
         else:
-            oscillators = nominal
-        path = opts["calibration"]
-        if self_triggered:  # edges fire on their own crossings: no trigger, no p-bias curve
-            return cls(
-                parameters=parameters,
-                design=design,
-                oscillators=oscillators,
-                calibration=None,
-                bias_v=self_bias_v(design.vss_v, design.vdd_v),
-                trigger_period_s=float(opts["trigger_period_s"]),
-                # not modelled on the self-triggered board: 0 unless given (then refused)
-                jitter=float(config.engine_options.get("jitter", 0.0)),
-                board_seed=int(opts["board_seed"]),
-            )
-        if path is None:
-            calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
-        else:
-            calibration = load_calibration(path)
-            recorded = calibration.oscillator_parameters()
-            if recorded is not None and recorded.to_dict() != nominal.to_dict():
-                raise UserError(
-                    f"--engine-option calibration={str(path)!r}: made for other oscillators "
-                    f"than this board's (tolerance {opts['tolerance']}, board_seed "
-                    f"{opts['board_seed']}); calibrate with the same --tolerance and --seed"
-                )
+            jitter = float(opts["jitter"])
         return cls(
-            parameters=parameters,
-            design=design,
-            oscillators=oscillators,
-            calibration=calibration,
-            bias_v=bias_for_p(float(config.p), calibration),
+            parameters=board.parameters,
+            design=board.design,
+            oscillators=board.oscillators,
+            calibration=board.calibration,
+            bias_v=board.bias_v,
             trigger_period_s=float(opts["trigger_period_s"]),
-            jitter=float(opts["jitter"]),
+            jitter=jitter,
             board_seed=int(opts["board_seed"]),
         )
 
