@@ -51,7 +51,7 @@ class PotPart(Part):
             r_max_ohm,
             self.n_taps,
             self.r_wiper_ohm,
-            resistors=self.resistors,
+            resistors=None if self.resistors == self.n_taps else self.resistors,
             subckt=self.subckt,
             library=self.library,
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.core import options
 from coupled.physics.catalogue import BUILTIN_NETWORKS
 
@@ -60,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=options.nonnegative_int, default=0, help="seed of parts and task (0)"
     )
+    add_part_option(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.set_defaults(func=run)
 
@@ -75,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         input_max_v=args.input_max_v,
         tolerance=args.tolerance,
         seed=args.seed,
+        parts=parts_of(args),
     )
     out = write_check(result, args.out, args.seed)
     print(f"wrote {out / 'erc.csv'}, {out / 'power.csv'}")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.core.errors import UserError
 from coupled.physics.catalogue import BUILTIN_NETWORKS
 from coupled.physics.tasks import TASK_KINDS
@@ -29,7 +30,6 @@ from coupled.training.config import (
     TRIGGERS,
     TrainConfig,
 )
-from coupled.cli.parts import add_part_option, parts_of
 from coupled.training.run import train
 
 _DEFAULTS = {

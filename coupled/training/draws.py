@@ -71,7 +71,8 @@ def initial_state(config: TrainConfig, n_edges: int) -> tuple[TrainState, np.nda
     """Initial state of every task and its fixed comparator biases (zeros unless fixed mode).
 
     Continuous rule: resistances uniform on [r_min_ohm, r_max_ohm]. Discrete rule: taps uniform
-    on 0..n_taps - 1 (0..127 for the default pot). Fixed-mode biases are uniform on [0, sigma_v], drawn after the taps.
+    on 0..n_taps - 1 (0..127 for the default pot). Fixed-mode biases are uniform on
+    [0, sigma_v], drawn after the taps.
     """
     cfg = config
     r, taps, sigma = [], [], []
