@@ -10,10 +10,12 @@ datasheet values as recorded here, to be checked before ordering):
     ``R_AB / 128``*). Model: wiper resistance 50 ohm, wiper current 5 mA max.
 ``MCP4011-103E/SN``
     Microchip, "MCP4011/2/3/4 Low-Cost 64-Step Volatile Digital POT" (DS21978C): 64 taps,
-    63 resistors* (step ``R_AB / 63``*), 2.1/5/10/50 kOhm*, up/down interface*, wiper
-    resistance 75 ohm typical*, 1 uA max static current*, 1.8 V to 5.5 V operation, resistor
-    characteristics specified 2.7 V to 5.5 V*. Subcircuit ``pot_mcp401x``
-    (``netlists/pot_mcp401x.lib``: the 63-resistor law).
+    63 resistors* (step ``R_AB / 63``*), 2.1/5/10/50 kOhm* +-20 %*, up/down interface*, wiper
+    resistance 75 ohm typical*, 1 uA max static current*, 2.7 V to 5.5 V operating range*,
+    terminals -0.3 V .. VDD + 0.3 V*, +-2.5 mA at the potentiometer pins (absolute maximum)*.
+    Subcircuit ``pot_mcp401x`` (``netlists/pot_mcp401x.lib``: the 63-resistor law). The
+    2.5 mA limits the drive: a 1 kOhm tap takes at most 2.5 V across it (``check-board``
+    with inputs up to 5 V fails on it; up to 2 V passes).
 
 The board's pot model puts tap 0 and the last tap on the discrete rule's range
 (:meth:`coupled.circuits.pot.PotModel.for_range`), so the nominal end-to-end resistance is
@@ -109,6 +111,7 @@ PARTS = (
             ("R_W", "75 ohm typ"),
             ("step", "R_AB / 63"),
             ("I_DD", "1 uA max static"),
+            ("I_terminal", "2.5 mA max"),
             ("interface", "up/down"),
         ),
         library="pot_mcp401x",

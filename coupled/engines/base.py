@@ -181,7 +181,12 @@ class Engine(ABC):
         self-triggered run its example period and realised firings.
         """
         clockless = getattr(self, "clockless", None)
-        return {} if clockless is None else clockless.provenance()
+        record = {} if clockless is None else clockless.provenance()
+        twin = getattr(self, "twin", None)
+        spec = getattr(self, "spec", None) or getattr(twin, "spec", None)
+        if spec is not None:  # the board this run trained (its specification and key)
+            record.update(board_spec=spec.to_dict(), board_spec_key=spec.key())
+        return record
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (ngspice sessions, worker processes)."""

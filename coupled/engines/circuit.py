@@ -401,6 +401,7 @@ class CircuitEngine(Engine):
             "calibration_sha256": None,
             "calibration_source": "phase model of the board",
         }
+        record.update(board_spec=self.spec.to_dict(), board_spec_key=self.spec.key())
         if self.clockless is not None:
             record.update(self.clockless.provenance(), calibration_source="none (self-triggered)")
         elif path is not None:

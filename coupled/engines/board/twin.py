@@ -36,6 +36,7 @@ from coupled.circuits.comparator import decide_up
 from coupled.circuits.design import BoardDesign, BoardParameters
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
+from coupled.circuits.spec import BoardSpec
 from coupled.engines.board.curve import Calibration
 from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
@@ -114,6 +115,8 @@ class BoardTwin:
         Period jitter, rms fraction of a period per cycle (0: none).
     board_seed
         Seed of the board's draws (and of the jitter stream).
+    spec
+        The board specification it was drawn from (:func:`from_options`).
     """
 
     parameters: BoardParameters
@@ -124,6 +127,7 @@ class BoardTwin:
     trigger_period_s: float
     jitter: float = DEFAULT_JITTER
     board_seed: int = 0
+    spec: BoardSpec | None = None
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -150,6 +154,7 @@ class BoardTwin:
             trigger_period_s=float(opts["trigger_period_s"]),
             jitter=jitter,
             board_seed=int(opts["board_seed"]),
+            spec=board.spec,
         )
 
     @property
