@@ -17,7 +17,7 @@ from coupled.circuits.comparator import ComparatorModel
 from coupled.circuits.diffamp import DiffampModel
 from coupled.circuits.latch import LatchModel
 from coupled.circuits.oscillator import OscillatorParameters
-from coupled.circuits.parts import PartSet
+from coupled.circuits.parts import PartSet, default_part
 from coupled.circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.physics import rules, sensing
@@ -32,8 +32,8 @@ DEFAULT_COMPARATOR_OFFSET_V = rules.DEFAULT_SIGMA_V
 
 
 def default_pot() -> PotModel:
-    """The pot that puts the taps on the discrete rule's range (``coupled.physics.rules``)."""
-    return PotModel.for_range(rules.DEFAULT_R_MIN_OHM, rules.DEFAULT_R_MAX_OHM, rules.N_TAPS)
+    """The default pot part with its taps on the discrete rule's range (``physics.rules``)."""
+    return default_part("pot").model(rules.DEFAULT_R_MIN_OHM, rules.DEFAULT_R_MAX_OHM)
 
 
 @dataclass(frozen=True)

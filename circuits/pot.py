@@ -104,13 +104,13 @@ class PotModel:
         check_whole("pot n_taps", self.n_taps, 2)
         if self.resistors is not None:
             check_whole("pot resistors", self.resistors, 1)
+        if not np.isfinite(self.r_series_ohm) or self.r_series_ohm < 0:
+            raise UserError(f"pot r_series_ohm {self.r_series_ohm!r}: must be a number of ohm >= 0")
 
     @property
     def divisions(self) -> int:
         """The divisor of the resistance law ``R_WB(D) = r_wiper + D r_ab / divisions``."""
         return self.n_taps if self.resistors is None else int(self.resistors)
-        if not np.isfinite(self.r_series_ohm) or self.r_series_ohm < 0:
-            raise UserError(f"pot r_series_ohm {self.r_series_ohm!r}: must be a number of ohm >= 0")
 
     def check_taps(self, tap: np.ndarray | int) -> np.ndarray:
         """``tap`` as an integer array, or ``UserError`` if a tap is outside 0..n_taps-1."""

@@ -290,3 +290,29 @@ def test_non_default_twin_uses_the_parts():
     assert twin.design.pot.n_taps == 64 and twin.spec.parts == NON_DEFAULT
     free, clamped = twin.twin_resistances(np.full(16, 63))
     assert np.all(free > 9000) and math.isclose(float(np.median(free)), 10_000.0, rel_tol=0.1)
+
+
+# -- layers ------------------------------------------------------------------------------------
+def _imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, type-only and function-local imports included."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_engines_import_nothing_of_training_and_selfcircuit_not_the_engine():
+    """Engines take RunSettings and a BoardSpec, not TrainConfig (no training <-> engines
+    cycle); the self-triggered stepping uses the circuit engine's public interface only."""
+    engines = Path(__file__).resolve().parents[1] / "coupled" / "engines"
+    for path in engines.rglob("*.py"):
+        bad = {m for m in _imported_modules(path) if m.startswith("coupled.training")}
+        assert not bad, (path.name, bad)
+    selfcircuit = engines / "board" / "selfcircuit.py"
+    assert "coupled.engines.circuit" not in _imported_modules(selfcircuit)
+    assert "eng._" not in selfcircuit.read_text()

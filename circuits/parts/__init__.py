@@ -50,6 +50,10 @@ def catalogue(role: str | None = None) -> tuple[Part, ...]:
     )
 
 
+parts_catalogue = catalogue
+"""The public name of :func:`catalogue` (``coupled.parts_catalogue()``)."""
+
+
 def check_role(role: str) -> str:
     """``role``, or ``UserError`` naming the roles."""
     if role not in ROLES:
@@ -154,4 +158,5 @@ __all__ = [
     "default_part",
     "get_part",
     "parse_assignments",
+    "parts_catalogue",
 ]

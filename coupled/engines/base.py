@@ -30,9 +30,9 @@ from coupled.physics import rules, sensing
 from coupled.physics.state import Measurement, StepDraws, TrainState
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
     from coupled.physics.tasks import Task
-    from coupled.training.config import TrainConfig
 
 
 class Engine(ABC):
@@ -56,7 +56,7 @@ class Engine(ABC):
             )
         return {**cls.options, **options}
 
-    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+    def prepare(self, network: Network, tasks: list[Task], config: RunSettings) -> None:
         """Remember the network, the tasks and the run settings; load circuits etc.
 
         Subclasses extend this (call ``super().prepare``).

@@ -66,6 +66,7 @@ step. A golden step that fails raises at once (its state cannot be rebuilt).
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -85,9 +86,9 @@ from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.session import get_session
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
     from coupled.physics.tasks import Task
-    from coupled.training.config import TrainConfig
 
 DIRECTION_THRESHOLD = 0.6
 """A latched direction reads "up" above this fraction of the logic swing: a tie (comparator
@@ -113,7 +114,7 @@ class CircuitEngine(Engine):
         return check_circuit_options(super().check_options(options))
 
     # -- set-up ---------------------------------------------------------------------------------
-    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+    def prepare(self, network: Network, tasks: list[Task], config: RunSettings) -> None:
         """Draw the board, fit its oscillators, set the bias for p; the circuit loads lazily."""
         super().prepare(network, tasks, config)
         opts = self.check_options(dict(config.engine_options))
@@ -153,14 +154,14 @@ class CircuitEngine(Engine):
         if self_triggered:
             from coupled.engines.board.selfcircuit import SelfTriggeredCircuit
 
+            if opts["golden"]:  # the self-triggered board's own netlist, free running
+                self.design = replace(self.design, trigger="self")
             self.clockless = SelfTriggeredCircuit(self)
 
     def _boards(self, start_step: int):
         """One board per task; in golden mode the oscillators start at ``start_step``'s time."""
         parameters = self.parameters
         if self.opts["golden"] and start_step:
-            from dataclasses import replace
-
             moved = advance(parameters.oscillators, start_step * self.opts["trigger_period_s"])
             parameters = replace(parameters, oscillators=moved)
         return [
@@ -225,6 +226,61 @@ class CircuitEngine(Engine):
             enabled=enabled,
             direction=direction,
         )
+
+    # -- public interface of the event-to-event stepping (engines/board/selfcircuit.py) -------
+    @property
+    def circuit_built(self) -> bool:
+        """Whether the board's circuit has been built (it loads lazily at the first step)."""
+        return self._circuit is not None
+
+    @property
+    def circuit_loaded(self) -> bool:
+        """Whether the board's circuit is built and still in the ngspice session."""
+        return self._circuit is not None and self.circuit_name in self.session.circuits
+
+    def load(self, start_step: int) -> None:
+        """Build and load the circuit, its oscillators at ``start_step`` (golden mode)."""
+        self._load(start_step)
+
+    def board_values(self, taps: np.ndarray, example_index: np.ndarray) -> dict[str, float]:
+        """Element -> value of every pot at ``taps`` (K, E) and every task's example drive."""
+        return self._tap_values(taps) | self._drive_values(example_index)
+
+    def edge_values(self, taps: np.ndarray, edge: int) -> dict[str, float]:
+        """Element -> value of both twins' pots of ``edge`` in every task at ``taps`` (K, E)."""
+        pot, p = self.design.pot, self.parameters
+        free = pot.wiper_resistance_ohm(taps[:, edge], p.r_ab_free_ohm[edge])
+        clamped = pot.wiper_resistance_ohm(taps[:, edge], p.r_ab_clamped_ohm[edge])
+        values: dict[str, float] = {}
+        for t, elements in enumerate(self._circuit.tap_elements):
+            f, c = elements[edge]
+            values[f], values[c] = float(free[t]), float(clamped[t])
+        return values
+
+    def fast_window(self, step: int, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Alter the changed ``values``, run one fast window; the latched (enabled, direction)."""
+        commands = [f"alter {k} = {v!r}" for k, v in values.items() if self._loaded.get(k) != v]
+        data = self._advance(step, commands)
+        self._loaded.update(values)
+        return self._bits(data)
+
+    def golden_window(
+        self, step: int, values: dict[str, float], pause_s: float, stop_s: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Alter the changed ``values`` and resume the free-running transient to ``pause_s``
+        (it ends at ``stop_s``); the latched (enabled, direction) there."""
+        self.session.select(self.circuit_name)
+        commands = [f"alter {k} = {v!r}" for k, v in values.items() if self._loaded.get(k) != v]
+        period = float(self.parameters.oscillators.period_s.min())
+        max_step = period / self.opts["golden_steps_per_period"]
+        start = self._windows == 0
+        self._windows = 1
+        try:
+            data = self._run(commands, pause_s, start, max_step, stop_s)
+        except SpiceError as exc:
+            raise SpiceError(f"circuit engine (golden), step {step}: {exc}") from None
+        self._loaded.update(values)
+        return self._bits(data)
 
     def _tap_values(self, taps: np.ndarray) -> dict[str, float]:
         pot, p = self.design.pot, self.parameters

@@ -42,8 +42,8 @@ from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
-    from coupled.training.config import TrainConfig
 
 
 def board_directions(
@@ -131,7 +131,7 @@ class BoardTwin:
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_options(cls, network: Network, config: TrainConfig, options: dict) -> BoardTwin:
+    def from_options(cls, network: Network, config: RunSettings, options: dict) -> BoardTwin:
         """The board the circuit engine would draw for ``network`` and ``config``.
 
         ``options`` holds :data:`BOARD_OPTIONS` (checked, defaults filled in).
