@@ -316,3 +316,19 @@ def test_engines_import_nothing_of_training_and_selfcircuit_not_the_engine():
     selfcircuit = engines / "board" / "selfcircuit.py"
     assert "coupled.engines.circuit" not in _imported_modules(selfcircuit)
     assert "eng._" not in selfcircuit.read_text()
+
+
+def test_calibrate_records_the_board_and_the_engine_accepts_it(tmp_path):
+    out = tmp_path / "cal"
+    args = ["calibrate", "--network", "experiment16", "--events", "phase", "--triggers", "200"]
+    args += ["--p-triggers", "50", "--bias-points", "5", "--no-plots", "--no-effective-bias"]
+    args += ["--out", str(out)]
+    assert main([*args, "--part", "oscillator=LMC555"]) == 0
+    record = json.loads((out / "calibration.json").read_text())
+    spec = BoardSpec(network="experiment16", parts={"oscillator": "LMC555"})
+    assert record["board_spec"] == spec.to_dict() and record["board_spec_key"] == spec.key()
+    options = {**BOARD_OPTIONS, "calibration": str(out), "phase_model": "formula"}
+    board = engine_board(load_network("experiment16"), spec, options, 0.5, None)
+    assert board.calibration.meta["board_spec_key"] == spec.key()
+    with pytest.raises(UserError, match="made for other oscillators"):
+        engine_board(load_network("experiment16"), spec.with_(tolerance=0.1), options, 0.5, None)
