@@ -169,6 +169,9 @@ class BoardSpec:
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
+    def __hash__(self) -> int:
+        return hash(self.key())
+
     def with_(self, **changes) -> BoardSpec:
         """A copy with ``changes`` (checked again)."""
         return replace(self, **changes)

@@ -101,7 +101,7 @@ def test_train_config_takes_parts_and_the_pots_tap_count():
 def test_spec_round_trips_and_its_key_names_the_board():
     spec = BoardSpec(network="experiment16", parts={"comparator": "TLV3201"}, board_seed=2)
     again = BoardSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
-    assert again == spec and again.key() == spec.key()
+    assert again == spec and again.key() == spec.key() and hash(again) == hash(spec)
     assert spec.parts["comparator"] == "TLV3201AIDBVR" and spec.parts["pot"] == "AD5220BRZ10"
     assert BoardSpec(network="experiment16", board_seed=2).key() != spec.key()
     with pytest.raises(UserError, match="board_spec key 'colour'"):
