@@ -75,6 +75,9 @@ class Part:
     library, subckt
         The ``.lib`` file (stem, in ``netlists/``) and the subcircuit the board instantiates
         (empty when the role has no subcircuit of its own).
+    fast_forms
+        The circuit engine's fast-window forms of the part's subcircuits, as (board subcircuit,
+        fast subcircuit, its ``.lib`` file) triples (:mod:`coupled.engines.board.session`).
     """
 
     role: str
@@ -91,6 +94,7 @@ class Part:
     default: bool = False
     library: str = ""
     subckt: str = ""
+    fast_forms: tuple[tuple[str, str, str], ...] = ()
 
     def key_figures(self) -> str:
         """The figures as one short line (for ``coupled parts``)."""
@@ -133,4 +137,5 @@ class Part:
             "figures": dict(self.figures),
             "library": self.library,
             "subckt": self.subckt,
+            "fast_forms": [list(form) for form in self.fast_forms],
         }

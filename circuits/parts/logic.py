@@ -51,6 +51,9 @@ class LogicPart(Part):
         }
 
 
+LATCH_FAST = ((latch.SUBCKT, "latch_sh_fast", "latch_fast"),)
+"""The latches' fast-window form (``netlists/latch_fast.lib``)."""
+
 PARTS = (
     LogicPart(
         role="logic",
@@ -67,6 +70,7 @@ PARTS = (
         default=True,
         library=xor.LIBRARY,
         subckt=xor.SUBCKT,
+        fast_forms=LATCH_FAST,
         latch_part_number="SN74HC75DR",
         latch_package="SOIC-16",
         latch_channels=4,
@@ -85,11 +89,10 @@ PARTS = (
         figures=(("family", "74LVC1G"), ("inputs", "-0.5 .. 6.5 V"), ("I_CC", "10 uA max")),
         library=xor.LIBRARY,
         subckt=xor.SUBCKT,
+        fast_forms=LATCH_FAST,
         latch_part_number="SN74LVC1G373DBVR",
         latch_package="SOT-23-6",
         latch_channels=1,
         input_max_abs_v=6.5,
     ),
 )
-
-LATCH_SUBCKT = latch.SUBCKT

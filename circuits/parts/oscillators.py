@@ -33,6 +33,12 @@ class OscillatorPart(Part):
     timing_c_f: float = oscillator.DEFAULT_C_F
 
 
+FAST_FORMS = (
+    (oscillator.OSCILLATOR_SUBCKT, "osc_relax_fast", "oscillator_fast"),
+    (oscillator.ENABLE_SUBCKT, "comp_enable_fast", "enable_fast"),
+)
+"""Fast-window forms of the oscillator and its enable comparator (``netlists/*_fast.lib``)."""
+
 PARTS = (
     OscillatorPart(
         role="oscillator",
@@ -48,6 +54,7 @@ PARTS = (
         default=True,
         library="oscillator",
         subckt=oscillator.OSCILLATOR_SUBCKT,
+        fast_forms=FAST_FORMS,
     ),
     OscillatorPart(
         role="oscillator",
@@ -62,5 +69,6 @@ PARTS = (
         figures=(("thresholds", "VDD/3, 2 VDD/3"), ("period", "20.8 us"), ("I_DD", "0.25 mA")),
         library="oscillator",
         subckt=oscillator.OSCILLATOR_SUBCKT,
+        fast_forms=FAST_FORMS,
     ),
 )
