@@ -18,15 +18,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coupled.circuits import oneshot
 from coupled.circuits.parts.base import Part
+
+LIBRARY, SUBCKT = "oneshot", "oneshot_rc"
+"""The one-shot's ``.lib`` file and subcircuit (:mod:`coupled.circuits.oneshot` writes its
+instances; not imported here: it refers to the board, which refers to the parts)."""
+DELAY_R_OHM = 10_000.0
+"""Delay resistor (ohm), :data:`coupled.circuits.DELAY_R_OHM`."""
 
 
 @dataclass(frozen=True)
 class OneShotPart(Part):
     """The AND gate of the RC one-shot."""
 
-    delay_r_ohm: float = oneshot.DELAY_R_OHM
+    delay_r_ohm: float = DELAY_R_OHM
 
 
 PARTS = (
@@ -42,8 +47,8 @@ PARTS = (
         quiescent_current_a=10e-6,
         figures=(("delay R", "10 kOhm"), ("I_CC", "10 uA max")),
         default=True,
-        library=oneshot.LIBRARY,
-        subckt=oneshot.SUBCKT,
+        library=LIBRARY,
+        subckt=SUBCKT,
     ),
     OneShotPart(
         role="oneshot",
@@ -56,7 +61,7 @@ PARTS = (
         supply_max_v=5.5,
         quiescent_current_a=10e-6,
         figures=(("delay R", "10 kOhm"), ("I_CC", "10 uA max")),
-        library=oneshot.LIBRARY,
-        subckt=oneshot.SUBCKT,
+        library=LIBRARY,
+        subckt=SUBCKT,
     ),
 )

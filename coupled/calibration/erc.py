@@ -26,7 +26,7 @@ from coupled.circuits import ratings
 from coupled.circuits.assembly import build_board
 from coupled.circuits.diffamp import DROP_STAGES, SENSE_STAGES
 from coupled.circuits.spec import BoardSpec, draw_board
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.spice.session import get_session
 
 ERC_COLUMNS = ("part", "pin", "quantity", "value", "limit_min", "limit_max", "unit", "ok")
@@ -140,7 +140,7 @@ def check_board(
         )
     net = config.validate()
     if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
-        raise UserError(f"--tolerance {tolerance!r}: must be in [0, 0.5)")
+        raise ParameterError(f"{{tolerance}} {tolerance!r}: must be in [0, 0.5)", "tolerance")
     cfg = config.resolved()
     task = make_tasks(cfg, net)[0]
     spec = BoardSpec(

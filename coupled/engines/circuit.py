@@ -76,7 +76,7 @@ from coupled.circuits.assembly import build_board
 from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
-from coupled.core.errors import SpiceError, UserError
+from coupled.core.errors import ParameterError, SpiceError
 from coupled.engines.base import Engine
 from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
@@ -119,15 +119,19 @@ class CircuitEngine(Engine):
         super().prepare(network, tasks, config)
         opts = self.check_options(dict(config.engine_options))
         if config.rule != "discrete":
-            raise UserError(
-                f"--engine circuit: the board realises the discrete rule (Eq. 10-11), not "
-                f"--rule {config.rule}; use --rule discrete or another engine"
+            raise ParameterError(
+                f"{{engine}} circuit: the board realises the discrete rule (Eq. 10-11), not "
+                f"{{rule}} {config.rule}; use {{rule}} discrete or another engine",
+                "rule",
+                "engine",
             )
         if config.p_mode not in ("bernoulli", "oscillator"):
-            raise UserError(
-                f"--p-mode {config.p_mode}: on the board each edge's oscillator decides, so the "
-                "number of moving edges varies; use --p-mode bernoulli (or oscillator) with "
-                "--engine circuit"
+            raise ParameterError(
+                f"{{p_mode}} {config.p_mode}: on the board each edge's oscillator decides, so the "
+                "number of moving edges varies; use {p_mode} bernoulli (or oscillator) with "
+                "{engine} circuit",
+                "p_mode",
+                "engine",
             )
         self.opts = opts
         self.spec = board_spec(config, opts)

@@ -19,7 +19,7 @@ from coupled.circuits.design import BoardDesign, BoardParameters
 from coupled.circuits.latch import LatchModel
 from coupled.circuits.oscillator import OscillatorParameters
 from coupled.circuits.spec import BoardSpec, DrawnBoard, draw_board
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, engine_option, named
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
@@ -89,10 +89,14 @@ def _check_calibration(calibration: Calibration, spec: BoardSpec, nominal, path)
         oscillator = (recorded_spec.get("parts") or {}).get("oscillator")
         other = other or oscillator not in (None, mine["parts"]["oscillator"])
     if other:
-        raise UserError(
-            f"--engine-option calibration={str(path)!r}: made for other oscillators than "
+        option = engine_option("calibration")
+        raise ParameterError(
+            f"{named(option)}={str(path)!r}: made for other oscillators than "
             f"this board's (tolerance {spec.tolerance}, board_seed {spec.board_seed}); "
-            "calibrate with the same --tolerance and --seed"
+            "calibrate with the same {tolerance} and {seed}",
+            option,
+            "tolerance",
+            "seed",
         )
 
 
