@@ -30,7 +30,8 @@ from coupled.circuits.design import (
 )
 from coupled.circuits.latch import LatchModel
 from coupled.circuits.parts import PartSet
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
+from coupled.core.options import is_whole
 from coupled.physics import rules, sensing
 from coupled.physics.networks import Network
 
@@ -103,11 +104,22 @@ class BoardSpec:
             object.__setattr__(self, name, _roles(getattr(self, name)))
         object.__setattr__(self, "network", str(self.network))
         if not np.isfinite(self.tolerance) or not 0 <= self.tolerance < MAX_TOLERANCE:
-            raise UserError(f"tolerance {self.tolerance!r}: must be in [0, {MAX_TOLERANCE})")
+            raise ParameterError(
+                f"{{tolerance}} {self.tolerance!r}: must be in [0, {MAX_TOLERANCE})", "tolerance"
+            )
         if not np.isfinite(self.comparator_offset_v) or self.comparator_offset_v < 0:
-            raise UserError(f"comparator_offset_v {self.comparator_offset_v!r}: must be >= 0 V")
-        if isinstance(self.board_seed, bool) or int(self.board_seed) != self.board_seed:
-            raise UserError(f"board_seed {self.board_seed!r}: must be a whole number >= 0")
+            raise ParameterError(
+                f"{{comparator_offset_v}} {self.comparator_offset_v!r}: must be >= 0 V",
+                "comparator_offset_v",
+            )
+        if (
+            isinstance(self.board_seed, bool)
+            or not is_whole(self.board_seed)
+            or self.board_seed < 0
+        ):
+            raise ParameterError(
+                f"{{board_seed}} {self.board_seed!r}: must be a whole number >= 0", "board_seed"
+            )
         object.__setattr__(self, "board_seed", int(self.board_seed))
         self.design()  # checks supply, timing, gain, trigger, mode, nudge
 

@@ -77,23 +77,26 @@ def test_parts_command_lists_the_catalogue(capsys):
     assert all(part.part_number in text for part in catalogue())
 
 
-def test_parts_are_found_by_prefix_and_bad_ones_name_the_allowed():
+def test_parts_are_found_by_prefix_and_bad_ones_name_the_allowed(capsys):
     assert get_part("comparator", "tlv3201").part_number == "TLV3201AIDBVR"
     assert parse_assignments(["pot=MCP4011"]) == {"pot": "MCP4011-103E/SN"}
     with pytest.raises(UserError, match="LM339DR"):
         get_part("comparator", "LM393")
     with pytest.raises(UserError, match="must be one of pot"):
         parse_assignments(["potentiometer=AD5220"])
+    with pytest.raises(UserError, match="^parts 3: must be a mapping"):
+        PartSet.from_mapping(3)
     with pytest.raises(UserError, match="ROLE=PART"):
         parse_assignments(["pot"])
     assert main(["check-board", "--network", "experiment16", "--part", "pot=X1", "--out", "x"]) == 2
+    assert "--part pot='X1': must be one of AD5220BRZ10" in capsys.readouterr().err
 
 
 def test_train_config_takes_parts_and_the_pots_tap_count():
     config = TrainConfig(network="experiment16", rule="discrete", parts={"pot": "MCP4011"})
     config.validate()
     assert config.n_taps == 64 and TrainConfig().n_taps == 128
-    with pytest.raises(UserError, match="part comparator"):
+    with pytest.raises(UserError, match="^parts comparator='NE555': must be one of LM339DR"):
         TrainConfig(parts={"comparator": "NE555"}).validate()
 
 

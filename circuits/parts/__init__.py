@@ -26,7 +26,7 @@ from coupled.circuits.parts.logic import LogicPart
 from coupled.circuits.parts.oneshots import OneShotPart
 from coupled.circuits.parts.oscillators import OscillatorPart
 from coupled.circuits.parts.pots import PotPart
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
 
 _ALL: tuple[Part, ...] = (
     *pots.PARTS,
@@ -55,9 +55,9 @@ parts_catalogue = catalogue
 
 
 def check_role(role: str) -> str:
-    """``role``, or ``UserError`` naming the roles."""
+    """``role``, or ``ParameterError`` (of ``parts``) naming the roles."""
     if role not in ROLES:
-        raise UserError(f"part role {role!r}: must be one of {', '.join(ROLES)}")
+        raise ParameterError(f"{{parts}} role {role!r}: must be one of {', '.join(ROLES)}", "parts")
     return role
 
 
@@ -69,7 +69,7 @@ def get_part(role: str, part_number: str) -> Part:
     found = exact or [p for p in candidates if wanted and p.part_number.upper().startswith(wanted)]
     if len(found) != 1:
         allowed = ", ".join(p.part_number for p in candidates)
-        raise UserError(f"part {role}={part_number!r}: must be one of {allowed}")
+        raise ParameterError(f"{{parts}} {role}={part_number!r}: must be one of {allowed}", "parts")
     return found[0]
 
 
@@ -94,9 +94,9 @@ class PartSet:
     @classmethod
     def from_mapping(cls, parts: Mapping[str, str] | None = None) -> PartSet:
         """The default parts, with the roles named in ``parts`` (role -> part number) replaced."""
-        given = dict(parts or {})
         if not isinstance(parts, Mapping | None):
-            raise UserError(f"parts {parts!r}: must be a mapping of role to part number")
+            raise ParameterError(f"{{parts}} {parts!r}: must be a mapping of role to part", "parts")
+        given = dict(parts or {})
         for role in given:
             check_role(role)
         return cls(

@@ -112,8 +112,6 @@ class TrainConfig:
     @property
     def part_set(self) -> PartSet:
         """The board's parts: ``parts`` (role -> part number) over the default board's."""
-        if not isinstance(self.parts, dict):
-            raise UserError(f"parts {self.parts!r}: must be a mapping of role to part number")
         return PartSet.from_mapping(self.parts)
 
     @property
