@@ -315,6 +315,64 @@ def plot_clockless(result: FigureResult, path: str | Path, meta: dict | None = N
     return save_png(fig, path, meta)
 
 
+def plot_offsets(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Share of diverged tasks (95 % interval) and geometric mean (history and as the board
+    measures it on its free twin) per decision model and p."""
+    plt = pyplot()
+    summary = result.tables["offsets_summary.csv"]
+    models = list(dict.fromkeys(summary["model"]))
+    p_values = sorted(summary["p"].unique())
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    width = 0.8 / len(p_values)
+    where = np.arange(len(models))
+    for k, (colour, p) in enumerate(zip(_colours(len(p_values)), p_values, strict=True)):
+        s = summary[summary["p"] == p].set_index("model").loc[models]
+        x = where + (k - (len(p_values) - 1) / 2) * width
+        share = s["share_diverged"].to_numpy()
+        ax.bar(x, share, width, color=colour, label=f"p = {p:g}")
+        ax.errorbar(
+            x,
+            share,
+            yerr=[share - s["share_ci_low"], s["share_ci_high"] - share],
+            fmt="none",
+            color="k",
+            capsize=2,
+        )
+        geo = s["geo_mean"].to_numpy()
+        ax2.errorbar(
+            x,
+            geo,
+            yerr=[geo - s["geo_ci_low"], s["geo_ci_high"] - geo],
+            fmt="o",
+            color=colour,
+            capsize=3,
+            label=f"p = {p:g}, history",
+        )
+        board = s["board_geo_mean"].to_numpy()
+        ax2.errorbar(
+            x + width / 3,
+            board,
+            yerr=[board - s["board_geo_ci_low"], s["board_geo_ci_high"] - board],
+            fmt="o",
+            mfc="white",
+            color=colour,
+            capsize=3,
+            label=f"p = {p:g}, as the board measures",
+        )
+    for a in (ax, ax2):
+        a.set_xticks(where)
+        a.set_xticklabels(models, rotation=30, ha="right", fontsize=8)
+        a.legend(fontsize=8)
+    ax.set_ylabel("share of tasks diverged (final scaled error > 1)")
+    ax.set_title("diverged tasks, 95 % Clopper-Pearson interval")
+    ax2.set_yscale("log")
+    ax2.set_ylabel("geometric mean scaled error")
+    ax2.set_title("geometric mean, 95 % bootstrap interval")
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)
+
+
 def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Draw a reproduced figure with the plot its result names (``result.plot``)."""
     return globals()[result.plot](result, path, meta)

@@ -78,9 +78,17 @@ from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
 from coupled.core.errors import ParameterError, SpiceError
 from coupled.engines.base import Engine
+from coupled.engines.board.decision import (
+    SELF_TRIGGER_REFUSED,
+    TWIN_ONLY,
+    comparator_noise,
+    refuse_changed,
+    wiring_signs,
+)
 from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
 from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
+from coupled.engines.board.twin import SELF_TRIGGER_WHY
 from coupled.physics import rules, solver
 from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.session import get_session
@@ -133,7 +141,16 @@ class CircuitEngine(Engine):
                 "p_mode",
                 "engine",
             )
+        refuse_changed(
+            opts,
+            TWIN_ONLY,
+            "the board's netlist has the XOR decision and unity drop stages; this design "
+            "alternative runs on the board twin (engine ideal or spice)",
+        )
         self.opts = opts
+        self_triggered = config.trigger == "self"
+        if self_triggered:
+            refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
         self.spec = board_spec(config, opts)
         board = engine_board(
             network, self.spec, opts, float(config.p), config.example_period_s, latch=ENGINE_LATCH
@@ -144,7 +161,7 @@ class CircuitEngine(Engine):
         self.phase_oscillators = board.oscillators
         self.calibration = board.calibration
         self.bias_v = board.bias_v
-        self_triggered = config.trigger == "self"
+        self.wiring = wiring_signs(network, self.tasks, opts["wiring"])
         self.walk = PhaseWalk(
             opts["board_seed"],
             opts["jitter"],
@@ -170,7 +187,7 @@ class CircuitEngine(Engine):
             parameters = replace(parameters, oscillators=moved)
         return [
             build_board(
-                self.network,
+                self._task_network(t),
                 parameters,
                 self.design,
                 inputs=task.inputs,
@@ -182,8 +199,19 @@ class CircuitEngine(Engine):
                 taps=np.zeros(self.network.n_edges, dtype=np.int64),
                 bias_v=self.bias_v,
             )
-            for task in self.tasks
+            for t, task in enumerate(self.tasks)
         ]
+
+    def _task_network(self, t: int):
+        """The network as task ``t``'s board is wired (``wiring``: edges along the current)."""
+        if self.wiring is None:
+            return self.network
+        from dataclasses import replace
+
+        edges = np.where(
+            self.wiring[t][:, None] < 0, self.network.edges[:, ::-1], self.network.edges
+        )
+        return replace(self.network, edges=edges)
 
     def _load(self, start_step: int) -> None:
         opts = self.opts
@@ -191,7 +219,8 @@ class CircuitEngine(Engine):
             timing = GoldenTiming(opts["trigger_period_s"], opts["trigger_width_s"])
         else:
             timing = FastTiming(opts["window_s"], oscillators=opts["fast_oscillators"])
-        self._circuit = engine_circuit(self._boards(start_step), timing)
+        noise = opts["comparator_noise_v"] > 0
+        self._circuit = engine_circuit(self._boards(start_step), timing, noise=noise)
         self.session.load(self._circuit.netlist, name=self.circuit_name)
         self._offset_step = start_step
         self._windows = 0  # windows since the transient started (0: not started)
@@ -216,6 +245,8 @@ class CircuitEngine(Engine):
         values = self._tap_values(taps) | self._drive_values(draws.example_index)
         if not self.opts["golden"]:
             values |= self._preset_values(n)
+        if self._circuit.noise_sources is not None:
+            values |= self._noise_values(n)
         commands = [f"alter {k} = {v!r}" for k, v in values.items() if self._loaded.get(k) != v]
         data = self._advance(n, commands)
         self._loaded.update(values)
@@ -303,6 +334,17 @@ class CircuitEngine(Engine):
             x, y = self.train_inputs_v[t, index], self.train_targets_v[t, index]
             values.update(zip(self._circuit.input_sources[t], x.tolist(), strict=True))
             values.update(zip(self._circuit.target_sources[t], y.tolist(), strict=True))
+        return values
+
+    def _noise_values(self, step: int) -> dict[str, float]:
+        """Comparator noise of ``step`` (the board twin's draw, the same for every task)."""
+        noise = comparator_noise(
+            self.opts["board_seed"], step, self.network.n_edges, self.opts["comparator_noise_v"]
+        )
+        values: dict[str, float] = {}
+        for names in self._circuit.noise_sources:
+            for (a, b), va, vb in zip(names, noise[0].tolist(), noise[1].tolist(), strict=True):
+                values[a], values[b] = va, vb
         return values
 
     def _preset_values(self, step: int) -> dict[str, float]:

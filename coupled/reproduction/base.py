@@ -61,6 +61,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "gates": ("gates", "Figs. 4c/4e with the board's oscillator gates and comparator offsets"),
     "temporal": ("temporal", "the board's enables in time: autocorrelation against jitter and T"),
     "clockless": ("clockless", "self-triggered board (no clock) against the clocked board"),
+    "offsets": ("offsets", "why the board's comparator offsets make allosteric tasks diverge"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)

@@ -6,8 +6,9 @@ here, so that the twin is the circuit engine's board by construction: :func:`boa
 :class:`~coupled.circuits.spec.BoardSpec` of a run (network, parts, sense gain, tap range,
 comparator offsets, trigger, and the board options ``tolerance`` and ``board_seed``) and
 :func:`engine_board` draws it (:func:`coupled.circuits.spec.draw_board`), applies the
-self-triggered board's rate trim, fits the oscillators of the phase model, checks a given
-calibration against the board and reads the bias for p.
+comparator offset trim (``offset_trim_v``) and the self-triggered board's rate trim, fits the
+oscillators of the phase model, checks a given calibration against the board and reads the bias
+for p.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from coupled.circuits.oscillator import OscillatorParameters
 from coupled.circuits.spec import BoardSpec, DrawnBoard, draw_board
 from coupled.core.errors import ParameterError, engine_option, named
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.decision import trimmed_parameters
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.physics.networks import Network
@@ -118,7 +120,9 @@ def engine_board(
     spec
         The board specification (:func:`board_spec`).
     options
-        The board options (``trigger_period_s``, ``calibration``, ``phase_model``), checked.
+        The board options (``trigger_period_s``, ``calibration``, ``phase_model``,
+        ``offset_trim_v``: the comparator offset trim of :mod:`coupled.engines.board.decision`),
+        checked.
     p
         Update probability (clocked board) or mean firings per example period (self-triggered).
     example_period_s
@@ -128,7 +132,7 @@ def engine_board(
     """
     drawn = draw_board(spec, network, latch=latch)
     design = replace(drawn.design, trigger="global")
-    parameters = drawn.parameters
+    parameters = trimmed_parameters(drawn.parameters, design, options.get("offset_trim_v"))
     self_triggered = spec.trigger == "self"
     if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
         parameters = rate_trimmed(parameters, float(p), example_period_s)

@@ -38,12 +38,20 @@ from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, wa
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.spec import BoardSpec
 from coupled.engines.board.curve import Calibration
+from coupled.engines.board.decision import (
+    SELF_TRIGGER_REFUSED,
+    comparator_noise,
+    refuse_changed,
+)
 from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 
 if TYPE_CHECKING:
     from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
+
+
+SELF_TRIGGER_WHY = "not modelled on the self-triggered board (trigger self); leave the default"
 
 
 def board_directions(
@@ -53,6 +61,10 @@ def board_directions(
     offset_b_v: np.ndarray | float,
     design: BoardDesign | None = None,
     parameters: BoardParameters | None = None,
+    noise_v: np.ndarray | None = None,
+    *,
+    decision: str = "xor",
+    drop_stage_gain: float = 1.0,
 ) -> np.ndarray:
     """The board's direction law on the drops (``x`` clamped, ``y`` free, volts).
 
@@ -64,19 +76,29 @@ def board_directions(
     gain error and input offset ``v_k`` (``amp_gain_error``, ``amp_offset_v``; ``g_3 = g_4 = G``
     nominally), ``c`` the clip at the amplifiers' output swing about the reference; then up
     where ``(s_A + o_A)(s_B + o_B) > 0``. The one place the fast engines apply the law; ties
-    follow :func:`coupled.circuits.comparator.decide_up`.
+    follow :func:`coupled.circuits.comparator.decide_up`. ``noise_v`` (2, E), volts: comparator
+    input noise added to ``o_A`` (row 0) and ``o_B`` (row 1)
+    (:func:`coupled.engines.board.decision.comparator_noise`). Two design alternatives
+    (board twin only, :mod:`coupled.engines.board.decision`): ``drop_stage_gain`` (nominal
+    gain of the three drop stages, 1 on the board) and ``decision="rectified"``: precision
+    rectifiers on the drop stages' outputs and comparator A alone, up where
+    ``c(g_3 (|a_C| - |a_F| + v_3)) + o_A > 0`` (the paper's rule with sigma = ``o_A / G``).
 
     Returns
     -------
     numpy.ndarray
         int8, +1 or -1, the broadcast shape of the inputs.
     """
+    if noise_v is not None:
+        offset_a_v = offset_a_v + noise_v[0]
+        offset_b_v = offset_b_v + noise_v[1]
     if design is None:
         up = decide_up(clamped_drop_v, free_drop_v, offset_a_v, offset_b_v)
         return np.where(up, 1, -1).astype(np.int8)
     low, high = design.amplifier_swing_v
     ref = design.reference_v
-    gains = np.array([1.0, 1.0, 1.0, design.sense_gain, design.sense_gain])[:, None]
+    dg = float(drop_stage_gain)
+    gains = np.array([dg, dg, dg, design.sense_gain, design.sense_gain])[:, None]
     if parameters is not None and parameters.amp_gain_error is not None:
         gains = gains * (1.0 + np.asarray(parameters.amp_gain_error))
         offsets = np.asarray(parameters.amp_offset_v)
@@ -88,6 +110,9 @@ def board_directions(
 
     x, y = np.asarray(clamped_drop_v, dtype=float), np.asarray(free_drop_v, dtype=float)
     a_f, a_c, a_n = stage(0, y), stage(1, x), stage(2, -y)
+    if decision == "rectified":  # |a_C| - |a_F| into sense stage A and comparator A alone
+        up = stage(3, np.abs(a_c) - np.abs(a_f)) + offset_a_v > 0
+        return np.where(up, 1, -1).astype(np.int8)
     s_a, s_b = stage(3, a_c - a_f), stage(4, a_c - a_n)
     up = (s_a + offset_a_v > 0) == (s_b + offset_b_v > 0)  # comparators A, B and the XOR
     return np.where(up, 1, -1).astype(np.int8)
@@ -114,7 +139,13 @@ class BoardTwin:
     jitter
         Period jitter, rms fraction of a period per cycle (0: none).
     board_seed
-        Seed of the board's draws (and of the jitter stream).
+        Seed of the board's draws (and of the jitter and noise streams).
+    comparator_noise_v
+        Input noise of each decision comparator (V rms), a fresh sample per step
+        (:mod:`coupled.engines.board.decision`; 0: none).
+    decision, drop_stage_gain
+        The decision circuit (``xor``, the board's; ``rectified``) and the drop stages' gain
+        (:func:`board_directions`).
     spec
         The board specification it was drawn from (:func:`from_options`).
     """
@@ -127,6 +158,9 @@ class BoardTwin:
     trigger_period_s: float
     jitter: float = DEFAULT_JITTER
     board_seed: int = 0
+    comparator_noise_v: float = 0.0
+    decision: str = "xor"
+    drop_stage_gain: float = 1.0
     spec: BoardSpec | None = None
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -137,10 +171,12 @@ class BoardTwin:
         ``options`` holds :data:`BOARD_OPTIONS` (checked, defaults filled in).
         """
         opts = check_board_options({**BOARD_OPTIONS, **{k: options[k] for k in BOARD_OPTIONS}})
+        self_triggered = getattr(config, "trigger", "global") == "self"
+        if self_triggered:
+            refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
         board = engine_board(
             network, board_spec(config, opts), opts, float(config.p), config.example_period_s
         )
-        self_triggered = getattr(config, "trigger", "global") == "self"
         if self_triggered:  # not modelled on the self-triggered board: 0 unless given (refused)
             jitter = float(config.engine_options.get("jitter", 0.0))
         else:
@@ -154,6 +190,9 @@ class BoardTwin:
             trigger_period_s=float(opts["trigger_period_s"]),
             jitter=jitter,
             board_seed=int(opts["board_seed"]),
+            comparator_noise_v=float(opts["comparator_noise_v"]),
+            decision=str(opts["decision"]),
+            drop_stage_gain=float(opts["drop_stage_gain"]),
             spec=board.spec,
         )
 
@@ -194,11 +233,27 @@ class BoardTwin:
         return self.oscillator_v(step) > self.bias_v
 
     # -- decisions and parts ------------------------------------------------------------------
-    def directions(self, free_drop_v: np.ndarray, clamped_drop_v: np.ndarray) -> np.ndarray:
-        """Tap directions (int8, +1 up) by the board's comparators, drops (..., E) in volts."""
+    def directions(
+        self, free_drop_v: np.ndarray, clamped_drop_v: np.ndarray, step: int | None = None
+    ) -> np.ndarray:
+        """Tap directions (int8, +1 up) by the board's comparators, drops (..., E) in volts.
+
+        With ``comparator_noise_v`` > 0 and a ``step``, the comparators see that step's noise.
+        """
         p = self.parameters
+        noise = None
+        if self.comparator_noise_v and step is not None:
+            noise = comparator_noise(self.board_seed, step, self.n_edges, self.comparator_noise_v)
         return board_directions(
-            free_drop_v, clamped_drop_v, p.offset_a_v, p.offset_b_v, self.design, p
+            free_drop_v,
+            clamped_drop_v,
+            p.offset_a_v,
+            p.offset_b_v,
+            self.design,
+            p,
+            noise,
+            decision=self.decision,
+            drop_stage_gain=self.drop_stage_gain,
         )
 
     def twin_resistances(self, taps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
