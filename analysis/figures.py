@@ -83,7 +83,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training steps x p (expected updates per edge)")
-    ax.set_ylabel("scaled test error = error / error(t = 0) (dimensionless)")
+    ax.set_ylabel("scaled test error\n= error / error(t = 0) (dimensionless)")
     ax.set_title(f"Fig. 1: {int(summary['tasks'].iloc[0])} regression tasks, 143 edges")
     ax.legend(fontsize=7, ncol=2)
     ax2.errorbar(
@@ -99,7 +99,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     )
     ax2.set_yscale("log")
     ax2.set_xlabel("update probability p (probability)")
-    ax2.set_ylabel("final scaled test error (dimensionless; mean, range)")
+    ax2.set_ylabel("final scaled test error\n(dimensionless; mean, range)")
     ax2.set_title(f"after {int(summary['final_step'].max())} steps")
     for a in (ax, ax2):
         readable_log_ticks(a.yaxis)
@@ -387,7 +387,12 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     periods = sorted(s_phase["trigger_period_s"].unique())
     t_ref = 50e-6 if 50e-6 in periods else periods[-1]
     jitters = sorted(s_phase["jitter"].unique())
-    fig, (ax, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4))
+    # Two rows at the page's width (about 1100 px): the lag plot on top with its legend
+    # beside it, the two trigger-period plots below; every label at 9 pt or more.
+    fig = plt.figure(figsize=(11, 8.5))
+    grid = fig.add_gridspec(2, 2)
+    ax = fig.add_subplot(grid[0, :])
+    ax2, ax3 = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
     for colour, j in zip(_colours(len(jitters)), jitters, strict=True):
         rows = phase[(phase["jitter"] == j) & (phase["trigger_period_s"] == t_ref)]
         ax.plot(rows["lag"], rows["mean_autocorrelation"], "o-", color=colour, label=f"{j:g}")
@@ -411,8 +416,8 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     ax.axhspan(-2 * null, 2 * null, color="0.85", lw=0, label="Bernoulli +-2 s.d.")
     ax.set_xlabel("lag (triggers)")
     ax.set_ylabel("enable autocorrelation r_k (mean over edges)")
-    ax.set_title(f"T = {t_ref * 1e6:g} us; legend: jitter (rms per cycle)", fontsize=9)
-    ax.legend(fontsize=6, loc="best", framealpha=0.6)
+    ax.set_title(f"T = {t_ref * 1e6:g} us; legend: jitter (rms per cycle)", fontsize=10)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax2.axhline(0.0, color="0.6", lw=0.8)
     ax2.set_xscale("log")
     ax2.set_xlabel("trigger period T (us)")
@@ -427,12 +432,13 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
         a.minorticks_off()
     ax3.set_xlabel("trigger period T (us)")
     ax3.set_ylabel("mean |Pearson r| between edges")
-    ax3.legend(fontsize=7)
+    ax2.legend(fontsize=9)
+    ax3.legend(fontsize=9)
     cfg = result.base_config
     fig.suptitle(
         f"{cfg['network']}: 5 V oscillator board, {cfg['tolerance']:g} spread, p = "
         f"{cfg['p']:g} (bias {cfg['bias_v']:.3f} V), board seed {cfg['board_seed']}",
-        fontsize=10,
+        fontsize=11,
     )
     fig.tight_layout()
     _caption(fig, result)

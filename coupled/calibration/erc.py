@@ -27,6 +27,7 @@ from coupled.circuits.assembly import build_board
 from coupled.circuits.diffamp import DROP_STAGES, SENSE_STAGES
 from coupled.circuits.spec import BoardSpec, draw_board
 from coupled.core.errors import ParameterError
+from coupled.physics.networks import Network
 from coupled.spice.session import get_session
 
 ERC_COLUMNS = ("part", "pin", "quantity", "value", "limit_min", "limit_max", "unit", "ok")
@@ -78,7 +79,7 @@ class _Rows:
 
 
 def check_board(
-    network: str = "experiment16",
+    network: str | Network = "experiment16",
     *,
     sense_gain: float | None = None,
     input_max_v: float | None = None,
@@ -94,7 +95,7 @@ def check_board(
     Parameters
     ----------
     network
-        Built-in network name or file.
+        Built-in network name, file or :class:`~coupled.physics.networks.Network`.
     sense_gain, input_max_v
         Board design and task inputs (default: ``coupled train``'s).
     tolerance, seed
@@ -144,7 +145,7 @@ def check_board(
     cfg = config.resolved()
     task = make_tasks(cfg, net)[0]
     spec = BoardSpec(
-        network=cfg.network,
+        network=cfg.network_label,
         parts=cfg.parts,
         sense_gain=cfg.sense_gain,
         r_min_ohm=cfg.r_min_ohm,

@@ -55,7 +55,7 @@ def calibrate(
         ``out_dir`` set.
     """
     network = load_network(config.network)
-    folder = prepare_out_dir(out, overwrite=overwrite, option="out")
+    folder = prepare_out_dir(out, overwrite=overwrite, option="out", resumable=False)
     say = log or (lambda text: None)
     started = time.perf_counter()
     spec = config.board_spec()

@@ -9,13 +9,16 @@ engine obtains as a :class:`coupled.circuits.spec.BoardSpec`
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from coupled.physics.networks import Network
 
 
 class RunSettings(Protocol):
     """The settings of a run that engines use (units as in ``TrainConfig``)."""
 
-    network: str
+    network: str | Network
     rule: str
     p: float
     p_mode: str

@@ -21,7 +21,12 @@ from coupled.circuits.latch import LatchModel
 from coupled.circuits.oscillator import OscillatorParameters
 from coupled.circuits.spec import BoardSpec, DrawnBoard, draw_board
 from coupled.core.errors import ParameterError, engine_option, named
-from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.curve import (
+    Calibration,
+    bias_for_p,
+    check_same_oscillators,
+    load_calibration,
+)
 from coupled.engines.board.decision import trimmed_parameters
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
@@ -38,14 +43,16 @@ def board_spec(config: Any, options: dict) -> BoardSpec:
     Parameters
     ----------
     config
-        The run's settings: an object with ``network``, ``parts`` (optional), ``sense_gain``,
+        The run's settings: an object with ``network`` (name, file or ``Network``; the spec
+        records a ``Network``'s name), ``parts`` (optional), ``sense_gain``,
         ``r_min_ohm``, ``r_max_ohm``, ``sigma_v`` (the comparator offset range, V) and
         ``trigger`` (a :class:`coupled.training.TrainConfig` has them).
     options
         The board options (``tolerance``, ``board_seed``), checked.
     """
+    network = config.network
     return BoardSpec(
-        network=config.network,
+        network=network.name if isinstance(network, Network) else str(network),
         parts=dict(getattr(config, "parts", None) or {}),
         sense_gain=config.sense_gain,
         r_min_ohm=config.r_min_ohm,
@@ -80,25 +87,29 @@ class EngineBoard:
 
 
 def _check_calibration(calibration: Calibration, spec: BoardSpec, nominal, path) -> None:
-    recorded = calibration.oscillator_parameters()
-    recorded_spec = calibration.meta.get("board_spec")
-    other = recorded is not None and recorded.to_dict() != nominal.to_dict()
-    if isinstance(recorded_spec, dict) and not other:
-        mine = spec.to_dict()
-        other = any(
-            k in recorded_spec and recorded_spec[k] != mine[k] for k in SPEC_CALIBRATION_FIELDS
-        )
-        oscillator = (recorded_spec.get("parts") or {}).get("oscillator")
-        other = other or oscillator not in (None, mine["parts"]["oscillator"])
-    if other:
+    """Refuse a calibration of other oscillators, or of a board whose specification differs in
+    what the oscillators are drawn from (``SPEC_CALIBRATION_FIELDS``, the oscillator part)."""
+    check_same_oscillators(calibration, nominal, path, spec.tolerance, spec.board_seed)
+    recorded = calibration.meta.get("board_spec")
+    if not isinstance(recorded, dict):
+        return
+    mine = spec.to_dict()
+    differ = {
+        k: (recorded[k], mine[k])
+        for k in SPEC_CALIBRATION_FIELDS
+        if k in recorded and recorded[k] != mine[k]
+    }
+    oscillator = (recorded.get("parts") or {}).get("oscillator")
+    if oscillator not in (None, mine["parts"]["oscillator"]):
+        differ["oscillator part"] = (oscillator, mine["parts"]["oscillator"])
+    if differ:
         option = engine_option("calibration")
+        text = "; ".join(f"{k} {a!r} there, {b!r} here" for k, (a, b) in differ.items())
         raise ParameterError(
-            f"{named(option)}={str(path)!r}: made for other oscillators than "
-            f"this board's (tolerance {spec.tolerance}, board_seed {spec.board_seed}); "
-            "calibrate with the same {tolerance} and {seed}",
+            f"{named(option)}={str(path)!r}: made for other oscillators than this board's "
+            f"({text}); calibrate this board (coupled calibrate with its parts, board seed and "
+            "tolerance)",
             option,
-            "tolerance",
-            "seed",
         )
 
 
