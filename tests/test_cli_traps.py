@@ -31,7 +31,7 @@ def test_no_parser_takes_abbreviations(capsys, tmp_path):
     parser = build_parser()
     assert parser.allow_abbrev is False
     commands = _subparsers(parser)
-    assert len(commands) == 10
+    assert len(commands) == 11 and "parts" in commands
     assert all(sub.allow_abbrev is False for sub in commands.values())
     code, out, err = run_cli(
         ["train", "--network", "experiment16", "--step", "10", "--out", str(tmp_path / "r")],
