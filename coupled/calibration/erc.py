@@ -27,6 +27,8 @@ from coupled.circuits.assembly import build_board
 from coupled.circuits.diffamp import DROP_STAGES, SENSE_STAGES
 from coupled.circuits.spec import BoardSpec, draw_board
 from coupled.core.errors import ParameterError
+from coupled.core.options import check_range
+from coupled.engines.board.options import BOARD_OPTIONS, SUPPLY_LIMITS_V
 from coupled.physics.networks import Network
 from coupled.spice.session import get_session
 
@@ -89,6 +91,7 @@ def check_board(
     trigger_period_s: float = DEFAULT_TRIGGER_PERIOD_S,
     train_config=None,
     parts: dict | None = None,
+    supply_v: float | None = None,
 ) -> BoardCheck:
     """Run the ERC and the power budget of the board ``train`` would build for ``network``.
 
@@ -108,6 +111,9 @@ def check_board(
         A :class:`~coupled.training.TrainConfig` whose board to check (its network, task,
         voltages, sense gain and parts; ``network``, ``sense_gain``, ``input_max_v`` and
         ``parts`` are then ignored).
+    supply_v
+        The board's supply (V); default the ``supply_v`` engine option of ``train_config``, else
+        5 V (:data:`coupled.engines.board.options.BOARD_OPTIONS`).
     parts
         Role -> catalogue part number (:mod:`coupled.circuits.parts`); default: the default
         board's parts. Each part's datasheet ratings and quiescent current are checked.
@@ -127,8 +133,11 @@ def check_board(
     if input_max_v is not None:
         values["input_max_v"] = input_max_v
     config = TrainConfig(**values)
+    board_supply = BOARD_OPTIONS["supply_v"]
     if train_config is not None:
         from dataclasses import replace
+
+        board_supply = train_config.engine_options.get("supply_v", board_supply)
 
         config = replace(
             train_config,
@@ -144,6 +153,9 @@ def check_board(
         raise ParameterError(f"{{tolerance}} {tolerance!r}: must be in [0, 0.5)", "tolerance")
     cfg = config.resolved()
     task = make_tasks(cfg, net)[0]
+    if supply_v is None:
+        supply_v = board_supply
+    check_range("supply_v", supply_v, *SUPPLY_LIMITS_V)
     spec = BoardSpec(
         network=cfg.network_label,
         parts=cfg.parts,
@@ -152,6 +164,7 @@ def check_board(
         r_max_ohm=cfg.r_max_ohm,
         comparator_offset_v=cfg.sigma_v,
         mode="op",
+        vdd_v=float(supply_v),
         tolerance=tolerance,
         board_seed=seed,
     )
@@ -189,6 +202,7 @@ def check_board(
         "tolerance": tolerance,
         "examples": examples,
         "trigger_period_s": trigger_period_s,
+        "supply_v": float(supply_v),
         "board": board.config(),
         **drawn.record(),
     }

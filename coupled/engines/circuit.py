@@ -73,6 +73,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coupled.circuits.assembly import build_board
+from coupled.circuits.design import BoardParameters
 from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
@@ -115,6 +116,11 @@ class CircuitEngine(Engine):
 
     name = "circuit"
     options: ClassVar[dict] = CIRCUIT_OPTIONS
+    extra_saves: tuple[str, ...] = ()
+    """Node names kept by transients besides the latches (``coupled waveforms`` sets them)."""
+    board_parameters: BoardParameters | None = None
+    """A board's drawn parts to use instead of drawing them from ``tolerance`` and
+    ``board_seed`` (``coupled yield --check-circuit`` sets it before ``prepare``)."""
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
@@ -153,7 +159,13 @@ class CircuitEngine(Engine):
             refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
         self.spec = board_spec(config, opts)
         board = engine_board(
-            network, self.spec, opts, float(config.p), config.example_period_s, latch=ENGINE_LATCH
+            network,
+            self.spec,
+            opts,
+            float(config.p),
+            config.example_period_s,
+            latch=ENGINE_LATCH,
+            parameters=self.board_parameters,
         )
         self.board = board
         self.design = board.design
@@ -428,7 +440,7 @@ class CircuitEngine(Engine):
     def _save_only_latches(self) -> None:
         """``save`` the latch outputs for the transient about to start (a few commands per
         restart; a script forgets them, which is fine once the transient runs)."""
-        names = list(self._circuit.save_nodes)
+        names = list(self._circuit.save_nodes) + list(self.extra_saves)
         while names:
             chunk = []
             while names and len(" ".join(["save", *chunk, names[0]])) < 1000:

@@ -2,7 +2,9 @@
 
 Rule: 128 taps linear from 1 to 10 kOhm, every enabled edge moves one tap in the direction of
 ``|dV_C| - |dV_F| + sigma``, sigma ~ U[0, 0.05] V drawn per edge and step (the paper's value),
-eta = 1, one training example shown per step, update bits Bernoulli(p).
+eta = 1, one training example shown per step, update bits Bernoulli(p). Roles: drawn per task
+from the seed (``roles="random"``, the paper's protocol; experiment16's declared I1 I2 / O1 O2
+are not used here).
 
 ``fig4c``  allostery, 2 inputs, 2 outputs, 1 ground, ``experiment16``, 25 tasks, final scaled
            error against p.
@@ -143,6 +145,7 @@ def config(prm: Fig4Params, setup: Setup, p: float, outputs: int) -> TrainConfig
         network=prm.network,
         task=prm.task,
         outputs=int(outputs),
+        roles="random",  # the paper's protocol: roles drawn per task from the seed
         rule="discrete",
         engine=setup.engine,
         p=float(p),

@@ -48,7 +48,7 @@ def board_spec(config: Any, options: dict) -> BoardSpec:
         ``r_min_ohm``, ``r_max_ohm``, ``sigma_v`` (the comparator offset range, V) and
         ``trigger`` (a :class:`coupled.training.TrainConfig` has them).
     options
-        The board options (``tolerance``, ``board_seed``), checked.
+        The board options (``tolerance``, ``board_seed``, ``supply_v``), checked.
     """
     network = config.network
     return BoardSpec(
@@ -60,6 +60,7 @@ def board_spec(config: Any, options: dict) -> BoardSpec:
         comparator_offset_v=config.sigma_v,
         trigger=getattr(config, "trigger", "global"),
         mode="full",
+        vdd_v=float(options.get("supply_v", BoardSpec.vdd_v)),
         tolerance=options["tolerance"],
         board_seed=options["board_seed"],
     )
@@ -121,6 +122,7 @@ def engine_board(
     example_period_s: float | None,
     *,
     latch: LatchModel | None = None,
+    parameters: BoardParameters | None = None,
 ) -> EngineBoard:
     """Draw ``spec`` for an engine and set its bias for ``p`` (see the module docstring).
 
@@ -140,8 +142,13 @@ def engine_board(
         The self-triggered board's example period (s).
     latch
         The engine's latch model (the circuit engine's 1 fF hold).
+    parameters
+        Parts given instead of the spec's draw (a yield study's board,
+        :mod:`coupled.sweep.yields`); the design is still the spec's.
     """
     drawn = draw_board(spec, network, latch=latch)
+    if parameters is not None:
+        drawn = replace(drawn, parameters=parameters)
     design = replace(drawn.design, trigger="global")
     parameters = trimmed_parameters(drawn.parameters, design, options.get("offset_trim_v"))
     self_triggered = spec.trigger == "self"

@@ -100,7 +100,8 @@ def board_directions(
     dg = float(drop_stage_gain)
     gains = np.array([dg, dg, dg, design.sense_gain, design.sense_gain])[:, None]
     if parameters is not None and parameters.amp_gain_error is not None:
-        gains = gains * (1.0 + np.asarray(parameters.amp_gain_error))
+        error = np.asarray(parameters.amp_gain_error)  # (5, E), or (5, K, E) per lane
+        gains = gains.reshape((5,) + (1,) * (error.ndim - 1)) * (1.0 + error)
         offsets = np.asarray(parameters.amp_offset_v)
     else:
         gains, offsets = np.broadcast_to(gains, (5, 1)), np.zeros((5, 1))
