@@ -159,6 +159,7 @@ def test_default_spec_gives_todays_netlists(tmp_path):
 def test_default_spec_takes_todays_circuit_decisions(tmp_path):
     out = tmp_path / "run"
     args = ["train", "--network", "experiment16", "--task", "allostery", "--rule", "discrete"]
+    args += ["--roles", "random"]  # the golden's task: roles were drawn then
     args += ["--engine", "circuit", "--p", "0.5", "--steps", "30", "--seed", "3"]
     args += ["--tolerance", "0.05", "--record-events", "csv", "--no-plot", "--out", str(out)]
     assert main(args) == 0
@@ -225,7 +226,9 @@ def test_non_default_board_passes_check_board(non_default_check, tmp_path):
     record = json.loads((tmp_path / "c" / "check_board.json").read_text())
     assert record["board_spec"]["parts"] == NON_DEFAULT and record["board_spec_key"]
     # the allostery task's 5 V inputs drive more than the MCP4011's 2.5 mA through a pot
-    hot = TrainConfig(network="experiment16", task="allostery", seed=3, parts=NON_DEFAULT)
+    hot = TrainConfig(
+        network="experiment16", task="allostery", roles="random", seed=3, parts=NON_DEFAULT
+    )
     worst = check_board(train_config=hot).erc.query("quantity == 'wiper_current'")
     assert not worst["ok"].all() and worst["value"].max() > 2.5e-3
 

@@ -355,7 +355,14 @@ def verdict_outputs(summary: pd.DataFrame) -> list[str]:
 
 
 def compute(name: str, prm: Fig4Params, setup: Setup) -> FigureResult:
-    """Train every condition and tabulate the panel."""
+    """Train every condition and tabulate the panel (4c at ``--engine circuit``: the board with
+    its twin beside it, :mod:`coupled.reproduction.fig4board`)."""
+    if name == "fig4c" and setup.engine == "circuit":
+        from coupled.reproduction import fig4board
+
+        if setup.quick:  # the board in ngspice: a few tasks and few steps
+            prm = replace(prm, **fig4board.QUICK_CIRCUIT)
+        return fig4board.compute(name, prm, setup, lambda q, s, p: config(q, s, p, q.outputs[0]))
     conditions = _conditions(prm)
     configs = [config(prm, s, p, o) for s in seed_setups(prm, setup) for o, p in conditions]
     parts = run_conditions(_final, [(c, prm.tail_fraction) for c in configs], setup, label=name)
