@@ -144,8 +144,9 @@ class CalibrationConfig:
 
     def board_spec(self) -> BoardSpec:
         """The specification of the calibrated board (recorded in ``calibration.json``)."""
+        network = getattr(self.network, "name", self.network)  # a Network object: its name
         return BoardSpec(
-            network=self.network,
+            network=str(network),
             parts=dict(self.parts or {}),
             tolerance=self.tolerance,
             board_seed=self.seed,
