@@ -32,7 +32,8 @@ of the final scaled error, p_min against p = 1):
 Pooled (default: seeds 0, 1, 2; paired geometric-mean ratio p = 1 / p = 0.1, 95 % CI, share
 of tasks p = 0.1 wins): 4c 4.37 (3.11-6.07), 84 % of 75 tasks, holds; 4e 1.66 (1.44-1.95),
 90 % of 30 tasks, holds; 4d (p = 0.2, 60 tasks per O) 6.29 at O = 1, 26.3 (19.9-33.3) at
-O = 4, 3.84 (3.12-4.68) at O = 24: fading holds. Per seed (the paper's protocol, means over one seed's tasks):
+O = 4, 3.84 (3.12-4.68) at O = 24: fading holds. Per seed (the paper's protocol, means over
+one seed's tasks):
 
 - 4c holds: seed 0 medians 5.6e-5 against 2.5e-4 (4.5x), means 0.063 against 0.147 (2.3x; one
   task ends at 1.5 for every p and dominates the means); seeds 1, 2: means 3.5x, 4.5x, medians
