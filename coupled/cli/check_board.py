@@ -14,6 +14,7 @@ violation. Bad input exits with status 2 before anything is written.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from coupled.core import options
 from coupled.physics.catalogue import BUILTIN_NETWORKS
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     out = write_check(result, args.out, args.seed)
+    if result.cached:
+        print("check-board: cached check of this board used (no ngspice run)", file=sys.stderr)
     print(f"wrote {out / 'erc.csv'}, {out / 'power.csv'}")
     print(result.summary)
     return 0 if result.ok else 1

@@ -304,6 +304,8 @@ def _check_board(config: TrainConfig) -> None:
         tolerance=float(opts.get("tolerance", 0.05)),
         seed=int(opts.get("board_seed", 0)),
     )
+    if result.cached:
+        print(f"train: {result.summary} (cached check of this board used)", file=sys.stderr)
     if not result.ok:
         raise UserError(
             f"{result.summary}; the board exceeds its parts' ratings (see 'coupled check-board'); "
