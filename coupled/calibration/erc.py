@@ -96,6 +96,7 @@ def check_board(
     trigger_period_s: float = DEFAULT_TRIGGER_PERIOD_S,
     train_config=None,
     use_cache: bool = True,
+    log=None,
 ) -> BoardCheck:
     """Run the ERC and the power budget of the board ``train`` would build for ``network``.
 
@@ -119,6 +120,8 @@ def check_board(
         the SHA-256 of both generated netlists (operating-point and transient board: every
         part, drawn value, tap and drive), the examples' drive voltages and the settings of the
         check. A hit skips ngspice and is marked by ``BoardCheck.cached``.
+    log
+        Optional callable taking one line of progress text (each ngspice stage).
 
     Returns
     -------
@@ -189,6 +192,11 @@ def check_board(
         hit = _from_cache(key, record)
         if hit is not None:
             return hit
+    say = log or (lambda text: None)
+    say(
+        f"checking the board of {net.name} ({board.n_edges} edges): "
+        f"{task.train_inputs_v.shape[0]} operating points, then a transient of the full board"
+    )
     session = get_session()
     name = "check-board"
     session.load(board.netlist, name=name)
@@ -199,6 +207,7 @@ def check_board(
             session.alter(board.drive_alters(task.train_inputs_v[j], task.train_targets_v[j]))
             solved = session.op()
             power.append(_rows_of(board, solved, rows))
+        say(f"transient of the full board ({full.netlist.count(chr(10))} netlist lines)")
         _transient_rows(board, full, parameters, session, rows)
     finally:
         session.remove(name)

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         input_max_v=args.input_max_v,
         tolerance=args.tolerance,
         seed=args.seed,
+        log=lambda text: print(f"check-board: {text}", file=sys.stderr, flush=True),
     )
     out = write_check(result, args.out, args.seed)
     if result.cached:

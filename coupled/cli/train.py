@@ -303,6 +303,7 @@ def _check_board(config: TrainConfig) -> None:
         train_config=config,
         tolerance=float(opts.get("tolerance", 0.05)),
         seed=int(opts.get("board_seed", 0)),
+        log=lambda text: print(f"train: {text}", file=sys.stderr, flush=True),
     )
     if result.cached:
         print(f"train: {result.summary} (cached check of this board used)", file=sys.stderr)
