@@ -55,7 +55,7 @@ CALIBRATION = "calibration"
 CHECK_BOARD = "check-board"
 TRAINING = "training"
 PIECES = (CHECK_BOARD, CALIBRATION, *FIGURES)
-EVENTS = ("transient", "phase")
+EVENTS = ("transient", "phase", "periodic")
 FIGURE_ENGINE = "ideal"
 """Engine of the reproduced figures (exact and fast; the circuit engine trains the demo)."""
 
@@ -75,7 +75,9 @@ class ReportConfig:
     network
         The board that is calibrated (one oscillator per edge).
     calibration_events
-        ``"transient"`` (ngspice transient of every oscillator) or ``"phase"`` (analytic).
+        ``"transient"`` (ngspice transient of every oscillator over every trigger),
+        ``"periodic"`` (a 12-period transient of each, repeated; the default with ``quick``) or
+        ``"phase"`` (analytic). ``None``: ``"periodic"`` when quick, else ``"transient"``.
     workers
         Processes a piece may use.
     """
@@ -83,10 +85,15 @@ class ReportConfig:
     quick: bool = False
     seed: int = 0
     network: str = "experiment16"
-    calibration_events: str = "transient"
+    calibration_events: str | None = None
     workers: int = 1
 
     def __post_init__(self) -> None:
+        if self.calibration_events is None:
+            from coupled.calibration.run import QUICK_EVENTS
+
+            events = QUICK_EVENTS if self.quick else "transient"
+            object.__setattr__(self, "calibration_events", events)
         check_whole("--seed", self.seed, 0)
         check_whole("--workers", self.workers, 1)
         check_choice("--calibration-events", self.calibration_events, EVENTS)
