@@ -8,7 +8,8 @@ operating point per training example, :mod:`coupled.calibration.erc`) and writes
 digest: rows checked, worst margin, power per rail and part class; :mod:`coupled.calibration.
 erc_files`). Exit status 0 when every
 row is ok, 1 otherwise; the last stdout line is the one-line summary naming the worst
-violation. Bad input exits with status 2 before anything is written.
+violation. Bad input exits with status 2 before anything is written. A check of the same board
+found in the on-disk cache (``COUPLED_CACHE_DIR``) is reused, and stderr says so.
 """
 
 from __future__ import annotations
