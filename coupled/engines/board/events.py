@@ -94,7 +94,8 @@ def _run_all(tasks: list[tuple], workers: int, *, isolated: bool = False) -> lis
     worker), as netlists with ``.options interp`` need: ngspice 39 keeps ``interp`` on for
     every later transient of a process. The pool ends with the call."""
     if not isolated and (workers <= 1 or len(tasks) <= 1):
-        return [_tran(*task) for task in tasks]
+        with _progress(len(tasks)) as bar:
+            return [_done(bar, _tran(*task)) for task in tasks]
     context = get_context("spawn")
     size = max(1, min(workers, len(tasks)))
     with (
@@ -102,8 +103,23 @@ def _run_all(tasks: list[tuple], workers: int, *, isolated: bool = False) -> lis
             max_workers=size, mp_context=context, initializer=interrupts.ignore_in_worker
         ) as pool,
         interrupts.stopped_on_interrupt(pool),
+        _progress(len(tasks)) as bar,
     ):
-        return list(pool.map(_tran_star, tasks))
+        return [_done(bar, data) for data in pool.map(_tran_star, tasks)]
+
+
+def _progress(total: int):
+    """A tqdm bar of per-edge transients on stderr (shown on a terminal only)."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=None, file=sys.stderr, unit="edge", leave=False)
+
+
+def _done(bar, data: dict) -> dict:
+    bar.update(1)
+    return data
 
 
 def _tran_star(task: tuple) -> dict:
