@@ -370,7 +370,7 @@ def report(
     from coupled.reporting.pieces import PIECES
 
     folder = Path(out)
-    prepare_out_dir(folder, resume=True)
+    prepare_out_dir(folder, resume=True, option="out")
     data = gather(
         config,
         folder,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from coupled.analysis.plotting import pyplot, readable_log_ticks, save_png
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
 
 RESISTANCE_HISTORY = "resistance_history.parquet"
 """Recorded edges of a run: ``step``, ``task``, ``edge``, ``resistance_ohm``, ``tap``."""
@@ -87,8 +87,9 @@ def plot_training(run_dirs: list[Path], out_file: Path) -> Path:
     """
     out = Path(out_file)
     if out.suffix.lower() not in FIGURE_SUFFIXES:
-        raise UserError(
-            f"--out {str(out)!r}: unsupported figure type; use {', '.join(FIGURE_SUFFIXES)}"
+        raise ParameterError(
+            f"{{out_file}} {str(out)!r}: unsupported figure type; use {', '.join(FIGURE_SUFFIXES)}",
+            "out_file",
         )
     if not run_dirs:
         raise UserError("no run folder given; name at least one folder of 'coupled train --out'")

@@ -44,7 +44,7 @@ import math
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, named
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 TEMPERATURE_K = 300.0
@@ -133,13 +133,15 @@ DEFAULT_JITTER = _default()
 the nominal parts' noise (module docstring), rounded to two digits."""
 
 
-def check_jitter(value: object, name: str = "--jitter") -> float:
-    """A jitter in [0, :data:`MAX_JITTER`]; ``UserError`` naming the value otherwise."""
+def check_jitter(value: object, name: str = "jitter") -> float:
+    """A jitter in [0, :data:`MAX_JITTER`]; ``ParameterError`` naming the parameter ``name``
+    and the value otherwise."""
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if not ok or not math.isfinite(float(value)) or not 0.0 <= float(value) <= MAX_JITTER:
-        raise UserError(
-            f"{name} {value!r}: must be a number in [0, {MAX_JITTER:g}] (rms fraction of an "
-            "oscillator period per cycle)"
+        raise ParameterError(
+            f"{named(name)} {value!r}: must be a number in [0, {MAX_JITTER:g}] (rms fraction of "
+            "an oscillator period per cycle)",
+            name,
         )
     return float(value)
 

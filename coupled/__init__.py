@@ -45,6 +45,7 @@ _API = {
     "plan_sweep": "coupled.sweep.spec",
     "run_sweep": "coupled.sweep.run",
     "UserError": "coupled.core.errors",
+    "ParameterError": "coupled.core.errors",
     "SpiceError": "coupled.core.errors",
 }
 """Public name -> the module that defines it."""
@@ -73,7 +74,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from coupled.circuits.assembly import build_board
     from coupled.circuits.design import BoardDesign, draw_board_parameters
     from coupled.circuits.pyspice import board_to_pyspice
-    from coupled.core.errors import SpiceError, UserError
+    from coupled.core.errors import ParameterError, SpiceError, UserError
     from coupled.engines.board.curve import load_calibration
     from coupled.engines.board.selftrigger import SelfTriggerSchedule
     from coupled.physics.catalogue import load_network

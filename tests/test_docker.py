@@ -6,7 +6,9 @@ Static checks: the Dockerfile installs Debian's packages through the same script
 package in the tree), installs the package, runs the ngspice smoke test at build time, runs as
 a non-root user with ``coupled`` as entry point, results in ``/results``; hadolint passes.
 Wheel checks: ``pip wheel`` of the tree contains the netlist library and the shipped packing,
-and the installed wheel (not the editable tree) solves through ngspice from another folder.
+and the installed wheel (not the editable tree) solves through ngspice from another folder; in a
+fresh virtual environment outside the checkout its ``coupled`` script prints the version, writes
+the board's netlist and trains the board at circuit level.
 """
 
 from __future__ import annotations
@@ -305,3 +307,67 @@ def test_installed_wheel_works_from_another_folder(wheel, tmp_path):
         timeout=120,
     )
     assert smoke.stdout.strip() == "ok", smoke.stderr
+
+
+def test_wheel_in_a_fresh_virtual_environment(wheel, tmp_path):
+    """The wheel alone, in a new virtual environment outside the checkout, runs the board.
+
+    The environment starts without pip or packages; the project's dependencies come from the
+    interpreter running the tests through a ``.pth`` line (no network), the wheel is installed
+    with ``--no-deps``, and its ``coupled`` script runs from a folder outside the checkout.
+    """
+    venv = tmp_path / "venv"
+    done = subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    python = venv / "bin" / "python"
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(
+        subprocess.run([python, "-c", purelib], capture_output=True, text=True).stdout.strip()
+    )
+    deps = subprocess.run([sys.executable, "-c", purelib], capture_output=True, text=True)
+    (site / "project-dependencies.pth").write_text(deps.stdout)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps"]
+        + ["--no-index", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["OPENBLAS_NUM_THREADS"] = "1"
+
+    def run(*argv: str | Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(a) for a in argv], capture_output=True, text=True, cwd=work, env=env, timeout=300
+        )
+
+    where = run(python, "-c", "import coupled.netlists as n; print(n.__file__)")
+    assert Path(where.stdout.strip()).is_relative_to(site), where.stdout + where.stderr
+    assert not Path(where.stdout.strip()).resolve().is_relative_to(ROOT)
+    coupled = venv / "bin" / "coupled"
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    done = run(coupled, "--version")
+    assert done.returncode == 0, done.stderr
+    assert f"coupled {version}" in done.stdout
+    done = run(coupled, "netlist", "--network", "experiment16", "--out", "board.cir")
+    assert done.returncode == 0, done.stderr
+    text = (work / "board.cir").read_text().lower()
+    assert text.count(".subckt ") >= 5 and "xpotf_15" in text  # the shipped .lib files, inlined
+    done = run(
+        coupled,
+        *("train", "--network", "experiment16", "--engine", "circuit", "--rule", "discrete"),
+        *("--steps", "2", "--p", "1", "--log-every", "1", "--no-plot", "--out", "run"),
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads((work / "run" / "run.json").read_text())
+    assert record["engine"] == "circuit" and record["version"] == version
+    assert record["updated_share"] == 1.0  # p = 1: every edge's enable fired every step
+    assert len((work / "run" / "history.csv").read_text().splitlines()) == 1 + 3

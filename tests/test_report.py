@@ -333,7 +333,7 @@ def test_figure_text_shows_the_claims_verdict_not_its_own(tmp_path):
     meta_path.write_text(json.dumps(meta))
     assert main(["report", *QUICK, "--out", str(out)]) == 0
     page = (out / "report.html").read_text()
-    claims = pd.read_csv(out / "report_claims.csv").fillna("")
+    claims = pd.read_csv(out / "report_claims.csv").astype(object).fillna("")
     visible = re.sub(r"<details>.*?</details>", "", page, flags=re.S)  # raw JSON kept there
     assert "NOT the same within 0.15" not in visible and "series p: exponent 0.5" in visible
     for row in claims.to_dict(orient="records"):

@@ -172,17 +172,18 @@ def _find(data, key):
 @pytest.mark.parametrize(
     ("changes", "needle"),
     [
-        ({"rule": "continuous"}, "--rule discrete"),
-        ({"p_mode": "bernoulli"}, "--p-mode oscillator"),
-        ({"engine": "spice"}, "--engine spice"),
-        ({"trigger": "global", "example_period_s": 1e-5}, "--trigger self only"),
-        ({"trigger": "sometimes"}, "--trigger"),
-        ({"example_period_s": -1.0}, "--example-period-s"),
+        ({"rule": "continuous"}, "rule discrete"),
+        ({"p_mode": "bernoulli"}, "p_mode oscillator"),
+        ({"engine": "spice"}, "engine spice"),
+        ({"trigger": "global", "example_period_s": 1e-5}, "trigger self only"),
+        ({"trigger": "sometimes"}, "trigger"),
+        ({"example_period_s": -1.0}, "example_period_s"),
     ],
 )
 def test_self_trigger_is_refused_where_it_makes_no_sense(changes, needle):
-    with pytest.raises(UserError, match=needle.replace("-", r"\-")):
+    with pytest.raises(UserError, match=needle) as caught:
         _config(**changes).validate()
+    assert "--" not in str(caught.value)
 
 
 def test_batched_self_triggered_runs_must_share_p():

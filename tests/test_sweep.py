@@ -244,7 +244,7 @@ def test_point_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert result.n_failed == 2 and result.n_computed == 4
     bad = result.table[result.table["status"] == "failed"]
     assert list(bad["point"]) == [0, 0, 2, 2]
-    assert bad["error"].str.contains("UserError: --network").all()
+    assert bad["error"].str.contains("UserError: network ").all()  # the spec's key
     assert bad["final_error"].isna().all()
     good = result.table[result.table["status"] == "ok"]
     assert list(good["point"]) == [1, 1, 3, 3] and good["final_error"].notna().all()

@@ -34,7 +34,7 @@ from coupled.circuits.assembly import build_board
 from coupled.circuits.design import BoardDesign, draw_board_parameters
 from coupled.circuits.pot import PotModel
 from coupled.core import cache
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.physics import rules
 from coupled.spice.session import get_session
 
@@ -153,7 +153,7 @@ def check_board(
         )
     net = config.validate()
     if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
-        raise UserError(f"--tolerance {tolerance!r}: must be in [0, 0.5)")
+        raise ParameterError(f"{{tolerance}} {tolerance!r}: must be in [0, 0.5)", "tolerance")
     cfg = config.resolved()
     task = make_tasks(cfg, net)[0]
     pot = PotModel.for_range(cfg.r_min_ohm, cfg.r_max_ohm, rules.N_TAPS)

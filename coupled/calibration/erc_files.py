@@ -78,7 +78,7 @@ def erc_digest(erc: pd.DataFrame, power: pd.DataFrame) -> dict:
 
 def write_check(result, out: str | Path, seed: int, *, resume: bool = True) -> Path:
     """Write ``result`` (a ``BoardCheck``) into ``out``; returns the folder."""
-    folder = prepare_out_dir(out, resume=resume)
+    folder = prepare_out_dir(out, resume=resume, option="out")
     write_table(folder / "erc.csv", result.erc)
     write_table(folder / "power.csv", result.power)
     write_json(

@@ -23,7 +23,9 @@ In DIR, in this order (``make demo`` runs ``coupled demo --out results/demo --ov
    sets the bias for p from ``calibration/calibration.json``;
 3. ``report.html`` (+ ``report_claims.csv``, ``report.json``): ``coupled report --quick`` on
    DIR, with the training curves and the update-event raster of step 2 (``--no-figures``:
-   without running the reproduced figures);
+   without running the reproduced figures). Its pieces are reduced: a claim that a reduced
+   piece does not show reads "not resolved at this size" with the command of the full run,
+   never "contradicted" (:func:`coupled.reporting.claims.sized_verdict`);
 4. ``demo.json``: config, seed, version, the ERC summary, wall time per stage.
 
 Prints the report's path last. Every option is checked before DIR is created.

@@ -4,7 +4,9 @@ Each subcommand lives in its own module in :mod:`coupled.cli` and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` (a callable taking the parsed
 namespace and returning an exit status). This module only discovers and dispatches them, and turns
 ``UserError`` and ``SpiceError`` into a one-line message with exit status 2 (``--debug`` shows the
-traceback instead).
+traceback instead). A :class:`coupled.core.errors.ParameterError` from the library names the
+Python API's parameters (``p``, ``engine_options["tolerance"]``); the message printed names the
+command's flags instead (``--p``, ``--tolerance``: :mod:`coupled.cli.flags`).
 
 Failed commands leave no output behind: when a command that takes ``--out`` raises
 ``UserError`` or ``SpiceError`` and its ``--out`` did not exist before, whatever the command
@@ -35,8 +37,9 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
+from coupled.cli.flags import command_message
 from coupled.core import interrupts
-from coupled.core.errors import Interrupted, SpiceError, UserError
+from coupled.core.errors import Interrupted, ParameterError, SpiceError, UserError
 from coupled.core.io import missing_anchor, remove_created
 from coupled.core.version import __version__
 
@@ -54,6 +57,8 @@ class OneLineParser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+        """Subcommand -> its parser (set on the top-level parser by :func:`build_parser`)."""
 
     def error(self, message: str) -> None:  # noqa: D102 - argparse API
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
@@ -94,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name in COMMANDS:
         importlib.import_module(f"coupled.cli.{name}").register(subparsers)
+    parser.commands = dict(subparsers.choices)
     return parser
 
 
@@ -129,9 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (UserError, SpiceError) as exc:
         remove_created(out, anchor)
+        message = _message(exc, parser, args)
         if args.debug:
+            if isinstance(exc, ParameterError):  # the traceback ends with the message printed
+                raise UserError(message) from exc
             raise
-        print(f"coupled {args.command}: error: {one_line(exc)}", file=sys.stderr)
+        print(f"coupled {args.command}: error: {_joined(message)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (BrokenProcessPool, MemoryError) as exc:
         remove_created(out, anchor)
@@ -154,8 +163,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def one_line(exc: BaseException) -> str:
     """An exception's message on one line (line breaks become ``"; "``)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return "; ".join(lines) or type(exc).__name__
+    return _joined(str(exc)) or type(exc).__name__
+
+
+def _joined(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _message(exc: UserError | SpiceError, parser: OneLineParser, args) -> str:
+    """The error's message in the command's flags (``--p`` where the library says ``p``)."""
+    if not isinstance(exc, UserError):
+        return one_line(exc)
+    commands = getattr(parser, "commands", {})
+    given = getattr(args, "option_flags", None)
+    text = command_message(exc, commands.get(args.command), commands.get("train"), given)
+    return _joined(text) or type(exc).__name__
 
 
 def run() -> None:

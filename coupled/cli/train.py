@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coupled.cli.flags import shorthand_flags
 from coupled.core.errors import UserError
 from coupled.physics.catalogue import BUILTIN_NETWORKS
 from coupled.physics.tasks import TASK_KINDS
@@ -320,6 +321,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--resume needs --out DIR (the folder of the run to continue)")
     values = {name: getattr(args, name) for name in _DEFAULTS}
     values["engine_options"] = parse_engine_options(args.engine_option)
+    args.option_flags = shorthand_flags(args, _CIRCUIT_SHORTHANDS)  # errors name --tolerance
     for name in _CIRCUIT_SHORTHANDS:
         if getattr(args, name, None) is not None:
             values["engine_options"][name] = getattr(args, name)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError, named
 
 
 def _jsonable(value: Any) -> Any:
@@ -118,7 +118,7 @@ def _probe(folder: Path) -> None:
 
 
 def prepare_out_dir(
-    path: str | Path, *, overwrite: bool = False, resume: bool = False, option: str = "--out"
+    path: str | Path, *, overwrite: bool = False, resume: bool = False, option: str = "out_dir"
 ) -> Path:
     """Check that ``path`` can be written and create it.
 
@@ -131,7 +131,8 @@ def prepare_out_dir(
     resume
         Keep an existing, non-empty folder as it is.
     option
-        The option name used in messages.
+        The parameter that gave ``path``, as messages name it (the command line puts its flag in
+        its place).
 
     Returns
     -------
@@ -140,21 +141,25 @@ def prepare_out_dir(
 
     Raises
     ------
-    UserError
+    ParameterError
         Naming the folder: an empty path, a file, a non-empty folder without ``resume`` or
         ``overwrite``, or a folder that cannot be created or written (folders created for the
         check are removed again).
     """
+    label = named(option)
     if not str(path).strip():
-        raise UserError(f"{option} {str(path)!r}: empty; give a folder path")
+        raise ParameterError(f"{label} {str(path)!r}: empty; give a folder path", option)
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise UserError(f"{option} {path}: exists and is not a folder")
+        raise ParameterError(f"{label} {path}: exists and is not a folder", option)
     if path.is_dir() and any(path.iterdir()) and not resume:
         if not overwrite:
-            raise UserError(
-                f"{option} {path}: folder exists and is not empty; "
-                "use --resume to continue the run in it or --overwrite to replace it"
+            raise ParameterError(
+                f"{label} {path}: folder exists and is not empty; use {{resume=True}} to "
+                "continue the run in it or {overwrite=True} to replace it",
+                option,
+                "resume=True",
+                "overwrite=True",
             )
         shutil.rmtree(path)
     anchor = _nearest_existing(path)
@@ -165,7 +170,9 @@ def prepare_out_dir(
         created = _first_created(anchor, path)
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
-        raise UserError(f"{option} {path}: cannot write there ({_reason(exc)})") from None
+        raise ParameterError(
+            f"{label} {path}: cannot write there ({_reason(exc)})", option
+        ) from None
     return path
 
 
@@ -199,7 +206,7 @@ def remove_created(path: str | Path, anchor: Path | None) -> None:
         full.unlink()
 
 
-def check_out_file(path: str | Path, *, option: str = "--out") -> Path:
+def check_out_file(path: str | Path, *, option: str = "out_file") -> Path:
     """Check, without creating anything, that a single result file can be written at ``path``.
 
     Parameters
@@ -207,7 +214,8 @@ def check_out_file(path: str | Path, *, option: str = "--out") -> Path:
     path
         The file to be written later (through :func:`atomic_write`).
     option
-        The option name used in messages.
+        The parameter that gave ``path``, as messages name it (the command line puts its flag in
+        its place).
 
     Returns
     -------
@@ -215,20 +223,25 @@ def check_out_file(path: str | Path, *, option: str = "--out") -> Path:
 
     Raises
     ------
-    UserError
+    ParameterError
         When ``path`` is empty or a folder, when the closest existing ancestor of its folder is
         not a folder, or when no file can be created there.
     """
+    label = named(option)
     if not str(path).strip():
-        raise UserError(f"{option} {str(path)!r}: empty; give a file path")
+        raise ParameterError(f"{label} {str(path)!r}: empty; give a file path", option)
     path = Path(path)
     if path.is_dir():
-        raise UserError(f"{option} {path}: is a folder; give a file path")
+        raise ParameterError(f"{label} {path}: is a folder; give a file path", option)
     anchor = _nearest_existing(path.parent)
     if not anchor.is_dir():
-        raise UserError(f"{option} {path}: cannot write there ({anchor} is not a folder)")
+        raise ParameterError(
+            f"{label} {path}: cannot write there ({anchor} is not a folder)", option
+        )
     try:
         _probe(anchor)
     except OSError as exc:
-        raise UserError(f"{option} {path}: cannot write there ({_reason(exc)})") from None
+        raise ParameterError(
+            f"{label} {path}: cannot write there ({_reason(exc)})", option
+        ) from None
     return path

@@ -2,7 +2,7 @@
 
 :func:`available_bytes` reads ``MemAvailable`` from ``/proc/meminfo`` (Linux; elsewhere the
 free physical pages from ``sysconf``; ``None`` when neither is known, and then nothing is
-refused). :func:`refuse_if_too_large` raises :class:`~coupled.core.errors.UserError` (exit
+refused). :func:`refuse_if_too_large` raises :class:`~coupled.core.errors.ParameterError` (exit
 status 2, before anything is built) with one line naming the estimate, the memory available and
 what the estimate counts.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 
 GIB = 1024**3
 
@@ -31,13 +31,15 @@ def available_bytes() -> int | None:
         return None
 
 
-def refuse_if_too_large(what: str, estimate_bytes: float, counted: str) -> None:
-    """Raise ``UserError`` when ``estimate_bytes`` exceeds the memory available.
+def refuse_if_too_large(parameter: str, value: object, estimate_bytes: float, counted: str) -> None:
+    """Raise :class:`~coupled.core.errors.ParameterError` when ``estimate_bytes`` exceeds the
+    memory available.
 
     Parameters
     ----------
-    what
-        The option and value that size the run (e.g. ``"--network square:300x300"``).
+    parameter, value
+        The parameter that sizes the run and its value (e.g. ``"network"``,
+        ``"square:300x300"``); the message names it (``--network`` on the command line).
     estimate_bytes
         The run's estimated peak memory (bytes).
     counted
@@ -46,9 +48,10 @@ def refuse_if_too_large(what: str, estimate_bytes: float, counted: str) -> None:
     free = available_bytes()
     if free is None or estimate_bytes <= free:
         return
-    raise UserError(
-        f"{what}: needs about {estimate_bytes / GIB:.3g} GiB of memory ({counted}); "
-        f"{free / GIB:.3g} GiB available: use a smaller network or fewer tasks"
+    raise ParameterError(
+        f"{{{parameter}}} {value}: needs about {estimate_bytes / GIB:.3g} GiB of memory "
+        f"({counted}); {free / GIB:.3g} GiB available: use a smaller network or fewer tasks",
+        parameter,
     )
 
 

@@ -9,8 +9,10 @@ Contract
   allowed (``'nan' must be a finite number``, ``'0' must be in (0, 1]``, ``'abc' is not a whole
   number``), so ``coupled`` exits with status 2 and one line before any work starts.
 * Library code (configs built from dicts, TOML or keyword arguments) checks values with the
-  three ``check_*`` helpers, each raising :class:`coupled.core.errors.UserError` with one line
-  ``"{name} {value}: {what is allowed}"`` and returning the checked value:
+  three ``check_*`` helpers, each raising :class:`coupled.core.errors.ParameterError` (a
+  ``UserError``) about the parameter ``name`` (its Python name, e.g. ``p``: the command line
+  puts its flag in its place) with one line ``"{name} {value}: {what is allowed}"`` and returning
+  the checked value:
   :func:`check_range` (real numbers, never strings or booleans, in an interval),
   :func:`check_whole` (whole numbers: ``int`` or numpy integers, never booleans or floats,
   with optional bounds) and :func:`check_choice` (one of a tuple of names).
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, named
 
 
 def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
@@ -69,7 +71,7 @@ def check_range(
     Parameters
     ----------
     name
-        How the value is called in messages, e.g. ``"--p"``.
+        The parameter, as the Python API calls it, e.g. ``"p"``.
     value
         The value to check: an ``int`` or ``float`` (numpy scalars too); strings and booleans
         are refused.
@@ -84,12 +86,12 @@ def check_range(
 
     Raises
     ------
-    UserError
+    ParameterError
         ``"{name} {value}: must be in [low, high]"`` (or ``not a number``, ``must be a finite
         number``).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise UserError(f"{name} {value!r}: not a number")
+        raise ParameterError(f"{named(name)} {value!r}: not a number", name)
     try:
         number = float(value)
     except OverflowError:  # a whole number beyond the float range
@@ -98,7 +100,7 @@ def check_range(
     if problem is None:
         return number
     shown = f"{value}" if math.isfinite(number) or isinstance(value, int) else repr(number)
-    raise UserError(f"{name} {shown}: {problem}")
+    raise ParameterError(f"{named(name)} {shown}: {problem}", name)
 
 
 INT64_MAX = 2**63 - 1
@@ -120,7 +122,7 @@ def check_whole(name: str, value: Any, low: int | None = None, high: int | None 
     Parameters
     ----------
     name
-        How the value is called in messages, e.g. ``"--seed"`` or ``"n_disks"``.
+        The parameter, as the Python API calls it, e.g. ``"seed"`` or ``"n_disks"``.
     value
         The value to check: an ``int`` or numpy integer; floats (even ``2.0``), strings and
         booleans are refused.
@@ -133,7 +135,7 @@ def check_whole(name: str, value: Any, low: int | None = None, high: int | None 
 
     Raises
     ------
-    UserError
+    ParameterError
         ``"{name} {value!r}: must be a whole number >= {low}"`` when ``value`` is not a whole
         number (``"... must be a whole number"`` without ``low``). Out of range: the same line
         when only ``low`` is given (it states all that is allowed); with ``high`` as well,
@@ -141,17 +143,17 @@ def check_whole(name: str, value: Any, low: int | None = None, high: int | None 
     """
     ranged = f" >= {low}" if low is not None else f" <= {high}" if high is not None else ""
     if not is_whole(value):
-        raise UserError(f"{name} {value!r}: must be a whole number{ranged}")
+        raise ParameterError(f"{named(name)} {value!r}: must be a whole number{ranged}", name)
     number = int(value)
     below = low is not None and number < low
     above = high is not None and number > high
     if not (below or above):
         return number
     if high is None or low is None:
-        raise UserError(f"{name} {number!r}: must be a whole number{ranged}")
+        raise ParameterError(f"{named(name)} {number!r}: must be a whole number{ranged}", name)
     if below:
-        raise UserError(f"{name} {number}: must be at least {_bound(low)}")
-    raise UserError(f"{name} {number}: must be at most {_bound(high)}")
+        raise ParameterError(f"{named(name)} {number}: must be at least {_bound(low)}", name)
+    raise ParameterError(f"{named(name)} {number}: must be at most {_bound(high)}", name)
 
 
 def check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
@@ -160,7 +162,7 @@ def check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
     Parameters
     ----------
     name
-        How the value is called in messages, e.g. ``"--executor"``.
+        The parameter, as the Python API calls it, e.g. ``"executor"``.
     value
         The value to check; only strings can match.
     allowed
@@ -172,12 +174,14 @@ def check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
 
     Raises
     ------
-    UserError
+    ParameterError
         ``"{name} {value!r}: must be one of {a}, {b}, ..."``.
     """
     if isinstance(value, str) and value in tuple(allowed):
         return value
-    raise UserError(f"{name} {value!r}: must be one of {', '.join(map(str, allowed))}")
+    raise ParameterError(
+        f"{named(name)} {value!r}: must be one of {', '.join(map(str, allowed))}", name
+    )
 
 
 def _typed(

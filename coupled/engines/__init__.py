@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 
 if TYPE_CHECKING:
     from coupled.engines.base import Engine
@@ -35,7 +35,9 @@ def available_engines() -> tuple[str, ...]:
 def check_engine_name(name: str) -> str:
     """Return ``name`` if it names an engine, else raise ``UserError`` listing the engines."""
     if not isinstance(name, str) or name not in ENGINES:
-        raise UserError(f"--engine {name!r}: unknown engine; available: {', '.join(ENGINES)}")
+        raise ParameterError(
+            f"{{engine}} {name!r}: unknown engine; available: {', '.join(ENGINES)}", "engine"
+        )
     return name
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, engine_option, named
 from coupled.physics import rules, sensing
 from coupled.physics.state import Measurement, StepDraws, TrainState
 
@@ -51,8 +51,9 @@ class Engine(ABC):
         unknown = sorted(set(options) - set(cls.options))
         if unknown:
             allowed = ", ".join(cls.options) or "none"
-            raise UserError(
-                f"--engine-option {unknown[0]}: unknown for engine {cls.name}; allowed: {allowed}"
+            option = engine_option(unknown[0])
+            raise ParameterError(
+                f"{named(option)}: unknown for engine {cls.name}; allowed: {allowed}", option
             )
         return {**cls.options, **options}
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, engine_option, named
 from coupled.engines.base import Engine
 from coupled.engines.board.twin import BOARD_OPTIONS, check_board_options
 from coupled.physics import kernels
@@ -74,10 +74,15 @@ class IdealEngine(Engine):
         for name in ("slack", "dense_tail"):
             value = merged[name]
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise UserError(f"--engine-option {name}={value!r}: must be a whole number >= 0")
+                option = engine_option(name)
+                raise ParameterError(
+                    f"{named(option)}={value!r}: must be a whole number >= 0", option
+                )
         if merged["solver"] not in SOLVERS:
-            raise UserError(
-                f"--engine-option solver={merged['solver']!r}: must be one of {', '.join(SOLVERS)}"
+            option = engine_option("solver")
+            raise ParameterError(
+                f"{named(option)}={merged['solver']!r}: must be one of {', '.join(SOLVERS)}",
+                option,
             )
         return check_board_options(merged)
 

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
 from coupled.core.options import is_whole
 from coupled.physics.networks import DEFAULT_RESISTANCE_OHM, Network
 
@@ -142,9 +142,10 @@ def _parse_builtin(spec: str) -> Network | None:
     except UserError:
         raise
     except ValueError:
-        raise UserError(
-            f"--network {spec!r}: malformed; use square:RxC (e.g. square:4x4) or "
-            "rgg:N:RADIUS[:SEED] (e.g. rgg:50:0.25:1)"
+        raise ParameterError(
+            f"{{network}} {spec!r}: malformed; use square:RxC (e.g. square:4x4) or "
+            "rgg:N:RADIUS[:SEED] (e.g. rgg:50:0.25:1)",
+            "network",
         ) from None
     return None
 
@@ -153,18 +154,21 @@ def load_network(spec: str | Path) -> Network:
     """A network from a built-in name (see :data:`BUILTIN_NETWORKS`) or a ``.json``/text file."""
     spec_text = str(spec)
     if not spec_text.strip():
-        raise UserError("--network: empty; give a built-in name or a file path")
+        raise ParameterError("{network}: empty; give a built-in name or a file path", "network")
     builtin = _parse_builtin(spec_text)
     if builtin is not None:
         return builtin
     path = Path(spec_text)
     if not path.exists():
-        raise UserError(
-            f"--network {spec_text!r}: no such built-in network or file; built-ins are "
-            + ", ".join(BUILTIN_NETWORKS)
+        raise ParameterError(
+            f"{{network}} {spec_text!r}: no such built-in network or file; built-ins are "
+            + ", ".join(BUILTIN_NETWORKS),
+            "network",
         )
     if path.is_dir():
-        raise UserError(f"--network {spec_text!r}: is a folder, not a network file")
+        raise ParameterError(
+            f"{{network}} {spec_text!r}: is a folder, not a network file", "network"
+        )
     if path.suffix.lower() == ".json":
         return read_json(path)
     return read_text(path)

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError, named
 from coupled.physics import rules
 
 SUPPLY_V = 5.0
@@ -49,18 +49,22 @@ MAX_SENSE_GAIN = 1000.0
 """Largest gain an INA-class part reaches with one gain resistor (V/V)."""
 
 
-def check_sense_gain(gain: float, option: str = "--sense-gain") -> float:
-    """``gain`` as a float if it lies in [1, MAX_SENSE_GAIN]; else ``UserError``."""
+def check_sense_gain(gain: float, option: str = "sense_gain") -> float:
+    """``gain`` as a float if it lies in [1, MAX_SENSE_GAIN]; else ``ParameterError`` naming
+    the parameter ``option``."""
     if isinstance(gain, bool) or not isinstance(gain, int | float | np.integer | np.floating):
-        raise UserError(f"{option} {gain!r}: must be a number from 1 to {MAX_SENSE_GAIN:g} (V/V)")
+        raise ParameterError(
+            f"{named(option)} {gain!r}: must be a number from 1 to {MAX_SENSE_GAIN:g} (V/V)", option
+        )
     try:
         value = float(gain)
     except OverflowError:
         value = float("inf")
     if not np.isfinite(value) or not 1.0 <= value <= MAX_SENSE_GAIN:
-        raise UserError(
-            f"{option} {gain!r}: must be from 1 to {MAX_SENSE_GAIN:g} (V/V; an INA-class "
-            "amplifier's gain set by one resistor)"
+        raise ParameterError(
+            f"{named(option)} {gain!r}: must be from 1 to {MAX_SENSE_GAIN:g} (V/V; an INA-class "
+            "amplifier's gain set by one resistor)",
+            option,
         )
     return value
 

@@ -60,7 +60,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, named
 from coupled.physics.networks import Network
 
 TASK_KINDS = ("allostery", "regression")
@@ -141,12 +141,15 @@ def check_counts(network: Network, inputs: int, outputs: int, grounds: int) -> N
     checks = (("inputs", inputs, 1), ("outputs", outputs, 1), ("grounds", grounds, 0))
     for name, value, low in checks:
         if value < low:
-            raise UserError(f"--{name} {value}: must be at least {low}")
+            raise ParameterError(f"{named(name)} {value}: must be at least {low}", name)
     used = inputs + outputs + grounds
     if used > network.n_nodes:
-        raise UserError(
-            f"--inputs {inputs} + --outputs {outputs} + --grounds {grounds} = {used} nodes, but "
-            f"network {network.name} has only {network.n_nodes} nodes"
+        raise ParameterError(
+            f"{{inputs}} {inputs} + {{outputs}} {outputs} + {{grounds}} {grounds} = {used} "
+            f"nodes, but network {network.name} has only {network.n_nodes} nodes",
+            "inputs",
+            "outputs",
+            "grounds",
         )
 
 
@@ -165,11 +168,15 @@ def network_roles(network: Network, inputs: int, outputs: int, grounds: int) -> 
                 if shown
                 else ""
             )
-        raise UserError(
-            f"--roles network: network {network.name} defines {have[0]} inputs, {have[1]} "
+        raise ParameterError(
+            f"{{roles}} network: network {network.name} defines {have[0]} inputs, {have[1]} "
             f"outputs and {have[2]} grounds{note}, but the run asks for {inputs}, {outputs} "
-            f"and {grounds}; give --inputs {have[0]} --outputs {have[1]} --grounds {have[2]} "
-            "or use --roles random"
+            f"and {grounds}; give {{inputs}} {have[0]} {{outputs}} {have[1]} {{grounds}} {have[2]} "
+            "or use {roles} random",
+            "roles",
+            "inputs",
+            "outputs",
+            "grounds",
         )
     return network.inputs, network.outputs, network.grounds
 
@@ -216,7 +223,9 @@ def make_task(
     Task
     """
     if kind not in TASK_KINDS:
-        raise UserError(f"--task {kind!r}: unknown; choose from {', '.join(TASK_KINDS)}")
+        raise ParameterError(
+            f"{{task}} {kind!r}: unknown; choose from {', '.join(TASK_KINDS)}", "task"
+        )
     check_counts(network, inputs, outputs, grounds)
     if roles is None:
         order = rng.permutation(network.n_nodes)

@@ -20,11 +20,22 @@ the sizes measured here are in ``measured_value`` and ``evidence``.
    most :data:`PEARSON_ORDER` (order 0.01); n and the null ``1/sqrt(n)`` are shown.
 4. p set by the bias: agrees if p falls with the bias (rises of at most three binomial standard
    errors) and spans at least ``[P_SPAN_LOW, P_SPAN_HIGH]``.
-5./6. Fig. 4c / 4e: agrees if the mean final scaled error at the smallest p is below the mean at
-   p = 1.
-7. Fig. 4d: advantage = mean final error at p = 1 / mean at the smallest p, per O; agrees if the
-   advantage exceeds 1 at the smallest O and is smaller at the largest O.
+5./6. Fig. 4c / 4e: paired comparison of the smallest p with p = 1 over every task of every
+   seed of the piece (:mod:`coupled.core.paired`): verdict "holds" if the bootstrap interval of
+   the geometric-mean ratio error(p = 1) / error(smallest p) lies above 1, "contradicted" below,
+   "not resolved" if it contains 1. ``agrees`` keeps the paper's protocol: the mean final scaled
+   error at the smallest p below the mean at p = 1, over the tasks of the first seed.
+7. Fig. 4d: the same paired ratio per O; holds if the interval at the largest O lies below the
+   interval at the O of the largest ratio (:func:`coupled.reproduction.fig4.fading`).
+   ``agrees`` (the paper's protocol): advantage = mean final error at p = 1 / mean at the
+   smallest p, per O, exceeds 1 at the smallest O and is smaller at the largest O.
 8. The outlook's conjecture on self-triggered edges (:mod:`coupled.reporting.clockless`).
+
+Verdicts (column ``verdict``): orderings in p as above, with ``ratio``, ``ci_low``, ``ci_high``,
+``tasks``, ``seeds`` and ``wins`` (share of tasks where the smaller p ends lower); the other
+claims "holds" or "contradicted" by their criterion (``agrees``). A reduced (quick) piece never
+contradicts: where its criterion or interval does not show the claim, the verdict reads
+"not resolved at this size" with the command of the full run.
 """
 
 from __future__ import annotations
@@ -36,11 +47,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from coupled.core import paired
 from coupled.core.errors import UserError
 from coupled.reporting.clockless import claim_clockless
 
 if TYPE_CHECKING:
-    from coupled.reporting.data import ReportData
+    from coupled.reporting.pieces import ReportData
 
 COLLAPSE_FACTOR = 2.0
 """Fig. 1 collapses if the mean errors of all p at equal steps x p agree within this factor."""
@@ -52,33 +64,77 @@ PEARSON_ORDER = 0.03
 """Largest mean |r| between edges' update events that counts as "of order 0.01"."""
 P_SPAN_LOW, P_SPAN_HIGH = 0.1, 0.9
 """p against the bias must reach at most the first and at least the second value."""
+STAT_COLUMNS = ("ratio", "ci_low", "ci_high", "tasks", "seeds", "wins")
+"""The paired comparison behind a verdict on an ordering in p (empty for other claims)."""
 CLAIM_COLUMNS = (
     "claim",
     "figure",
     "paper_value",
     "measured_value",
+    "verdict",
+    *STAT_COLUMNS,
     "agrees",
     "evidence",
     "criterion",
 )
 NOT_MEASURED = "not measured"
-"""``agrees`` (and ``measured_value``) of a claim without data."""
+"""``agrees``, ``verdict`` (and ``measured_value``) of a claim without data."""
+NOT_RESOLVED_AT_SIZE = "not resolved at this size"
+"""Verdict of a reduced piece whose criterion or interval does not show the claim."""
+FULL_COMMANDS = {"calibration": "coupled calibrate --out DIR"}
+"""The command of a piece's full-size run (default ``coupled reproduce <figure> --out DIR``)."""
 
 
 # --- claims ------------------------------------------------------------------------------------
 
 
-def _claim(claim, figure, paper, measured, agrees, criterion) -> dict:
-    verdict = NOT_MEASURED if agrees is None else ("yes" if agrees else "no")
+def _claim(claim, figure, paper, measured, agrees, criterion, stats=None) -> dict:
+    """One claims row; ``stats`` (a :class:`~coupled.core.paired.PairedComparison` or a dict
+    with :data:`STAT_COLUMNS` and ``verdict``) for claims on an ordering in p."""
+    shown = NOT_MEASURED if agrees is None else ("yes" if agrees else "no")
+    if stats is not None and not isinstance(stats, dict):
+        stats = stats.to_dict()
+    if stats is not None:
+        word = stats["verdict"]
+    else:
+        word = NOT_MEASURED if agrees is None else (paired.HOLDS if agrees else paired.CONTRADICTED)
     return {
         "claim": claim,
         "figure": figure,
         "paper_value": paper,
         "measured_value": measured,
-        "agrees": verdict,
+        "verdict": word,
+        **{c: (stats or {}).get(c, math.nan) for c in STAT_COLUMNS},
+        "agrees": shown,
         "evidence": "",
         "criterion": criterion,
     }
+
+
+def complete(row: dict) -> dict:
+    """A row made elsewhere (:mod:`coupled.reporting.clockless`) with every column: the
+    verdict from ``agrees`` and empty paired statistics where it has none."""
+    out = {**row}
+    for column in STAT_COLUMNS:
+        out.setdefault(column, math.nan)
+    if "verdict" not in out:
+        agrees = out.get("agrees", NOT_MEASURED)
+        out["verdict"] = {"yes": paired.HOLDS, "no": paired.CONTRADICTED}.get(agrees, NOT_MEASURED)
+    return out
+
+
+def full_command(figure: str) -> str:
+    """The command that runs ``figure`` (or the calibration) at full size."""
+    return FULL_COMMANDS.get(figure, f"coupled reproduce {figure} --out DIR")
+
+
+def sized_verdict(row: dict) -> str:
+    """The verdict of a row once its evidence is known: a reduced (indicative) piece whose
+    verdict is not "holds" reads "not resolved at this size (full run: <command>)"."""
+    word, strength = str(row["verdict"]), str(row.get("evidence", "") or "")
+    if strength.startswith("indicative") and word in (paired.NOT_RESOLVED, paired.CONTRADICTED):
+        return f"{NOT_RESOLVED_AT_SIZE} (full run: {full_command(str(row['figure']))})"
+    return word
 
 
 def evidence(piece: dict, figure: str, quick: bool) -> str:
@@ -118,6 +174,8 @@ def evidence(piece: dict, figure: str, quick: bool) -> str:
         sizes = []
         if table is not None and "task" in table:
             sizes.append(f"{table['task'].nunique()} tasks")
+        if table is not None and "seed" in table and table["seed"].nunique() > 1:
+            sizes.append(f"{table['seed'].nunique()} seeds")
         if "steps" in params:
             sizes.append(f"{params['steps']} steps")
         elif "steps_x_p" in params:
@@ -137,15 +195,35 @@ def shown_verdict(row: dict | pd.Series) -> str:
     return agrees
 
 
+def interval_text(row: dict | pd.Series) -> str:
+    """``"ratio R (95% CI a-b), smaller p lower in W% of N tasks, S seeds"`` or ``""``."""
+    try:
+        ratio, low, high = (float(row[c]) for c in ("ratio", "ci_low", "ci_high"))
+    except (KeyError, TypeError, ValueError):
+        return ""
+    if not all(math.isfinite(x) for x in (ratio, low, high)):
+        return ""
+    return (
+        f"ratio {ratio:.3g} ({paired.CONFIDENCE:.0%} CI {low:.3g}-{high:.3g}), smaller p lower "
+        f"in {float(row['wins']):.0%} of {int(row['tasks'])} tasks, {int(row['seeds'])} seeds"
+    )
+
+
 def claim_lines(claims: pd.DataFrame | None, figure: str) -> list[str]:
     """The verdict lines shown beside ``figure``: one per claims-table row of that figure."""
     if claims is None or not len(claims):
         return []
-    return [
-        f"claim: {row['claim']} - criterion: {row['criterion']} - measured: "
-        f"{row['measured_value']} - verdict: {shown_verdict(row)}"
-        for _, row in claims[claims["figure"] == figure].iterrows()
-    ]
+    lines = []
+    for _, row in claims[claims["figure"] == figure].iterrows():
+        word = str(row.get("verdict", "") or "")
+        interval = interval_text(row)
+        if interval:
+            word += f" ({interval})"
+        lines.append(
+            f"claim: {row['claim']} - criterion: {row['criterion']} - measured: "
+            f"{row['measured_value']} - verdict: {word} - paper's protocol: {shown_verdict(row)}"
+        )
+    return lines
 
 
 def collapse_ratio(table: pd.DataFrame, quantiles=(0.25, 0.5, 0.75, 1.0)) -> dict:
@@ -228,6 +306,14 @@ def fig2_exponents(table: pd.DataFrame) -> dict:
 
 def _final_by_p(table: pd.DataFrame) -> pd.Series:
     return table.groupby("p")["final_scaled_error"].mean().sort_index()
+
+
+def first_seed(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the table's first seed (all rows of a table without ``seed``): the paper's
+    protocol averages over one set of tasks."""
+    if "seed" not in table:
+        return table
+    return table[table["seed"] == table["seed"].min()]
 
 
 def desync_advantage(table: pd.DataFrame) -> dict:
@@ -366,17 +452,40 @@ def claim_fig4(fig: dict, figure: str) -> dict:
     label, tasks = what[figure]
     name = f"Desynchronisation lowers the final error ({label})"
     paper = f"final scaled error falls as p decreases; {tasks}"
-    crit = "mean final scaled error at the smallest p < mean at p = 1"
+    crit = (
+        "verdict: paired geometric-mean ratio error(p = 1) / error(smallest p) over tasks and "
+        f"seeds, {paired.CONFIDENCE:.0%} bootstrap interval above 1; paper's protocol: mean final "
+        "scaled error at the smallest p < mean at p = 1"
+    )
     if not fig:
         return _claim(name, figure, paper, NOT_MEASURED, None, crit)
-    a = desync_advantage(fig["table"])
-    n = fig["table"]["task"].nunique()
+    table = fig["table"]
+    one = first_seed(table)
+    a = desync_advantage(one)
+    n = one["task"].nunique()
+    stats = _paired_or_none(table, a["p_low"])
     measured = (
-        f"mean final scaled error {_fmt(a['error_sync'])} at p = 1, "
-        f"{_fmt(a['error_low'])} at p = {a['p_low']:g} (ratio {_fmt(a['ratio'])}; "
-        f"{n} tasks)"
+        (f"paired: {stats.describe()}; " if stats is not None else "paired: too few tasks; ")
+        + "paper's protocol: mean final scaled error "
+        f"{_fmt(a['error_sync'])} at p = 1, {_fmt(a['error_low'])} at p = {a['p_low']:g} "
+        f"(ratio {_fmt(a['ratio'])}; {n} tasks)"
     )
-    return _claim(name, figure, paper, measured, a["error_low"] < a["error_sync"], crit)
+    return _claim(
+        name,
+        figure,
+        paper,
+        measured,
+        a["error_low"] < a["error_sync"],
+        crit,
+        stats if stats is not None else {"verdict": paired.NOT_RESOLVED},
+    )
+
+
+def _paired_or_none(table: pd.DataFrame, p_low: float) -> paired.PairedComparison | None:
+    try:
+        return paired.compare_table(table, p_low, 1.0)
+    except UserError:
+        return None
 
 
 def claim_fig4d(fig: dict) -> dict:
@@ -384,18 +493,38 @@ def claim_fig4d(fig: dict) -> dict:
     name = "The advantage of desynchronisation fades as the number of outputs O grows"
     paper = "curves of different p collapse as O grows"
     crit = (
-        "advantage (error at p = 1 / error at the smallest p) > 1 at the smallest O and "
-        "smaller at the largest O"
+        "verdict: paired geometric-mean ratio error(p = 1) / error(smallest p) per O; its "
+        f"{paired.CONFIDENCE:.0%} interval at the largest O below the interval at the O of the "
+        "largest ratio; paper's protocol: advantage (mean error at p = 1 / mean at the smallest "
+        "p) > 1 at the smallest O and smaller at the largest O"
     )
     if not fig:
         return _claim(name, "fig4d", paper, NOT_MEASURED, None, crit)
-    per_o = {int(o): desync_advantage(t)["ratio"] for o, t in fig["table"].groupby("outputs")}
+    table = fig["table"]
+    one = first_seed(table)
+    per_o = {int(o): desync_advantage(t)["ratio"] for o, t in one.groupby("outputs")}
     outs = sorted(per_o)
-    n = fig["table"]["task"].nunique() if "task" in fig["table"] else 0
-    measured = "advantage " + ", ".join(f"{_fmt(per_o[o])} at O = {o}" for o in outs)
+    n = one["task"].nunique() if "task" in one else 0
+    measured = "paper's protocol: advantage " + ", ".join(
+        f"{_fmt(per_o[o])} at O = {o}" for o in outs
+    )
     measured += f" ({n} tasks per point)" if n else ""
     ok = len(outs) >= 2 and per_o[outs[0]] > 1.0 and per_o[outs[-1]] < per_o[outs[0]]
-    return _claim(name, "fig4d", paper, measured, ok, crit)
+    stats = {"verdict": paired.NOT_RESOLVED}
+    try:
+        from coupled.reproduction.fig4 import fading
+
+        f = fading(table)
+    except UserError:
+        measured = "paired: too few tasks; " + measured
+    else:
+        cells = ", ".join(
+            f"O = {o}: {r.ratio:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
+            for o, r in f["per_o"].items()
+        )
+        measured = f"paired ratio [CI] {cells}; largest at O = {f['peak']}; " + measured
+        stats = {**f["largest"].to_dict(), "verdict": f["verdict"]}
+    return _claim(name, "fig4d", paper, measured, ok, crit, stats)
 
 
 def evaluate_claims(data: ReportData) -> pd.DataFrame:
@@ -423,10 +552,14 @@ def evaluate_claims(data: ReportData) -> pd.DataFrame:
             row = make(piece or {})
         except (UserError, KeyError, ValueError, IndexError) as exc:
             row = {**make({}), "measured_value": f"{NOT_MEASURED} ({type(exc).__name__}: {exc})"}
+        row = complete(row)
         if row["measured_value"] == NOT_MEASURED:
             why = absent.get(row["figure"], "no results in this folder")
             row["measured_value"] = f"{NOT_MEASURED} ({why})"
         if row["agrees"] != NOT_MEASURED:
             row["evidence"] = evidence(piece or {}, row["figure"], data.config.quick)
+        else:
+            row["verdict"] = NOT_MEASURED
+        row["verdict"] = sized_verdict(row)
         rows.append(row)
     return pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))

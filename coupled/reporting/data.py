@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -25,8 +25,8 @@ from coupled.reporting.pieces import (
     PIECES,
     TRAINING,
     Drawers,
-    PieceStatus,
     ReportConfig,
+    ReportData,
     ensure_piece,
     load_calibration_piece,
     load_check_board_piece,
@@ -35,22 +35,6 @@ from coupled.reporting.pieces import (
 )
 
 # --- gathering -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class ReportData:
-    """Everything the page shows; tables as read from the pieces' files."""
-
-    config: ReportConfig
-    out_dir: Path
-    pieces: tuple[PieceStatus, ...]
-    calibration: dict = field(default_factory=dict)
-    figures: dict = field(default_factory=dict)
-    training: dict = field(default_factory=dict)
-    claims: pd.DataFrame | None = None
-    board_check: dict = field(default_factory=dict)
-    """The check-board piece (:func:`coupled.reporting.loading.load_check_board_piece`)."""
-    wall_time_s: float = 0.0
 
 
 def gather(
@@ -166,7 +150,9 @@ def report_record(data: ReportData) -> dict:
         "seed": data.config.seed,
         "version": __version__,
         "pieces": [asdict(p) for p in data.pieces],
-        "claims": [] if data.claims is None else data.claims.to_dict(orient="records"),
+        "claims": []
+        if data.claims is None  # empty statistics of a claim are null, not NaN
+        else data.claims.astype(object).where(data.claims.notna(), None).to_dict("records"),
         "calibration": {k: cal[k] for k in ("correlation", "effective_bias") if k in cal},
         "training": training_summary(data.training).to_dict(orient="records"),
         "check_board": {

@@ -76,7 +76,23 @@ COLUMNS: dict[str, str] = {
     "figure": "where it is measured: a reproduced figure or the board's calibration",
     "paper_value": "what the paper reports (without its sample sizes)",
     "measured_value": "what this folder's data gives, with the sample sizes used",
-    "agrees": "the verdict of the criterion: yes, no, or not measured",
+    "verdict": (
+        "holds, not resolved (the interval contains 1), contradicted, not measured, or not "
+        "resolved at this size (a reduced piece; the full run's command is given)"
+    ),
+    "ratio": (
+        "orderings in p: geometric mean over tasks of error at p = 1 / error at the smaller p "
+        "(above 1: the smaller p ends lower), the same task at both"
+    ),
+    "ci_low": "lower end of the 95 % bootstrap interval of ratio",
+    "ci_high": "upper end of the 95 % bootstrap interval of ratio",
+    "tasks": "paired tasks behind ratio, over all seeds",
+    "seeds": "seeds pooled (each draws its own tasks, initial taps and update draws)",
+    "wins": "share of those tasks where the smaller p ends lower (ties count one half)",
+    "agrees": (
+        "the paper's protocol (for orderings: means over one seed's tasks) or the criterion: "
+        "yes, no, or not measured"
+    ),
     "evidence": (
         "full: paper-size piece; indicative (quick: N tasks, M steps): reduced piece, the "
         "verdict only suggests"
@@ -126,7 +142,10 @@ COLUMNS["p"] = "update probability (requested p for runs; measured share for the
 HOW_TO_READ = (
     "This page checks the paper's claims against simulations made here. The claims table comes "
     "first: each row names one claim, what the paper reports, what was measured here, the "
-    "single criterion that decides the verdict, and the verdict. The same verdict line is "
+    "single criterion that decides the verdict, and the verdict. Claims on an ordering in p "
+    "are judged on paired comparisons (the same tasks at every p, pooled over seeds) with a "
+    "95 % interval: holds, not resolved (the interval contains 1) or contradicted; the "
+    "paper's own protocol (means over its task count) stays beside it. The same verdict line is "
     "repeated beside the figure it comes from. A verdict from a quick run reads 'indicative "
     "(quick: N tasks, M steps)': fewer tasks and steps than the paper, so it suggests rather "
     "than shows. Then follow the calibration of the learning board (how the global bias sets "

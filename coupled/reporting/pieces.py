@@ -29,7 +29,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +46,8 @@ from coupled.reporting.loading import (
 from coupled.reproduction.base import FIGURE_NAMES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from coupled.calibration.run import CalibrationConfig
 
 FIGURES = tuple(f for f in FIGURE_NAMES if f != "gates")
@@ -94,9 +96,9 @@ class ReportConfig:
 
             events = QUICK_EVENTS if self.quick else "transient"
             object.__setattr__(self, "calibration_events", events)
-        check_whole("--seed", self.seed, 0)
-        check_whole("--workers", self.workers, 1)
-        check_choice("--calibration-events", self.calibration_events, EVENTS)
+        check_whole("seed", self.seed, 0)
+        check_whole("workers", self.workers, 1)
+        check_choice("calibration_events", self.calibration_events, EVENTS)
 
     def to_dict(self) -> dict:
         """Plain values for ``report.json``."""
@@ -147,6 +149,22 @@ class PieceStatus:
     path: str
     action: str
     reason: str
+    wall_time_s: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class ReportData:
+    """Everything the page shows; tables as read from the pieces' files."""
+
+    config: ReportConfig
+    out_dir: Path
+    pieces: tuple[PieceStatus, ...]
+    calibration: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    claims: pd.DataFrame | None = None
+    board_check: dict = field(default_factory=dict)
+    """The check-board piece (:func:`coupled.reporting.loading.load_check_board_piece`)."""
     wall_time_s: float = 0.0
 
 
@@ -384,6 +402,7 @@ __all__ = [
     "Drawers",
     "PieceStatus",
     "ReportConfig",
+    "ReportData",
     "ensure_piece",
     "load_calibration_piece",
     "load_check_board_piece",

@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 
 from coupled.core import interrupts
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
 from coupled.core.io import prepare_out_dir, write_json, write_table
 from coupled.core.options import check_whole
 from coupled.core.version import __version__
@@ -146,10 +146,10 @@ def figure_module(name: str):
 def check_setup(setup: Setup) -> None:
     """Raise ``UserError`` for a bad engine name, seed or worker count."""
     if not isinstance(setup.engine, str):
-        raise UserError(f"--engine {setup.engine!r}: must be a name")
+        raise ParameterError(f"{{engine}} {setup.engine!r}: must be a name", "engine")
     check_engine_name(setup.engine)
-    check_whole("--seed", setup.seed, 0)
-    check_whole("--workers", setup.workers, 1)
+    check_whole("seed", setup.seed, 0)
+    check_whole("workers", setup.workers, 1)
 
 
 def run_conditions(

@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
 from coupled.reproduction import fig4
 from coupled.reproduction.base import FigureResult, Setup, params_dict, run_conditions
 
@@ -114,7 +114,9 @@ def _configs(prm: ClocklessParams, setup: Setup) -> list[tuple[dict, object]]:
 def check(name: str, prm: ClocklessParams, setup: Setup) -> None:
     """Validate every run (``UserError``); the study runs on the ideal engine's board twin."""
     if setup.engine != "ideal":
-        raise UserError(f"--engine {setup.engine}: the clockless study runs on ideal")
+        raise ParameterError(
+            f"{{engine}} {setup.engine}: the clockless study runs on ideal", "engine"
+        )
     if not prm.ratios or any(r < 1.0 for r in prm.ratios):
         raise UserError(f"{name}: ratios {prm.ratios}: need at least one, each >= 1 (p <= 1)")
     for _, cfg in _configs(prm, setup):

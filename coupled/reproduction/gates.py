@@ -16,7 +16,8 @@ on one board drawn with 5 % part spread (``board_seed`` 0, the fitted phase mode
 but ``coin``/``step`` runs on the board twin, so it also has the twins' part spread; compare gates
 at equal offsets mode. Outputs: ``gates.csv`` (one row per panel, gates, offsets, p, task) and
 ``gates_summary.csv`` (mean, median, standard error; ``advantage``: mean at p = 1 over mean at
-the lowest p of the same panel and modes).
+the lowest p of the same panel and modes; the paired ``ratio``, ``ci_low``, ``ci_high``,
+``wins`` and ``verdict`` of every p against p = 1, :mod:`coupled.core.paired`; one seed).
 
 Measured (full size, seed 0; mean final scaled error, ratio p = 1 / p = 0.2): 4c coin/step
 0.0026 at p = 0.2, 0.051 at p = 1 (19x); every twin mode 0.021-0.028 for every p (1.0-1.2x:
@@ -32,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.reproduction import fig4
 from coupled.reproduction.base import FigureResult, Setup, params_dict, run_conditions
 
@@ -92,7 +93,9 @@ def _configs(prm: GatesParams, setup: Setup) -> list[tuple[dict, object]]:
 def check(name: str, prm: GatesParams, setup: Setup) -> None:
     """Validate every run (``UserError``); the study needs an engine with the board twin."""
     if setup.engine not in ("ideal", "spice"):
-        raise UserError(f"--engine {setup.engine}: the gates study runs on ideal or spice")
+        raise ParameterError(
+            f"{{engine}} {setup.engine}: the gates study runs on ideal or spice", "engine"
+        )
     for _, cfg in _configs(prm, setup):
         cfg.validate()
 
@@ -117,15 +120,20 @@ def compute(name: str, prm: GatesParams, setup: Setup) -> FigureResult:
         means[(r.panel, r.gates, r.offsets, sync)] / means[(r.panel, r.gates, r.offsets, low)]
         for r in summary.itertuples()
     ]
+    summary = fig4.with_intervals(summary, table, keys)
+    paired_low = summary[summary["p"] == low].set_index(keys)
     lines = [
         f"{name}: Figs. 4c/4e (equal steps x p) with coin vs oscillator gates (jitter "
         f"{JITTER}) and per-step sigma vs board offsets; board of {TOLERANCE:.0%} spread"
     ]
     for (panel, gate, offsets), s in summary.groupby(keys, sort=False):
         per_p = ", ".join(f"p={r.p:g}: {r.mean:.3g}" for r in s.itertuples())
+        r = paired_low.loc[(panel, gate, offsets)]
         lines.append(
             f"{panel} {gate}/{offsets}: mean final scaled error {per_p}; p={low:g} is "
-            f"{s['advantage'].iloc[0]:.3g}x below p={sync:g}"
+            f"{s['advantage'].iloc[0]:.3g}x below p={sync:g} (means); paired geometric-mean "
+            f"ratio {r['ratio']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}], lower in "
+            f"{r['wins']:.0%} of the tasks: {r['verdict']}"
         )
     return FigureResult(
         name=name,

@@ -35,7 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from coupled.core import interrupts
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.core.options import check_choice, check_whole
 from coupled.sweep.worker import PointOutcome, PointTask, compute_point, failed, first_line
 
@@ -89,28 +89,38 @@ def check_executor(
 
     ``workers`` defaults to 1 for ``serial`` and to the available CPUs otherwise.
     """
-    check_choice("--executor", kind, EXECUTORS)
-    for name, value in (("--workers", workers), ("--max-runs-per-worker", max_runs_per_worker)):
+    check_choice("executor", kind, EXECUTORS)
+    for name, value in (("workers", workers), ("max_runs_per_worker", max_runs_per_worker)):
         if value is not None:
             check_whole(name, value, 1)
     if scheduler is not None:
         if kind != "dask":
-            raise UserError(f"--scheduler {scheduler}: only with --executor dask")
+            raise ParameterError(
+                f"{{scheduler}} {scheduler}: only with {{executor}} dask", "scheduler", "executor"
+            )
         if workers is not None:
-            raise UserError(
-                f"--workers {workers}: not with --scheduler (the cluster has its own workers)"
+            raise ParameterError(
+                f"{{workers}} {workers}: not with {{scheduler}} (the cluster has its own workers)",
+                "workers",
+                "scheduler",
             )
         if not str(scheduler).strip():
-            raise UserError("--scheduler: empty; give an address such as tcp://host:8786")
+            raise ParameterError(
+                "{scheduler}: empty; give an address such as tcp://host:8786", "scheduler"
+            )
     if kind == "serial" and workers not in (None, 1):
-        raise UserError(
-            f"--workers {workers}: the serial executor has one worker; use "
-            "--executor process or dask"
+        raise ParameterError(
+            f"{{workers}} {workers}: the serial executor has one worker; use "
+            "{executor} process or dask",
+            "workers",
+            "executor",
         )
     if max_runs_per_worker is not None and kind != "process":
-        raise UserError(
-            f"--max-runs-per-worker {max_runs_per_worker}: only with --executor process (Dask "
-            "workers are recycled by Dask: dask worker --lifetime ... --lifetime-restart)"
+        raise ParameterError(
+            f"{{max_runs_per_worker}} {max_runs_per_worker}: only with {{executor}} process (Dask "
+            "workers are recycled by Dask: dask worker --lifetime ... --lifetime-restart)",
+            "max_runs_per_worker",
+            "executor",
         )
     if workers is None:
         workers = 0 if scheduler else 1 if kind == "serial" else available_cpus()
@@ -268,7 +278,8 @@ def _connect(client_class, address: str):
     try:
         return client_class(address, timeout="20s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise UserError(
-            f"--scheduler {address}: cannot connect ({first_line(exc)}); give the address a "
-            "running dask scheduler prints, e.g. tcp://10.0.0.5:8786"
+        raise ParameterError(
+            f"{{scheduler}} {address}: cannot connect ({first_line(exc)}); give the address a "
+            "running dask scheduler prints, e.g. tcp://10.0.0.5:8786",
+            "scheduler",
         ) from None

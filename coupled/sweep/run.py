@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
 from coupled.core.io import prepare_out_dir, write_json, write_table, write_text
 from coupled.core.version import __version__
 from coupled.sweep.executors import ExecutorOptions, check_executor, execute, probe_scheduler
@@ -113,7 +113,9 @@ def run_sweep(
     started = time.perf_counter()
     executor = executor or check_executor("serial")
     if resume and overwrite:
-        raise UserError("--resume and --overwrite exclude each other")
+        raise ParameterError(
+            "{resume=True} and {overwrite=True} exclude each other", "resume=True", "overwrite=True"
+        )
     if executor.scheduler:
         probe_scheduler(executor.scheduler)
     if (Path(out_dir) / _LOCK).is_file():
@@ -314,7 +316,9 @@ def _locked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UserError(f"--out {out}: another sweep is running in this folder") from None
+            raise ParameterError(
+                f"{{out_dir}} {out}: another sweep is running in this folder", "out_dir"
+            ) from None
         try:
             yield
         finally:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError
 from coupled.core.version import __version__
 from coupled.physics.catalogue import BUILTIN_NETWORKS
 from coupled.training.config import TrainConfig
@@ -198,6 +198,8 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
         where = _describe(spec.source, index, values)
         try:
             config = TrainConfig.from_dict({**spec.base, **values}).resolved()
+        except ParameterError as exc:  # still names the parameters (the CLI: its flags)
+            raise ParameterError(f"{where}: {exc.template}", *exc.parameters) from None
         except UserError as exc:
             raise UserError(f"{where}: {exc}") from None
         except TypeError as exc:  # a value of a type the dataclass cannot hold

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from coupled.core.errors import UserError
 from coupled.core.version import __version__
 
 STATUS_OK = "ok"
@@ -88,7 +89,8 @@ def compute_point(task: PointTask) -> PointOutcome:
     try:
         return _train(task, worker, started)
     except Exception as exc:  # noqa: BLE001 - a failing run is data, not a crash of the sweep
-        outcome = failed(task, f"{type(exc).__name__}: {first_line(exc)}", worker)
+        kind = "UserError" if isinstance(exc, UserError) else type(exc).__name__  # bad input
+        outcome = failed(task, f"{kind}: {first_line(exc)}", worker)
         return _with_time(outcome, time.perf_counter() - started)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError, named
 from coupled.core.io import atomic_write
 
 if TYPE_CHECKING:
@@ -72,7 +72,9 @@ def load_checkpoint(folder: str | Path) -> Checkpoint | None:
             meta = json.loads(str(data["meta"]))
             arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"--resume: checkpoint {path} is unreadable ({exc})") from None
+        raise ParameterError(
+            f"{{resume=True}}: checkpoint {path} is unreadable ({exc})", "resume=True"
+        ) from None
     return Checkpoint(
         config=meta["config"],
         step=int(meta["step"]),
@@ -105,22 +107,27 @@ def resumable(out: Path, config: TrainConfig) -> Checkpoint | None:
     option that differs (``checkpoint_every`` may change); a folder with no run is refused.
     """
     if not out.is_dir() or not any(out.iterdir()):
-        raise UserError(
-            f"--resume {out}: no run there (the folder is missing or empty); start the run "
-            "without --resume"
+        raise ParameterError(
+            f"{{resume=True}} {out}: no run there (the folder is missing or empty); start the run "
+            "without {resume=True}",
+            "resume=True",
         )
     saved = load_checkpoint(out)
     if saved is not None:
         _check_same_run(saved.config, config, out)
         return saved
     if not (out / "final_state.json").exists():
-        raise UserError(
-            f"--resume {out}: no checkpoint.npz and no finished run there; start the run "
-            "without --resume (use --overwrite to replace the folder)"
+        raise ParameterError(
+            f"{{resume=True}} {out}: no checkpoint.npz and no finished run there; start the run "
+            "without {resume=True} (use {overwrite=True} to replace the folder)",
+            "resume=True",
+            "overwrite=True",
         )
-    from coupled.training.results import load_result
-
-    _check_same_run(load_result(out).config.to_dict(), config, out)
+    try:
+        finished = json.loads((out / "final_state.json").read_text())["config"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{out}: not a finished training run ({exc})") from None
+    _check_same_run(type(config).from_dict(finished).to_dict(), config, out)
     return None
 
 
@@ -129,9 +136,9 @@ def _check_same_run(saved: dict, config: TrainConfig, out: Path) -> None:
     ignored = {"checkpoint_every"}
     differ = [k for k in now if k not in ignored and saved.get(k) != now[k]]
     if differ:
-        shown = ", ".join(
-            f"--{k.replace('_', '-')} {saved.get(k)!r} (now {now[k]!r})" for k in differ
-        )
-        raise UserError(
-            f"--resume {out}: the run was made with {shown}; resume with the same options"
+        shown = ", ".join(f"{named(k)} {saved.get(k)!r} (now {now[k]!r})" for k in differ)
+        raise ParameterError(
+            f"{{resume=True}} {out}: the run was made with {shown}; resume with the same options",
+            "resume=True",
+            *differ,
         )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coupled.circuits import design
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError, named
 from coupled.core.memory import refuse_if_too_large
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
@@ -151,24 +151,24 @@ class TrainConfig:
         """
         _choice("task", self.task, TASK_KINDS)
         _choice("rule", self.rule, RULES)
-        _choice("p-mode", self.p_mode, P_MODES)
-        _choice("batch-mode", self.batch_mode, MODES)
-        _choice("sigma-mode", self.sigma_mode, SIGMA_MODES)
+        _choice("p_mode", self.p_mode, P_MODES)
+        _choice("batch_mode", self.batch_mode, MODES)
+        _choice("sigma_mode", self.sigma_mode, SIGMA_MODES)
         _choice("roles", self.roles, ROLE_MODES)
-        _choice("record-events", self.record_events, EVENT_FORMATS)
+        _choice("record_events", self.record_events, EVENT_FORMATS)
         if not isinstance(self.engine, str):
-            raise UserError(f"--engine {self.engine!r}: must be a name")
+            raise ParameterError(f"{{engine}} {self.engine!r}: must be a name", "engine")
         check_engine_name(self.engine)
-        check_range("--p", self.p, 0.0, 1.0, low_open=True)
-        check_range("--batch-fraction", self.batch_fraction, 0.0, 1.0, low_open=True)
-        check_range("--eta", self.eta, 0.0, 1.0, low_open=True)
-        check_range("--gamma", self.gamma, 0.0, low_open=True)
-        check_range("--sigma-v", self.sigma_v, 0.0)
+        check_range("p", self.p, 0.0, 1.0, low_open=True)
+        check_range("batch_fraction", self.batch_fraction, 0.0, 1.0, low_open=True)
+        check_range("eta", self.eta, 0.0, 1.0, low_open=True)
+        check_range("gamma", self.gamma, 0.0, low_open=True)
+        check_range("sigma_v", self.sigma_v, 0.0)
         sensing.check_sense_gain(self.sense_gain)
-        check_range("--r-min-ohm", self.r_min_ohm, 0.0, low_open=True)
-        check_range("--r-max-ohm", self.r_max_ohm, float(self.r_min_ohm), low_open=True)
-        check_range("--input-min-v", self.input_min_v)
-        check_range("--input-max-v", self.input_max_v, float(self.input_min_v), low_open=True)
+        check_range("r_min_ohm", self.r_min_ohm, 0.0, low_open=True)
+        check_range("r_max_ohm", self.r_max_ohm, float(self.r_min_ohm), low_open=True)
+        check_range("input_min_v", self.input_min_v)
+        check_range("input_max_v", self.input_max_v, float(self.input_min_v), low_open=True)
         for name, low in (
             ("steps", 1),
             ("tasks", 1),
@@ -183,17 +183,19 @@ class TrainConfig:
             _whole(name, getattr(self, name), low)
         for name, high in MAX_COUNTS.items():
             if getattr(self, name) > high:
-                raise UserError(
-                    f"--{name.replace('_', '-')} {getattr(self, name)}: must be at most {high} "
-                    "(each one is held in memory; split larger studies into a sweep)"
+                raise ParameterError(
+                    f"{named(name)} {getattr(self, name)}: must be at most {high} "
+                    "(each one is held in memory; split larger studies into a sweep)",
+                    name,
                 )
         for name, low in (("inputs", 1), ("grounds", 0), ("log_every", 1)):
             if getattr(self, name) is not None:
                 _whole(name, getattr(self, name), low)
         if self.rule == "discrete" and self.batch_fraction != 1.0:
-            raise UserError(
-                f"--batch-fraction {self.batch_fraction}: the discrete rule shows one example per "
-                "step; batch fraction applies to the continuous rule only (leave it at 1)"
+            raise ParameterError(
+                f"{{batch_fraction}} {self.batch_fraction}: the discrete rule shows one example "
+                "per step; batch fraction applies to the continuous rule only (leave it at 1)",
+                "batch_fraction",
             )
         _check_trigger(self)
         if not isinstance(self.engine_options, dict):
@@ -202,14 +204,16 @@ class TrainConfig:
 
         engine_class(self.engine).check_options(dict(self.engine_options))
         if not isinstance(self.network, str):
-            raise UserError(f"--network {self.network!r}: must be a name or a path")
+            raise ParameterError(
+                f"{{network}} {self.network!r}: must be a name or a path", "network"
+            )
         network = load_network(self.network)
         cfg = self.resolved()
         check_counts(network, cfg.inputs, cfg.outputs, cfg.grounds)
         if cfg.roles == "network":
             network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
         estimate, counted = memory_estimate(network, cfg)
-        refuse_if_too_large(f"--network {self.network}", estimate, counted)
+        refuse_if_too_large("network", self.network, estimate, counted)
         return network
 
 
@@ -240,7 +244,7 @@ def memory_estimate(network: Network, cfg: TrainConfig) -> tuple[float, str]:
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    check_choice(f"--{name}", value, allowed)
+    check_choice(name, value, allowed)
 
 
 _is_int = is_whole
@@ -253,34 +257,44 @@ MAX_COUNTS = {"tasks": 100_000, "train_size": 1_000_000, "test_size": 1_000_000}
 
 
 def _whole(name: str, value: Any, low: int) -> None:
-    check_whole("--" + name.replace("_", "-"), value, low, MAX_WHOLE)
+    check_whole(name, value, low, MAX_WHOLE)
 
 
 def _check_trigger(cfg: TrainConfig) -> None:
     """``--trigger`` and ``--example-period-s``: where a self-triggered board makes sense."""
     _choice("trigger", cfg.trigger, TRIGGERS)
     if cfg.example_period_s is not None:
-        check_range("--example-period-s", cfg.example_period_s, 0.0, low_open=True)
+        check_range("example_period_s", cfg.example_period_s, 0.0, low_open=True)
         if cfg.trigger != "self":
-            raise UserError(
-                f"--example-period-s {cfg.example_period_s}: applies to --trigger self only"
+            raise ParameterError(
+                f"{{example_period_s}} {cfg.example_period_s}: applies to {{trigger}} self only",
+                "example_period_s",
+                "trigger",
             )
     if cfg.trigger != "self":
         return
     if cfg.rule != "discrete":
-        raise UserError(
-            f"--trigger self with --rule {cfg.rule}: a self-triggered board moves taps; "
-            "it needs --rule discrete"
+        raise ParameterError(
+            f"{{trigger}} self with {{rule}} {cfg.rule}: a self-triggered board moves taps; "
+            "it needs {rule} discrete",
+            "trigger",
+            "rule",
         )
     if cfg.engine not in SELF_TRIGGER_ENGINES:
-        raise UserError(
-            f"--trigger self with --engine {cfg.engine}: runs on "
-            f"{' or '.join(SELF_TRIGGER_ENGINES)}"
+        raise ParameterError(
+            f"{{trigger}} self with {{engine}} {cfg.engine}: runs on "
+            f"{' or '.join(SELF_TRIGGER_ENGINES)}",
+            "trigger",
+            "engine",
         )
     if cfg.engine == "ideal" and cfg.p_mode != "oscillator":
-        raise UserError(
-            f"--trigger self with --p-mode {cfg.p_mode}: each edge fires on its own oscillator; "
-            "the ideal engine needs --p-mode oscillator"
+        raise ParameterError(
+            f"{{trigger}} self with {{p_mode}} {cfg.p_mode}: each edge fires on its own "
+            "oscillator; the ideal engine needs {p_mode} oscillator",
+            "trigger",
+            "p_mode",
         )
     if cfg.engine == "circuit" and cfg.p_mode == "fixed":
-        raise UserError("--trigger self with --p-mode fixed: use --p-mode oscillator")
+        raise ParameterError(
+            "{trigger} self with {p_mode} fixed: use {p_mode} oscillator", "trigger", "p_mode"
+        )

@@ -27,7 +27,7 @@ from coupled.training.config import TrainConfig
 from coupled.training.draws import make_tasks
 
 if TYPE_CHECKING:
-    from coupled.training.run import Run
+    from coupled.engines.base import Engine
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,19 +123,26 @@ def write_results(out: Path, result: TrainResult, provenance: dict) -> None:
     )
 
 
-def provenance(run: Run, updates: int, n_tasks: int | None = None) -> dict:
+def provenance(engine: Engine, steps: int, edge_steps_per_step: int, updates: int) -> dict:
     """What ran the circuits and what the engine applied, for ``run.json``.
 
-    ``updated_share`` is the measured share of edge-steps with the update enabled (compare with
-    the requested ``p``); ``n_tasks`` the tasks the count covers (default all of the batch).
+    Parameters
+    ----------
+    engine
+        The run's engine (its name and its own provenance are recorded).
+    steps
+        Steps taken (at least one is counted).
+    edge_steps_per_step
+        Edges times the tasks the count covers.
+    updates
+        Edge-steps with the update enabled; ``updated_share`` is their measured share (compare
+        with the requested ``p``).
     """
-    steps = max(run.state.step, 1)
-    edges = run.network.n_edges * (len(run.tasks) if n_tasks is None else n_tasks)
     return {
-        "engine": run.engine.name,
-        "simulator": _simulator(run.engine.name),
-        "updated_share": updates / (steps * edges),
-        **run.engine.provenance(),
+        "engine": engine.name,
+        "simulator": _simulator(engine.name),
+        "updated_share": updates / (max(steps, 1) * edge_steps_per_step),
+        **engine.provenance(),
     }
 
 

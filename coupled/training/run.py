@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coupled.core.errors import Interrupted, UserError
+from coupled.core.errors import Interrupted, ParameterError, UserError
 from coupled.core.io import prepare_out_dir, write_table
 from coupled.engines import get_engine
 from coupled.engines.base import Engine
@@ -116,9 +116,10 @@ class Run:
                         f"{', '.join(BATCHABLE_FIELDS)} may differ"
                     )
         if self.config.trigger == "self" and len({c.p for c in self.configs}) > 1:
-            raise UserError(
-                "batched runs with --trigger self differ in p: each p is its own example "
-                "schedule; train them one at a time"
+            raise ParameterError(
+                "batched runs with {trigger} self differ in p: each p is its own example "
+                "schedule; train them one at a time",
+                "trigger",
             )
         self.run_tasks = [make_tasks(cfg, self.network) for cfg in self.configs]
         self.tasks = [t for run in self.run_tasks for t in run]
@@ -258,14 +259,20 @@ def train(
     """
     started = time.perf_counter()
     if resume and overwrite:
-        raise UserError("--resume and --overwrite exclude each other")
+        raise ParameterError(
+            "{resume=True} and {overwrite=True} exclude each other", "resume=True", "overwrite=True"
+        )
     config.validate()
     config = config.resolved()
     out = Path(out_dir) if out_dir is not None else None
     saved = None
     if resume:
         if out is None:
-            raise UserError("--resume needs --out DIR (the folder of the run to continue)")
+            raise ParameterError(
+                "{resume=True} needs {out_dir} (the folder of the run to continue)",
+                "resume=True",
+                "out_dir",
+            )
         saved = resumable(out, config)
         if saved is None:
             return load_result(out)
@@ -340,7 +347,7 @@ def _train(run: Run, out, saved, progress, stop_at, started) -> TrainResult:
         out_dir=out,
     )
     if out is not None and run.state.step == config.steps:
-        write_results(out, result, provenance(run, recorder.updates))
+        write_results(out, result, _provenance(run, recorder.updates))
         if res_every:
             write_table(
                 out / "resistance_history.parquet", pd.DataFrame(recorder.resistance_arrays())
@@ -391,7 +398,9 @@ def train_many(
     if not configs:
         raise UserError("train_many: no configurations given")
     if any(c.record_events != "none" or c.record_resistance_every for c in configs):
-        raise UserError("train_many: --record-events needs train() (one run at a time)")
+        raise ParameterError(
+            "train_many: {record_events} needs train() (one run at a time)", "record_events"
+        )
     if out_dirs is not None and len(out_dirs) != len(configs):
         raise UserError(f"train_many: {len(out_dirs)} output folders for {len(configs)} runs")
     for out in out_dirs or []:
@@ -434,6 +443,12 @@ def train_many(
         )
         if outs:
             updates = int(recorder.slot_updates[part].sum())
-            write_results(outs[i], result, provenance(run, updates, cfg.tasks))
+            write_results(outs[i], result, _provenance(run, updates, cfg.tasks))
         results.append(result)
     return results
+
+
+def _provenance(run: Run, updates: int, n_tasks: int | None = None) -> dict:
+    """``run.json``'s provenance of ``run``; ``n_tasks`` the tasks ``updates`` covers (all)."""
+    tasks = len(run.tasks) if n_tasks is None else n_tasks
+    return provenance(run.engine, run.state.step, run.network.n_edges * tasks, updates)

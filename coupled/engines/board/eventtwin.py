@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
 from coupled.engines.board.twin import BoardTwin
 from coupled.physics import rules
@@ -111,8 +111,9 @@ class EventTwin:
         self, network: Network, tasks: list[Task], config: TrainConfig, twin: BoardTwin
     ) -> None:
         if twin.jitter:
-            raise UserError(
-                f"--jitter {twin.jitter}: not modelled on the self-triggered board (use 0)"
+            raise ParameterError(
+                f"{{jitter}} {twin.jitter}: not modelled on the self-triggered board (use 0)",
+                "jitter",
             )
         self.network, self.config, self.twin = network, config, twin
         self.schedule = twin_schedule(twin, config)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from coupled.circuits.jitter import DEFAULT_JITTER, check_jitter
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, engine_option, named
 from coupled.core.options import check_range, is_whole
 
 PHASE_MODELS = ("fitted", "formula")
@@ -44,12 +44,16 @@ CIRCUIT_OPTIONS: dict = {
 
 def _one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise UserError(f"--engine-option {name}={value!r}: must be one of {', '.join(allowed)}")
+        option = engine_option(name)
+        raise ParameterError(
+            f"{named(option)}={value!r}: must be one of {', '.join(allowed)}", option
+        )
 
 
 def _whole(name: str, value: object, low: int) -> None:
     if not is_whole(value) or value < low:
-        raise UserError(f"--engine-option {name}={value!r}: must be a whole number >= {low}")
+        option = engine_option(name)
+        raise ParameterError(f"{named(option)}={value!r}: must be a whole number >= {low}", option)
 
 
 def check_board_options(merged: dict) -> dict:
@@ -60,14 +64,15 @@ def check_board_options(merged: dict) -> dict:
     UserError
         Naming the bad value and what is allowed.
     """
-    check_range("--engine-option tolerance", merged["tolerance"], 0.0, 0.5, high_open=True)
-    check_range("--engine-option trigger_period_s", merged["trigger_period_s"], 0.0, low_open=True)
-    check_jitter(merged["jitter"], "--engine-option jitter")
+    check_range(engine_option("tolerance"), merged["tolerance"], 0.0, 0.5, high_open=True)
+    check_range(engine_option("trigger_period_s"), merged["trigger_period_s"], 0.0, low_open=True)
+    check_jitter(merged["jitter"], engine_option("jitter"))
     _whole("board_seed", merged["board_seed"], 0)
     _one_of("phase_model", merged["phase_model"], PHASE_MODELS)
     calibration = merged["calibration"]
     if calibration is not None and not isinstance(calibration, str | Path):
-        raise UserError(f"--engine-option calibration={calibration!r}: must be a file path")
+        option = engine_option("calibration")
+        raise ParameterError(f"{named(option)}={calibration!r}: must be a file path", option)
     return merged
 
 
@@ -81,15 +86,19 @@ def check_circuit_options(merged: dict) -> dict:
     """
     check_board_options(merged)
     for name in ("window_s", "trigger_width_s"):
-        check_range(f"--engine-option {name}", merged[name], 0.0, low_open=True)
+        check_range(engine_option(name), merged[name], 0.0, low_open=True)
     _whole("restart_every", merged["restart_every"], 1)
     _whole("golden_steps_per_period", merged["golden_steps_per_period"], 10)
     if not isinstance(merged["golden"], bool):
-        raise UserError(f"--engine-option golden={merged['golden']!r}: must be true or false")
+        option = engine_option("golden")
+        raise ParameterError(f"{named(option)}={merged['golden']!r}: must be true or false", option)
     _one_of("fast_oscillators", merged["fast_oscillators"], OSCILLATOR_MODES)
     if merged["trigger_width_s"] >= merged["trigger_period_s"]:
-        raise UserError(
-            f"--engine-option trigger_width_s={merged['trigger_width_s']!r}: must be shorter "
-            f"than trigger_period_s={merged['trigger_period_s']!r}"
+        width, period = engine_option("trigger_width_s"), engine_option("trigger_period_s")
+        raise ParameterError(
+            f"{named(width)}={merged['trigger_width_s']!r}: must be shorter than "
+            f"{named(period)}={merged['trigger_period_s']!r}",
+            width,
+            period,
         )
     return merged

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coupled.core.errors import SpiceError, UserError
+from coupled.core.errors import ParameterError, SpiceError, engine_option, named
 from coupled.engines.board.eventtwin import EventRecord, clockless_provenance, period_state
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
 from coupled.physics import rules
@@ -81,9 +81,12 @@ class SelfTriggeredCircuit:
                 "ngspice session; a free-running transient cannot be rebuilt"
             )
         if n != 1:
-            raise UserError(
-                f"--golden with --trigger self: a golden run starts at step 1, not {n} "
-                "(it cannot resume from a checkpoint)"
+            golden = engine_option("golden")
+            raise ParameterError(
+                f"{named(golden)} with {{trigger}} self: a golden run starts at step 1, not {n} "
+                "(it cannot resume from a checkpoint)",
+                golden,
+                "trigger",
             )
         eng._load(0)
 

@@ -37,7 +37,7 @@ from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_par
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, engine_option, named
 from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
@@ -179,10 +179,14 @@ class BoardTwin:
             calibration = load_calibration(path)
             recorded = calibration.oscillator_parameters()
             if recorded is not None and recorded.to_dict() != nominal.to_dict():
-                raise UserError(
-                    f"--engine-option calibration={str(path)!r}: made for other oscillators "
+                option = engine_option("calibration")
+                raise ParameterError(
+                    f"{named(option)}={str(path)!r}: made for other oscillators "
                     f"than this board's (tolerance {opts['tolerance']}, board_seed "
-                    f"{opts['board_seed']}); calibrate with the same --tolerance and --seed"
+                    f"{opts['board_seed']}); calibrate with the same {{tolerance}} and {{seed}}",
+                    option,
+                    "tolerance",
+                    "seed",
                 )
         return cls(
             parameters=parameters,
