@@ -77,6 +77,8 @@ __all__ = [
 
 BACKGROUND_POLL_S = 0.05
 """How often the main thread looks at a background analysis (s): the delay of an interrupt."""
+BACKGROUND_START_S = 60.0
+"""How long a background analysis may take to start before the session gives up (s)."""
 
 
 class SpiceSession:
@@ -109,6 +111,7 @@ class SpiceSession:
             _ControlledExit(self._on_exit),
             _BGThreadRunning(self._on_background),
         )
+        self._background_started = threading.Event()
         self._background_done = threading.Event()
         interrupts.install()
         status = self._native(
@@ -193,8 +196,8 @@ class SpiceSession:
         return 0
 
     def _on_background(self, finished: bool, ident: int, user: object) -> int:
-        if finished:
-            self._background_done.set()
+        # ngspice calls this from its background thread when the thread starts and ends
+        (self._background_done if finished else self._background_started).set()
         return 0
 
     def _run_background(self, text: str) -> list[tuple[str, str]]:
@@ -208,15 +211,22 @@ class SpiceSession:
             return self._run(text)
         self._lines = []
         self._exit_requested = None
+        self._background_started.clear()
         self._background_done.clear()
         self.commands_sent += 1
         self._native(self._lib.ngSpice_Command, b"bg_" + text.encode())
         try:
+            # The thread sets ngspice's running flag itself, possibly after the command has
+            # returned: only its callbacks say that it started and that it ended.
+            waited = 0.0
             while not self._background_done.wait(BACKGROUND_POLL_S):
-                if not self._lib.ngSpice_running():
-                    # the thread ended (or never started) without calling back yet
-                    self._background_done.wait(BACKGROUND_POLL_S)
-                    break
+                waited += BACKGROUND_POLL_S
+                if (
+                    not self._background_started.is_set()
+                    and waited > BACKGROUND_START_S
+                    and not self._lib.ngSpice_running()
+                ):
+                    raise SpiceError(f"ngspice did not start {text!r} in its background thread")
         except BaseException:
             self._lib.ngSpice_Command(b"bg_halt")
             self._background_done.wait(BACKGROUND_POLL_S)
