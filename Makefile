@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian machine: `make demo` and `make test`. Both run `make setup`,
 # which installs what is missing: Debian's ngspice and libngspice (apt-get) and a .venv with the
-# package installed editable with its test extras.
+# package installed editable with its test and notebook extras. (setuptools' notice "Editable installation",
+# printed for every editable install of a flat layout, is filtered; real warnings still show.)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml scripts/system-packages.txt
 	bash scripts/install-system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install -q -e '.[test,notebook]'
 	touch $(STAMP)
 
 demo: setup

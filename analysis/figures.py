@@ -83,7 +83,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training steps x p (expected updates per edge)")
-    ax.set_ylabel("scaled test error = error / error(t = 0) (dimensionless)")
+    ax.set_ylabel("scaled test error\n= error / error(t = 0) (dimensionless)")
     ax.set_title(f"Fig. 1: {int(summary['tasks'].iloc[0])} regression tasks, 143 edges")
     ax.legend(fontsize=7, ncol=2)
     ax2.errorbar(
@@ -99,7 +99,7 @@ def plot_fig1(result: FigureResult, path: str | Path, meta: dict | None = None) 
     )
     ax2.set_yscale("log")
     ax2.set_xlabel("update probability p (probability)")
-    ax2.set_ylabel("final scaled test error (dimensionless; mean, range)")
+    ax2.set_ylabel("final scaled test error\n(dimensionless; mean, range)")
     ax2.set_title(f"after {int(summary['final_step'].max())} steps")
     for a in (ax, ax2):
         readable_log_ticks(a.yaxis)
@@ -315,6 +315,64 @@ def plot_clockless(result: FigureResult, path: str | Path, meta: dict | None = N
     return save_png(fig, path, meta)
 
 
+def plot_offsets(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Share of diverged tasks (95 % interval) and geometric mean (history and as the board
+    measures it on its free twin) per decision model and p."""
+    plt = pyplot()
+    summary = result.tables["offsets_summary.csv"]
+    models = list(dict.fromkeys(summary["model"]))
+    p_values = sorted(summary["p"].unique())
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    width = 0.8 / len(p_values)
+    where = np.arange(len(models))
+    for k, (colour, p) in enumerate(zip(_colours(len(p_values)), p_values, strict=True)):
+        s = summary[summary["p"] == p].set_index("model").loc[models]
+        x = where + (k - (len(p_values) - 1) / 2) * width
+        share = s["share_diverged"].to_numpy()
+        ax.bar(x, share, width, color=colour, label=f"p = {p:g}")
+        ax.errorbar(
+            x,
+            share,
+            yerr=[share - s["share_ci_low"], s["share_ci_high"] - share],
+            fmt="none",
+            color="k",
+            capsize=2,
+        )
+        geo = s["geo_mean"].to_numpy()
+        ax2.errorbar(
+            x,
+            geo,
+            yerr=[geo - s["geo_ci_low"], s["geo_ci_high"] - geo],
+            fmt="o",
+            color=colour,
+            capsize=3,
+            label=f"p = {p:g}, history",
+        )
+        board = s["board_geo_mean"].to_numpy()
+        ax2.errorbar(
+            x + width / 3,
+            board,
+            yerr=[board - s["board_geo_ci_low"], s["board_geo_ci_high"] - board],
+            fmt="o",
+            mfc="white",
+            color=colour,
+            capsize=3,
+            label=f"p = {p:g}, as the board measures",
+        )
+    for a in (ax, ax2):
+        a.set_xticks(where)
+        a.set_xticklabels(models, rotation=30, ha="right", fontsize=8)
+        a.legend(fontsize=8)
+    ax.set_ylabel("share of tasks diverged (final scaled error > 1)")
+    ax.set_title("diverged tasks, 95 % Clopper-Pearson interval")
+    ax2.set_yscale("log")
+    ax2.set_ylabel("geometric mean scaled error")
+    ax2.set_title("geometric mean, 95 % bootstrap interval")
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)
+
+
 def draw_figure(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
     """Draw a reproduced figure with the plot its result names (``result.plot``)."""
     return globals()[result.plot](result, path, meta)
@@ -329,7 +387,12 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     periods = sorted(s_phase["trigger_period_s"].unique())
     t_ref = 50e-6 if 50e-6 in periods else periods[-1]
     jitters = sorted(s_phase["jitter"].unique())
-    fig, (ax, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4))
+    # Two rows at the page's width (about 1100 px): the lag plot on top with its legend
+    # beside it, the two trigger-period plots below; every label at 9 pt or more.
+    fig = plt.figure(figsize=(11, 8.5))
+    grid = fig.add_gridspec(2, 2)
+    ax = fig.add_subplot(grid[0, :])
+    ax2, ax3 = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
     for colour, j in zip(_colours(len(jitters)), jitters, strict=True):
         rows = phase[(phase["jitter"] == j) & (phase["trigger_period_s"] == t_ref)]
         ax.plot(rows["lag"], rows["mean_autocorrelation"], "o-", color=colour, label=f"{j:g}")
@@ -353,8 +416,8 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     ax.axhspan(-2 * null, 2 * null, color="0.85", lw=0, label="Bernoulli +-2 s.d.")
     ax.set_xlabel("lag (triggers)")
     ax.set_ylabel("enable autocorrelation r_k (mean over edges)")
-    ax.set_title(f"T = {t_ref * 1e6:g} us; legend: jitter (rms per cycle)", fontsize=9)
-    ax.legend(fontsize=6, loc="best", framealpha=0.6)
+    ax.set_title(f"T = {t_ref * 1e6:g} us; legend: jitter (rms per cycle)", fontsize=10)
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax2.axhline(0.0, color="0.6", lw=0.8)
     ax2.set_xscale("log")
     ax2.set_xlabel("trigger period T (us)")
@@ -369,12 +432,13 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
         a.minorticks_off()
     ax3.set_xlabel("trigger period T (us)")
     ax3.set_ylabel("mean |Pearson r| between edges")
-    ax3.legend(fontsize=7)
+    ax2.legend(fontsize=9)
+    ax3.legend(fontsize=9)
     cfg = result.base_config
     fig.suptitle(
         f"{cfg['network']}: 5 V oscillator board, {cfg['tolerance']:g} spread, p = "
         f"{cfg['p']:g} (bias {cfg['bias_v']:.3f} V), board seed {cfg['board_seed']}",
-        fontsize=10,
+        fontsize=11,
     )
     fig.tight_layout()
     _caption(fig, result)

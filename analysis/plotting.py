@@ -43,9 +43,9 @@ def readable_log_ticks(axis) -> None:
     axis, powers of ten on one wider than three decades) labelled with three significant digits.
     Call it after the data are drawn.
     """
+    import matplotlib.ticker as ticker
     import numpy as np
 
-    ticker = pyplot().matplotlib.ticker
     low, high = sorted(float(v) for v in axis.get_view_interval())
     if not (low > 0 and np.isfinite(high)):
         return

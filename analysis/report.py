@@ -49,30 +49,57 @@ TITLES = {
     "fig4c": "Fig. 4c: final error of allosteric tasks against p (discrete rule, 16 edges)",
     "fig4d": "Fig. 4d: final error against the number of outputs O (discrete rule, 143 edges)",
     "fig4e": "Fig. 4e: final error of 2-in-2-out regression against p (discrete, 143 edges)",
-    "sense-gain": "Sensing gain: final error against the gain G at p = 1, 0.5, 0.2 (0-5 V board)",
+    "sense-gain": "Sensing gain: final error against the gain G at p = {p} (0-5 V board)",
     "temporal": "The enables in time: autocorrelation against oscillator jitter and trigger "
     "period (16-edge board, p = 0.5)",
     "clockless": "Clockless board: self-triggered edges against the clocked board, equal updates",
 }
 
 
-def figure_title(name: str) -> str:
-    """The report's heading of figure ``name`` (the registry's description if it has none)."""
+def figure_title(name: str, piece: dict | None = None) -> str:
+    """The report's heading of figure ``name`` (the registry's description if it has none).
+
+    ``{p}`` in a title becomes the values of p in the piece's table (``piece["table"]``,
+    largest first), so the heading names what the plot shows.
+    """
     from coupled.reproduction.base import FIGURES as REGISTRY
 
-    return TITLES.get(name) or f"{name}: {REGISTRY[name][1]}"
+    title = TITLES.get(name) or f"{name}: {REGISTRY[name][1]}"
+    if "{p}" in title:
+        table = (piece or {}).get("table")
+        values = [] if table is None or "p" not in table else sorted(set(table["p"]))[::-1]
+        title = title.replace("{p}", ", ".join(f"{v:g}" for v in values) or "several values")
+    return title
 
 
 _STYLE = """
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #bbb;padding:3px 7px;
 text-align:left;vertical-align:top;font-size:.9em}th{background:#eee}
-td.yes{background:#d7f5d7}td.no{background:#f8d4d4}td.nm{background:#eee;color:#666}
-td.ind{background:#fbeecb}table.legend td,table.legend th{font-size:.8em;color:#444}
+td.v-holds{background:#d6e9f8;border-left:5px solid #0072b2}
+td.v-contradicted{background:#fbe0cc;border-left:5px solid #d55e00}
+td.v-unresolved{background:#f0f0f0;border-left:5px dotted #555}
+td.v-nm{background:#fff;color:#555;border-left:5px solid #bbb}
+td.v-indicative{font-style:italic;border-top:2px dashed #888;border-bottom:2px dashed #888}
+table.legend td,table.legend th{font-size:.8em;color:#444}
 ul.verdict{font-weight:bold}th[title]{cursor:help;text-decoration:underline dotted}
+figure{margin:.5em 0 1em}figcaption{color:#444;font-size:.85em;max-width:1000px}
 img{max-width:100%;border:1px solid #ddd;margin:.3em 0}.meta{color:#555;font-size:.9em}
 pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:.8em}
 """
+MAX_TABLE_ROWS = 25
+"""Rows a table shows in full; a longer one shows evenly spaced rows and says how many are
+hidden and which file holds them all."""
+VERDICTS = {
+    "holds": ("v-holds", "\u2713", ("yes", "holds", "agrees")),
+    "contradicted": ("v-contradicted", "\u2717", ("no", "contradicted")),
+    "unresolved": ("v-unresolved", "?", ("not resolved", "unresolved")),
+    "not measured": ("v-nm", "\u2013", ("not measured",)),
+}
+"""Verdict kind -> (CSS class, text mark, the words that name it). Colours from the Okabe-Ito
+palette (blue, vermillion; told apart with red-green colour blindness) with a text mark and a
+border style each, so a verdict reads in grey print too; indicative verdicts (quick pieces) are
+italic between dashed lines."""
 
 
 def png_data_uri(png: bytes | str | Path) -> str:
@@ -81,8 +108,43 @@ def png_data_uri(png: bytes | str | Path) -> str:
     return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
 
 
-def _img(png: bytes | str | Path, alt: str) -> str:
-    return f'<img src="{png_data_uri(png)}" alt="{html.escape(alt)}">'
+def _img(png: bytes | str | Path, alt: str, caption: str) -> str:
+    """An embedded PNG as a ``<figure>`` with its legend (``<figcaption>``)."""
+    return (
+        f'<figure><img src="{png_data_uri(png)}" alt="{html.escape(alt)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def verdict_kind(text: str) -> str:
+    """The kind of a shown verdict (a key of :data:`VERDICTS`): ``yes``/``holds`` -> holds,
+    ``no``/``contradicted`` -> contradicted, ``not resolved`` -> unresolved, else not measured;
+    anything after the first comma (``"yes, indicative (...)"``) is ignored."""
+    head = text.split(",")[0].strip().lower()
+    for kind, (_, _, words) in VERDICTS.items():
+        if any(head == w or head.startswith(w + " ") for w in words):
+            return kind
+    return "not measured"
+
+
+def _verdict_cell(text: str, indicative: bool = False) -> str:
+    kind = verdict_kind(text)
+    css, mark, _ = VERDICTS[kind]
+    if indicative or "indicative" in text:
+        css += " v-indicative"
+    return f'<td class="{css}">{mark} {html.escape(text)}</td>'
+
+
+def _verdict_key() -> str:
+    """The key of the verdict colours and marks, under the claims table."""
+    cells = "".join(
+        f'<td class="{css}">{mark} {html.escape(" / ".join(words))}</td>'
+        for css, mark, words in VERDICTS.values()
+    )
+    return (
+        f"<table class=legend><tr><td><b>verdict key</b></td>{cells}"
+        '<td class="v-nm v-indicative">indicative: quick piece</td></tr></table>'
+    )
 
 
 def _header_cell(column: object) -> str:
@@ -103,24 +165,45 @@ def _legend(columns) -> str:
     return f"<table class=legend><tr><th>column</th><th>meaning</th></tr>{''.join(rows)}</table>"
 
 
-def _table(frame: pd.DataFrame, verdict: str | None = None, legend: bool = True) -> str:
-    """An HTML table of ``frame`` (values escaped) with a legend of its columns; ``verdict``
-    column cells get a colour (amber for indicative verdicts of quick pieces)."""
+def _table(
+    frame: pd.DataFrame,
+    verdict: str | tuple[str, ...] | None = None,
+    legend: bool = True,
+    source: str | Path | None = None,
+) -> str:
+    """An HTML table of ``frame`` (values escaped) with a legend of its columns.
+
+    The cells of the ``verdict`` column(s) get the colour, border and text mark of their kind
+    (:data:`VERDICTS`; ``agrees`` shows :func:`shown_verdict`), dashed when the row's
+    ``evidence`` is indicative (a quick piece). A frame longer than :data:`MAX_TABLE_ROWS`
+    shows evenly spaced rows (the first and last among them) and a note of how many are hidden
+    and where ``source``, the file with every row, is.
+    """
+    verdicts = (verdict,) if isinstance(verdict, str) else tuple(verdict or ())
+    shown = frame
+    note = ""
+    if len(frame) > MAX_TABLE_ROWS:
+        keep = np.unique(np.linspace(0, len(frame) - 1, MAX_TABLE_ROWS).round().astype(int))
+        shown = frame.iloc[keep]
+        where = f"; every row is in {source}" if source is not None else ""
+        note = (
+            f"<p class=meta>Showing {len(shown)} of {len(frame)} rows, evenly spaced "
+            f"({len(frame) - len(shown)} hidden){html.escape(where)}.</p>"
+        )
     head = "".join(_header_cell(c) for c in frame.columns)
     rows = []
-    for _, row in frame.iterrows():
+    for _, row in shown.iterrows():
         cells = []
         for col, value in row.items():
+            if col in verdicts:
+                text = shown_verdict(row) if col == "agrees" else str(value)
+                quick = str(row.get("evidence", "") or "").startswith("indicative")
+                cells.append(_verdict_cell(text, indicative=quick))
+                continue
             text = f"{value:.4g}" if isinstance(value, float) else str(value)
-            cls = ""
-            if col == verdict:
-                text = shown_verdict(row)
-                cls = {"yes": ' class="yes"', "no": ' class="no"'}.get(text, ' class="nm"')
-                if text.startswith(("yes,", "no,")):
-                    cls = ' class="ind"'
-            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+            cells.append(f"<td>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    table = f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    table = f"<table><tr>{head}</tr>{''.join(rows)}</table>{note}"
     return table + (_legend(frame.columns) if legend else "")
 
 
@@ -146,7 +229,8 @@ def _glossary_section() -> str:
 
 def _claims_section(data: ReportData) -> str:
     claims = data.claims if data.claims is not None else pd.DataFrame()
-    return "<h2>The paper's claims</h2>" + _table(claims, verdict="agrees")
+    table = _table(claims, verdict=tuple(c for c in ("verdict", "agrees") if c in claims))
+    return "<h2>The paper's claims</h2>" + table + (_verdict_key() if len(claims) else "")
 
 
 def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
@@ -156,8 +240,8 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
         f"<li>{html.escape(line)}</li>" for line in claim_lines(claims, "calibration")
     )
     table = cal["p_table"].sort_values("bias_v")
-    rows = np.unique(np.linspace(0, len(table) - 1, min(7, len(table))).round().astype(int))
     cols = [c for c in ("bias_v", "p", "p_std", "p_formula", "n_triggers") if c in table]
+    images = {p.stem: p for p in cal["images"]}
     cfg = cal.get("run", {}).get("config", {})
     board = (
         f"board {cfg.get('network', '?')}, part tolerance +-{cfg.get('tolerance', 0):g}, "
@@ -169,8 +253,9 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
         f"<p class=meta>{html.escape(board)}; {html.escape(str(cal['path']))}</p>",
         f"<ul class=verdict>{verdicts}</ul>" if verdicts else "",
         "<h3>p against the global bias</h3>",
-        _table(table.iloc[rows][cols]),
+        _table(table[cols], source=Path(cal["path"]) / "p_vs_bias.csv"),
     ]
+    parts += _calibration_image(images, "p_vs_bias", CALIBRATION_CAPTIONS["p_vs_bias"])
     corr = cal.get("correlation", {})
     if corr:
         n = int(corr["n_triggers"])
@@ -182,6 +267,9 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
             f"triggers, null 1/sqrt(n) = {1 / np.sqrt(n):.4f} (mean |r| of independent trains "
             f"{corr['null_mean_abs_pearson']:.4f}); paper: about {corr.get('paper_pearson', 0.01)}"
             f". Events: {html.escape(str(corr.get('events', '')))}.</p>"
+        )
+        parts += _calibration_image(
+            images, "correlation_hist", CALIBRATION_CAPTIONS["correlation_hist"]
         )
     parts += _autocorrelation_parts(corr)
     bias = cal.get("effective_bias", {})
@@ -195,8 +283,29 @@ def _calibration_section(cal: dict, claims: pd.DataFrame | None = None) -> str:
             f"{html.escape(bias['paper_law'])}, n = {pos['n']}); over all four sign branches "
             f"from {every['min_v'] * 1e3:.1f} to {every['max_v'] * 1e3:.1f} mV.</p>"
         )
-    parts += [_img(p, p.name) for p in cal["images"]]
+        parts += _calibration_image(
+            images, "effective_bias", CALIBRATION_CAPTIONS["effective_bias"]
+        )
+    others = sorted(set(images) - set(CALIBRATION_CAPTIONS))
+    parts += [_img(images[stem], images[stem].name, images[stem].name) for stem in others]
     return "\n".join(parts)
+
+
+CALIBRATION_CAPTIONS = {
+    "p_vs_bias": "p_vs_bias.png: update probability p (mean over edges; band: +-1 sd across "
+    "edges) against the global bias voltage, the circuit's triggers and the phase model's "
+    "time share.",
+    "correlation_hist": "correlation_hist.png: Pearson r of the update events of every pair "
+    "of edges at p = 0.5; grey dashed: the null spread 1/sqrt(n) of independent trains; red "
+    "dotted: the paper's 0.01.",
+    "effective_bias": "effective_bias.png: each edge's effective comparator bias sigma, per "
+    "sign branch of the clamped drop, against the paper's U[0, 0.05] V (dashed).",
+}
+"""The calibration's figures, each shown under its own heading, with its legend."""
+
+
+def _calibration_image(images: dict, stem: str, caption: str) -> list[str]:
+    return [_img(images[stem], images[stem].name, caption)] if stem in images else []
 
 
 def _autocorrelation_parts(corr: dict) -> list[str]:
@@ -240,19 +349,31 @@ def _training_section(runs: dict) -> str:
     parts = [
         "<h2>Training on the board</h2>",
         _table(summary),
-        _img(plot_training_curves(runs), "training curves"),
+        _img(
+            plot_training_curves(runs),
+            "training curves",
+            "Scaled test error (mean over tasks) against training step (left) and against "
+            "steps x p (right), one line per run (folder name and engine).",
+        ),
     ]
     parts += [_details(f"{name}: run.json", run["run"]) for name, run in runs.items()]
     if "mean_share" in summary and summary["mean_share"].notna().any():
-        parts.append(_img(plot_event_raster(runs), "update-event raster"))
         parts.append(
-            f"<p class=meta>The raster shows {html.escape(raster_span(runs))} of the first "
-            "task of each run (black: the edge updated at that step).</p>"
+            _img(
+                plot_event_raster(runs),
+                "update-event raster",
+                f"The raster shows {raster_span(runs)} of the first task of each run (black: "
+                "the edge updated at that step); right: the share of edges updated per step "
+                "and the requested p (red).",
+            )
         )
         parts.append(
             _img(
                 plot_share_against_p(summary.dropna(subset=["mean_share"])),
                 "share of edges updated against p",
+                "Mean share of edges updated per step against the requested p (blue, +-1 sd "
+                "over steps), the line share = p, and the spread of independent edges "
+                "sqrt(p (1 - p) / E) (red).",
             )
         )
     return "\n".join(parts)
@@ -271,7 +392,7 @@ def _figures_section(figures: dict, claims: pd.DataFrame | None = None) -> str:
     ]
     for name in FIGURES:
         fig = figures.get(name)
-        parts.append(f"<h3>{html.escape(figure_title(name))}</h3>")
+        parts.append(f"<h3>{html.escape(figure_title(name, fig))}</h3>")
         if not fig:
             parts.append("<p>Not available in this folder.</p>")
             continue
@@ -295,7 +416,10 @@ def _figures_section(figures: dict, claims: pd.DataFrame | None = None) -> str:
         if summary:
             items = "".join(f"<li>{html.escape(str(line))}</li>" for line in summary)
             parts.append(f"<ul class=meta>{items}</ul>")
-        parts += [_img(p, p.name) for p in fig["images"]]
+        parts += [
+            _img(p, p.name, f"{p.name}: {figure_title(name, fig)}; data in {fig['path']}")
+            for p in fig["images"]
+        ]
         for stem, meta in fig["json"].items():
             parts.append(_details(f"{stem}.json", meta))
     return "\n".join(parts)

@@ -25,7 +25,9 @@ def _figure_png(fig) -> bytes:
 def plot_training_curves(runs: dict) -> bytes:
     """Scaled test error (mean over tasks) against step and against steps x p, one line per run."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    # One y axis for both panels (labelled once, on the left), laid out so that no label
+    # reaches into the other panel.
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True, layout="constrained")
     for name, run in runs.items():
         mean = run["history"].groupby("step")[["scaled_error", "steps_x_p"]].mean()
         label = f"{name} ({run['run'].get('engine', '?')})"
@@ -36,11 +38,11 @@ def plot_training_curves(runs: dict) -> bytes:
     ):
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("scaled error = error / error(t = 0) (dimensionless)")
         ax.grid(alpha=0.3)
-        readable_log_ticks(ax.yaxis)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("Training of the board")
+    axes[0].set_ylabel("scaled error = error / error(t = 0)\n(dimensionless)")
+    readable_log_ticks(axes[0].yaxis)
+    axes[0].legend(fontsize=9)
+    fig.suptitle("Training of the board (mean over tasks)")
     return _figure_png(fig)
 
 
@@ -68,9 +70,10 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
     fig, axes = plt.subplots(
         len(with_events),
         2,
-        figsize=(10, 2.6 * len(with_events)),
+        figsize=(10, 2.8 * len(with_events)),
         squeeze=False,
         gridspec_kw={"width_ratios": [3, 2]},
+        layout="constrained",  # panel titles clear of the row above
     )
     for row, (name, run) in enumerate(with_events.items()):
         ev = run["events"]
@@ -92,12 +95,14 @@ def plot_event_raster(runs: dict, max_steps: int = RASTER_STEPS) -> bytes:
             ),
         )
         axes[row, 0].set_ylabel(f"{name}\nedge (index)")
+        axes[row, 0].yaxis.set_major_locator(pyplot().MaxNLocator(integer=True))
         share = grid.mean(axis=0)
-        axes[row, 1].plot(share.index, share.to_numpy(), lw=0.8, label="share of edges updated")
-        axes[row, 1].axhline(p, color="C3", label=f"requested p = {p:g}")
+        axes[row, 1].plot(share.index, share.to_numpy(), lw=0.8)
+        axes[row, 1].axhline(p, color="C3")
         axes[row, 1].set_ylim(-0.05, 1.05)
         axes[row, 1].set_ylabel("share of edges updated")
-        axes[row, 1].legend(fontsize=7, loc="lower right")
+        # the key as the panel's title: a legend box would cover the trace
+        axes[row, 1].set_title(f"blue: share per step; red: requested p = {p:g}", fontsize=9)
     axes[-1, 0].set_xlabel("training step (count; black: edge updated)")
     axes[-1, 1].set_xlabel("training step (count)")
     shown = raster_span(runs, max_steps)
@@ -131,5 +136,5 @@ def plot_share_against_p(summary: pd.DataFrame) -> bytes:
     ax.set_ylabel("share of edges updated per step (fraction)")
     ax.set_xlim(0, 1.05)
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, loc="upper left")  # the points lie on the diagonal
     return _figure_png(fig)

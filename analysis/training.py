@@ -1,6 +1,7 @@
 """Figures of one's own training runs: ``coupled plot`` and the ``training.png`` of a run.
 
-:func:`plot_training` overlays the runs in the folders ``coupled train --out`` writes: the
+:func:`plot_training` overlays the runs in the folders ``coupled train --out`` writes
+(:func:`result_figure` the same for :class:`coupled.TrainResult` objects, ``result.plot()``): the
 scaled error (mean over tasks) against step and against steps x p and, for runs with a
 ``resistance_history.parquet`` (columns ``step``, ``task``, ``edge``, ``resistance_ohm``,
 ``tap``), the taps (or, without taps, the resistances) of the recorded edges against step.
@@ -94,11 +95,65 @@ def plot_training(run_dirs: list[Path], out_file: Path) -> Path:
     if not run_dirs:
         raise UserError("no run folder given; name at least one folder of 'coupled train --out'")
     runs = [read_run(Path(d)) for d in run_dirs]
+    fig = training_figure(runs)
+    meta = {r["name"]: r["run"].get("config", {}) for r in runs}
+    if out.suffix.lower() == ".png":
+        return save_png(fig, out, meta)
+    from coupled.core.io import atomic_write
+
+    atomic_write(out, lambda p: fig.savefig(p, format=out.suffix.lower()[1:]))
+    pyplot().close(fig)
+    return out
+
+
+def result_run(result) -> dict:
+    """A :class:`coupled.TrainResult` as :func:`read_run` gives a run folder (the recorded
+    resistances come from its folder, if it has one)."""
+    folder = result.out_dir
+    resistances = None
+    if folder is not None and (Path(folder) / RESISTANCE_HISTORY).exists():
+        resistances = pd.read_parquet(Path(folder) / RESISTANCE_HISTORY)
+    config = result.config
+    name = Path(folder).name if folder is not None else config.network_label
+    return {
+        "name": name,
+        "history": result.history,
+        "run": {"config": config.to_dict(), "engine": config.engine},
+        "resistances": resistances,
+    }
+
+
+def result_figure(results: list):
+    """The figure of ``coupled plot`` for :class:`coupled.TrainResult` objects (what
+    ``TrainResult.plot()`` returns): a matplotlib ``Figure``, not saved.
+
+    The environment's backend is kept (never switched to Agg) and, if it is a module such as a
+    notebook's inline backend, loaded, so that it registers how figures display (it does so
+    only when its module loads, which pyplot does at its first figure): in a notebook the
+    figure shows as the cell's value. The figure itself is not registered with pyplot, so it
+    shows once and is freed with its last reference.
+    """
+    import importlib
+
+    import matplotlib
+
+    backend = matplotlib.get_backend()
+    if backend.startswith("module://"):
+        importlib.import_module(backend.removeprefix("module://"))
+    return training_figure([result_run(r) for r in results])
+
+
+def training_figure(runs: list[dict]):
+    """Draw runs (as :func:`read_run` returns them) into a new matplotlib ``Figure`` (not
+    registered with pyplot; any backend): the scaled error against step and steps x p and, for
+    runs with recorded edges, their taps."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     with_r = [r for r in runs if r["resistances"] is not None and len(r["resistances"])]
-    plt = pyplot()
     panels = 3 if with_r else 2
-    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 4), squeeze=False)
-    axes = axes[0]
+    fig = Figure(figsize=(5 * panels, 4))
+    axes = fig.subplots(1, panels, squeeze=False)[0]
     for colour, run in zip(_colours(len(runs)), runs, strict=True):
         h = run["history"]
         mean = h.groupby("step")["scaled_error"].mean()
@@ -114,7 +169,7 @@ def plot_training(run_dirs: list[Path], out_file: Path) -> Path:
         ax.set_xlabel(xlabel)
         ax.set_ylabel("scaled error = error / error(t = 0) (dimensionless)")
         ax.grid(alpha=0.3)
-        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         readable_log_ticks(ax.yaxis)
     axes[0].legend(fontsize=7)
     axes[0].set_title("mean over tasks")
@@ -122,14 +177,7 @@ def plot_training(run_dirs: list[Path], out_file: Path) -> Path:
         _resistance_panel(axes[2], with_r, runs)
     fig.suptitle(f"Training of {len(runs)} run(s)")
     fig.tight_layout()
-    meta = {r["name"]: r["run"].get("config", {}) for r in runs}
-    if out.suffix.lower() == ".png":
-        return save_png(fig, out, meta)
-    from coupled.core.io import atomic_write
-
-    atomic_write(out, lambda p: fig.savefig(p, format=out.suffix.lower()[1:]))
-    plt.close(fig)
-    return out
+    return fig
 
 
 def _resistance_panel(ax, with_r: list[dict], runs: list[dict]) -> None:
@@ -162,5 +210,6 @@ def _resistance_panel(ax, with_r: list[dict], runs: list[dict]) -> None:
 
 
 def _colours(n: int):
-    plt = pyplot()
-    return plt.get_cmap("viridis")([0.0] if n <= 1 else [0.9 * k / (n - 1) for k in range(n)])
+    from matplotlib import colormaps
+
+    return colormaps["viridis"]([0.0] if n <= 1 else [0.9 * k / (n - 1) for k in range(n)])

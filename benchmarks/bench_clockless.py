@@ -60,7 +60,7 @@ def firings(network: str, engine: str, periods: int) -> tuple[np.ndarray, float,
 
 def main() -> None:
     """Time both engines per network and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--quick", action="store_true", help="fewer example periods")
     parser.add_argument("--big", action="store_true", help="also the twin on square:32x32")
     args = parser.parse_args()

@@ -258,7 +258,7 @@ def write_csv(path: str, rows: list[dict], load_average: float) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Measure, print the table and optionally write it as CSV."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--quick", action="store_true", help="fewer steps, no naive at 143")
     parser.add_argument(
         "--naive143-steps", type=int, default=1, help="naive steps at 143 edges (0: none)"

@@ -167,7 +167,7 @@ def row(name: str, sec: tuple, base: tuple) -> None:
 
 def main() -> None:
     """Measure and print."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     args = parser.parse_args()
     steps, repeats = (256, 2) if args.quick else (1024, 3)

@@ -48,7 +48,7 @@ def one_run(engine: str, out: Path, signum: int) -> tuple[int, float, bool]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--signal", choices=("INT", "TERM"), default="INT")
     parser.add_argument("--quick", action="store_true", help="one run per engine")

@@ -33,7 +33,7 @@ def rss_mib() -> float:
 
 def main(argv: list[str] | None = None) -> None:
     """Run and print."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--network", default="square:16x16")
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument(

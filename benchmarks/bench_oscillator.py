@@ -46,7 +46,7 @@ def board_wide_netlist(params, bias_v: float, trigger_period_s: float) -> str:
 
 def main() -> None:
     """Run the comparison and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--edges", type=int, default=None, help="oscillators (default 8)")
     parser.add_argument("--triggers", type=int, default=None, help="triggers (default 300)")
     parser.add_argument("--trigger-period-s", type=float, default=50e-6)

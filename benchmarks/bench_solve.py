@@ -58,7 +58,7 @@ def median_s(run: Callable[[int], object], repeats: int, warmup: int = 3) -> flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument(
         "--repeats", type=int, default=None, help="timed calls per single method (default 200)"
     )

@@ -72,7 +72,7 @@ def timed_sweep(the_plan, out: Path, kind: str, workers: int) -> tuple[float, fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--steps", type=int, default=None, help="steps per real point (2000)")
     parser.add_argument("--workers", type=int, default=2, help="processes / Dask workers")
     parser.add_argument("--quick", action="store_true", help="200 steps, 24 one-step points")

@@ -67,7 +67,7 @@ def per_task_step_us(network: str, tasks: int, steps: int, twin: bool, repeats: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     args = parser.parse_args(argv)
     steps, repeats = (20, 2) if args.quick else (200, 3)

@@ -44,7 +44,7 @@ def run_one(script: Path, quick: bool, timeout_s: float) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; 0 when all of them succeeded."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--full", action="store_true", help="full sizes (no --quick)")
     parser.add_argument(
         "--only", nargs="+", metavar="NAME", help="scripts to run, e.g. bench_solve (default all)"

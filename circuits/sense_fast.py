@@ -75,13 +75,18 @@ def _clip(drop: str, gain: float, offset_v: float, low_v: float, high_v: float) 
 
 
 def fused_lines(
-    board: Board, i: int, node: Callable[[str], str] = str, suffix: str = ""
+    board: Board,
+    i: int,
+    node: Callable[[str], str] = str,
+    suffix: str = "",
+    noise: bool = False,
 ) -> list[str]:
     """The fused sources of edge ``i``: the drop copies and ``BFSA``, ``RFSA``, ``BFSB``, ``RFSB``.
 
     ``node`` maps a board node name to the netlist's (the engine's task suffix); ``suffix`` is
     appended to every element name. Row ``k`` of the drawn amplifier spread is stage
-    ``STAGES[k]``.
+    ``STAGES[k]``. With ``noise``, each comparator's input also carries the voltage of a source
+    ``VNZA_<i>`` / ``VNZB_<i>`` (0 V until altered: the comparator input noise of a step).
     """
     d, p = board.design, board.parameters
     a, b = (int(v) for v in board.network.edges[i])
@@ -120,6 +125,10 @@ def fused_lines(
             f"{spice_number(offset(sense))})"
         )
         voff = spice_number(float(comparator_offset_v), "comparator offset")
+        if noise:
+            noise_node = node(f"nz{branch.lower()}_{i}")
+            lines.append(f"VNZ{branch}_{i}{suffix} {noise_node} 0 DC 0")
+            voff = f"{voff} + v({noise_node})"
         lines += [
             f"BFS{branch}_{i}{suffix} 0 {out} I = {mid} + {amp}*tanh({slope}*({sensed} + {voff}))",
             f"RFS{branch}_{i}{suffix} {out} 0 1",

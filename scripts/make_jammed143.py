@@ -90,7 +90,7 @@ def search(n_seeds: int) -> list[tuple[int, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the network file (or search); return the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="file to write")
     parser.add_argument("--search", action="store_true", help="list suitable seeds instead")
     parser.add_argument("--seeds", type=int, default=6, help="seeds 0..S-1 to search")

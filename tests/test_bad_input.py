@@ -553,14 +553,15 @@ def test_debug_in_a_real_process_shows_the_traceback(tmp_path):
 
 
 def test_impossible_sizes_are_one_line_out_of_memory(tmp_path, capsys):
-    # numpy refuses the 14.6 TiB distance array before touching memory.
+    # numpy refuses the 14.6 TiB distance array before touching memory. An input too large for
+    # the machine is bad input: exit status 2, as the README's table of exit statuses says.
     out = tmp_path / "run"
     for argv in (
         ["solve", "rgg:1000000:0.1", "--drive", "0=1"],
         ["train", "--network", "square:1000000x1000000", "--out", str(out)],
     ):
         code, stdout, err = run_cli(argv, capsys)
-        assert code == 1 and stdout == ""
+        assert code == 2 and stdout == ""
         assert len(err.splitlines()) == 1 and "Traceback" not in err
         assert f"coupled {argv[0]}: error: out of memory" in err and "Unable to allocate" in err
     assert not out.exists()

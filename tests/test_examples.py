@@ -62,3 +62,36 @@ def test_quickstart_notebook_executes(tmp_path, monkeypatch):
     )
     client.execute()
     _check_run(out)
+
+
+def test_jupyter_execute_runs_the_notebook_with_a_summary_and_a_figure(tmp_path):
+    # What the README tells a notebook user to run; the kernel's own (inline) backend, as in
+    # Jupyter, so the figure that result.plot() returns shows as an image.
+    import tomllib
+
+    extras = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert {"nbclient", "ipykernel"} <= {r.split(">")[0] for r in extras["notebook"]}
+    jupyter = Path(sys.executable).parent / "jupyter"
+    out = tmp_path / "notebook"
+    notebook = tmp_path / "quickstart.ipynb"
+    notebook.write_bytes((EXAMPLES / "quickstart.ipynb").read_bytes())
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    done = subprocess.run(
+        [str(jupyter), "execute", str(notebook), "--output", "executed"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env={**env, "QUICKSTART_OUT": str(out)},
+    )
+    assert done.returncode == 0, done.stderr
+    _check_run(out)
+    executed = nbformat.read(tmp_path / "executed.ipynb", as_version=4)
+    cells = {c.source.splitlines()[-1]: c for c in executed.cells if c.cell_type == "code"}
+    (summary,) = cells["result  # a one-line summary"].outputs
+    text = summary["data"]["text/plain"]
+    assert text.startswith("<TrainResult network experiment16") and "\n" not in text
+    (figure,) = cells["result.plot()"].outputs
+    assert "image/png" in figure["data"]

@@ -259,5 +259,6 @@ def test_compiled_and_planned_engines_agree():
 
 
 def test_unknown_solver_refused():
-    with pytest.raises(UserError, match=r"solver='fast': must be one of compiled, planned"):
+    bad = r"""engine_options\["solver"\]='fast': must be one of compiled, planned"""
+    with pytest.raises(UserError, match=bad):
         TrainConfig(network="square:3x3", engine_options={"solver": "fast"}).validate()

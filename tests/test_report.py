@@ -190,8 +190,8 @@ def test_report_runs_missing_pieces_and_reuses_existing(tmp_path, capsys):
     assert page.count('<img src="data:image/png;base64,') >= 6 + 2  # figures + calibration
     assert "The paper's claims" in page and "How to read this page" in page
     # quick pieces: indicative verdicts, never a plain "yes"
-    assert '<td class="ind">yes, indicative (quick: 2 tasks)</td>' in page
-    assert '<td class="yes">yes</td>' not in page
+    assert '<td class="v-holds v-indicative">\u2713 yes, indicative (quick: 2 tasks)</td>' in page
+    assert '<td class="v-holds">\u2713 yes</td>' not in page
     assert 'src="http' not in page and "<script" not in page  # self-contained
     claims = pd.read_csv(out / "report_claims.csv")
     assert {"claim", "paper_value", "measured_value", "agrees"} <= set(claims.columns)

@@ -134,7 +134,8 @@ def test_twin_resistances_differ_by_part_spread():
 def test_bad_jitter_is_a_user_error():
     with pytest.raises(UserError, match="jitter"):
         TrainConfig(engine="ideal", engine_options={"jitter": -0.1}).validate()
-    with pytest.raises(UserError, match=r"jitter 1\.5: must be a number in \[0, 1\]"):
+    bad = r'engine_options\["jitter"\] 1\.5: must be a number in \[0, 1\]'
+    with pytest.raises(UserError, match=bad):
         TrainConfig(engine="circuit", engine_options={"jitter": 1.5}).validate()
     # the circuit engine takes the same option (its fast windows apply the same walk)
     TrainConfig(engine="circuit", engine_options={"jitter": 0.1}).validate()

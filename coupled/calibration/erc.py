@@ -36,6 +36,7 @@ from coupled.circuits.pot import PotModel
 from coupled.core import cache
 from coupled.core.errors import ParameterError
 from coupled.physics import rules
+from coupled.physics.networks import Network
 from coupled.spice.session import get_session
 
 ERC_COLUMNS = ("part", "pin", "quantity", "value", "limit_min", "limit_max", "unit", "ok")
@@ -91,7 +92,7 @@ class _Rows:
 
 
 def check_board(
-    network: str = "experiment16",
+    network: str | Network = "experiment16",
     *,
     sense_gain: float | None = None,
     input_max_v: float | None = None,
@@ -108,7 +109,7 @@ def check_board(
     Parameters
     ----------
     network
-        Built-in network name or file.
+        Built-in network name, file or :class:`~coupled.physics.networks.Network`.
     sense_gain, input_max_v
         Board design and task inputs (default: ``coupled train``'s).
     tolerance, seed

@@ -55,7 +55,7 @@ def calibrate(
         ``out_dir`` set.
     """
     network = load_network(config.network)
-    folder = prepare_out_dir(out, overwrite=overwrite, option="out")
+    folder = prepare_out_dir(out, overwrite=overwrite, option="out", resumable=False)
     say = log or (lambda text: None)
     started = time.perf_counter()
     meta = {"config": config.to_dict(), "seed": config.seed, "version": __version__}

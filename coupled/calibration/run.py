@@ -49,6 +49,7 @@ from coupled.engines.board.events import (
     characterise_oscillators,
     simulate_events,
 )
+from coupled.physics.networks import Network
 
 __all__ = [
     "QUICK_SIZES",
@@ -69,7 +70,8 @@ class CalibrationConfig:
     Parameters
     ----------
     network
-        Network name or file (only its number of edges matters here).
+        Network name, file or :class:`~coupled.physics.networks.Network` (only its number of
+        edges matters here; a network object is recorded in its JSON form).
     tolerance
         Relative spread of every part, in [0, 0.5).
     seed
@@ -108,7 +110,7 @@ class CalibrationConfig:
         in microseconds.
     """
 
-    network: str
+    network: str | Network
     tolerance: float = 0.05
     seed: int = 0
     trigger_period_s: float = 50e-6
@@ -137,9 +139,12 @@ class CalibrationConfig:
 
     def to_dict(self) -> dict:
         """Plain values, for result files."""
-        from dataclasses import asdict
+        from dataclasses import fields
 
-        return asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        if isinstance(self.network, Network):
+            data["network"] = self.network.to_dict()
+        return data
 
 
 QUICK_SIZES = {"n_triggers": 1000, "n_triggers_p": 100, "n_bias": 9}

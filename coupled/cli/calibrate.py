@@ -1,10 +1,12 @@
 """``coupled calibrate``: the board's update statistics from circuit simulation.
 
-``coupled calibrate --network NAME|PATH [--tolerance X] [--seed S] [--trigger-period-s T]
+``coupled calibrate --network NAME|PATH [--tolerance X] [--board-seed S] [--trigger-period-s T]
 [--jitter J] [--triggers N] [--p-triggers M] [--bias-points K] [--events transient|phase]
 [--workers W] [--no-effective-bias] [--no-plots] [--overwrite] --out DIR``
 
-Draws the board's oscillators (and decision comparators) from the seed, then writes to DIR.
+Draws the board's oscillators (and decision comparators) from the board seed (``--board-seed``,
+the same seed as ``coupled train --board-seed``; ``--seed`` is its old name and still works),
+then writes to DIR.
 ``--jitter`` is the oscillators' period jitter (rms fraction of a period per cycle, default
 2.1e-5 from the parts' comparator and RC noise, :mod:`coupled.circuits.jitter`), applied as a phase
 random walk to the phase-model trains (all of them with ``--events phase``; with transients,
@@ -76,10 +78,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(default {defaults.tolerance})",
     )
     parser.add_argument(
+        "--board-seed",
         "--seed",
+        dest="seed",
         type=options.nonnegative_int,
         default=defaults.seed,
-        help="seed of the board's parts (default 0)",
+        metavar="S",
+        help="seed of the board's parts, offsets and oscillators, as 'coupled train "
+        "--board-seed' (default 0; --seed is the same option)",
     )
     parser.add_argument(
         "--trigger-period-s",

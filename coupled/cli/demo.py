@@ -199,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     checked = check_demo_board(configs, config)
-    prepare_out_dir(out, overwrite=args.overwrite)
+    prepare_out_dir(out, overwrite=args.overwrite, resumable=False)
     log(checked.summary)
     write_check(checked, out / CHECK_BOARD, config.calibration_config().seed)
     if args.engine != DEFAULT_ENGINE:

@@ -18,11 +18,13 @@ this is the safety net for failures found later (e.g. ngspice missing). An inter
 exits with status 130 without a traceback; ngspice calls in progress finish first (see
 :mod:`coupled.core.interrupts`), which takes milliseconds per call.
 
-A worker process that dies under a command (killed, crashed in native code such as ngspice, out
-of memory: ``BrokenProcessPool``) and an allocation that cannot be satisfied (``MemoryError``,
-e.g. ``rgg:1000000:0.1`` or millions of tasks) are reported on one line with exit status 1, and
-the fresh ``--out`` is removed the same way; commands that can recover from a dead worker
-(``coupled sweep`` retries the point) never let it reach this module.
+An allocation that cannot be satisfied (``MemoryError``, e.g. ``rgg:1000000:0.1``) is an input
+too large for this machine: one line naming it, exit status 2 like any bad input. A worker
+process that dies under a command (killed, crashed in native code such as ngspice, out of memory:
+``BrokenProcessPool``) is not the input's fault: one line, exit status 1. Either way the fresh
+``--out`` is removed the same way; commands that can recover from a dead worker (``coupled
+sweep`` retries the point) never let it reach this module. The exit statuses
+(:data:`EXIT_STATUSES`) are listed in the README.
 
 Negative numbers in any notation (``-1e3``, ``-.5``, ``-inf``) are option values, not options.
 """
@@ -43,18 +45,30 @@ from coupled.core.errors import Interrupted, ParameterError, SpiceError, UserErr
 from coupled.core.io import missing_anchor, remove_created
 from coupled.core.version import __version__
 
+EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_RESOURCES = 1
+EXIT_INTERRUPTED = 130
+EXIT_STATUSES = {
+    EXIT_OK: "success",
+    EXIT_RESOURCES: "a check or a piece failed (check-board: a part outside its ratings; "
+    "report, demo: a piece failed, its error is on the page) or a worker process died",
+    EXIT_BAD_INPUT: "bad input, including an input too large for memory; nothing written",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); a run keeps its checkpoint",
+}
+"""Exit status -> what it means (the README's table)."""
 _NEGATIVE_NUMBER = re.compile(
     r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
 )
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line (no usage block), exit status 2, and
-    which reads ``-1e3`` or ``-inf`` as a value (argparse alone takes them for options)."""
+    """An ``ArgumentParser`` whose errors are one line (no usage block), exit status 2, which
+    reads ``-1e3`` or ``-inf`` as a value (argparse alone takes them for options) and which
+    takes no abbreviations (``--step`` is an error, not ``--steps``)."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER
         self.commands: dict[str, argparse.ArgumentParser] = {}
@@ -146,19 +160,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         remove_created(out, anchor)
         if args.debug:
             raise
-        what = (
-            "a worker process died (killed, crashed or out of memory)"
-            if isinstance(exc, BrokenProcessPool)
-            else "out of memory (use a smaller network, fewer tasks or fewer examples)"
-        )
+        if isinstance(exc, BrokenProcessPool):
+            what = "a worker process died (killed, crashed or out of memory)"
+            status = EXIT_RESOURCES
+        else:
+            what = "out of memory (use a smaller network, fewer tasks or fewer examples)"
+            status = EXIT_BAD_INPUT
         print(f"coupled {args.command}: error: {what}: {one_line(exc)}", file=sys.stderr)
-        return EXIT_RESOURCES
+        return status
     except Interrupted as exc:
         print(f"coupled {args.command}: {exc.message}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print(f"coupled {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def one_line(exc: BaseException) -> str:

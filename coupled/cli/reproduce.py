@@ -1,14 +1,18 @@
-"""``coupled reproduce``: the paper's simulation figures, data and PNG.
+"""``coupled reproduce``: the paper's simulation figures and the board's studies, data and PNG.
 
-``coupled reproduce fig1|fig2a|fig2b|fig4c|fig4d|fig4e [--quick] [--engine NAME] [--seed S]
-[--workers N] [--overwrite] --out DIR``
+``coupled reproduce FIGURE [--quick] [--engine NAME] [--seed S] [--workers N] [--overwrite]
+--out DIR``, FIGURE one of the registry :data:`coupled.reproduction.base.FIGURES` (the paper's
+fig1, fig2a, fig2b, fig4c, fig4d, fig4e and the studies sense-gain, gates, temporal, clockless;
+``coupled --help`` and ``coupled reproduce --help`` list them from it).
 
 Writes to DIR the figure's tidy data (``<figure>.csv`` and companions such as
 ``fig1_summary.csv`` or ``fig2a_fit.json``), ``<figure>.png`` and ``<figure>.json`` (parameters,
 training config, seed, engine, version, wall time), then prints a short summary: the numbers
 behind the figure and whether the paper's conclusion holds. ``--quick`` runs a reduced version in
 under a minute; the default is the paper's size. Everything is validated before DIR is created;
-a bad value exits with status 2 and one line on stderr. See :mod:`coupled.reproduction`.
+a bad value exits with status 2 and one line on stderr. A non-empty DIR is refused unless
+``--overwrite`` (a reproduction is not resumable: it keeps no checkpoint). See
+:mod:`coupled.reproduction`.
 """
 
 from __future__ import annotations
@@ -24,12 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``reproduce`` subcommand."""
     parser = subparsers.add_parser(
         "reproduce",
-        help="reproduce the paper's simulation figures (Fig. 1, 2a, 2b, 4c, 4d, 4e)",
+        help=f"reproduce a paper figure or a board study: {', '.join(FIGURE_NAMES)}",
         description="Reproduce one of the paper's simulation figures: "
         + "; ".join(f"{k}: {v[1]}" for k, v in FIGURES.items())
         + ".",
     )
-    parser.add_argument("figure", choices=FIGURE_NAMES, help="which figure")
+    parser.add_argument("figure", choices=FIGURE_NAMES, help="which figure or study")
     parser.add_argument(
         "--quick", action="store_true", help="reduced size, under a minute (tests, CI)"
     )

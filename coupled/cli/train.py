@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from coupled.training.config import (
     TRIGGERS,
     TrainConfig,
 )
+from coupled.training.results import stored_network
 from coupled.training.run import train
 
 _DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.name != "engine_options"}
@@ -327,7 +328,8 @@ def run(args: argparse.Namespace) -> int:
             values["engine_options"][name] = getattr(args, name)
     config = TrainConfig(**values)
     if config.engine == "circuit" and not getattr(args, "allow_erc_violations", False):
-        _check_board(config)
+        stored = stored_network(Path(args.out)) if args.resume else None  # the run's own copy
+        _check_board(config if stored is None else replace(config, network=stored))
     if not args.out:
         print("train: no --out given: results are printed, not written", file=sys.stderr)
     result = train(

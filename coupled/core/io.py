@@ -118,7 +118,12 @@ def _probe(folder: Path) -> None:
 
 
 def prepare_out_dir(
-    path: str | Path, *, overwrite: bool = False, resume: bool = False, option: str = "out_dir"
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    option: str = "out_dir",
+    resumable: bool = True,
 ) -> Path:
     """Check that ``path`` can be written and create it.
 
@@ -133,6 +138,9 @@ def prepare_out_dir(
     option
         The parameter that gave ``path``, as messages name it (the command line puts its flag in
         its place).
+    resumable
+        Whether the caller can resume (``train``: ``resume=True``, ``--resume``): the refusal of
+        a non-empty folder suggests resuming only then (always ``overwrite=True``).
 
     Returns
     -------
@@ -154,6 +162,13 @@ def prepare_out_dir(
         raise ParameterError(f"{label} {path}: exists and is not a folder", option)
     if path.is_dir() and any(path.iterdir()) and not resume:
         if not overwrite:
+            if not resumable:
+                raise ParameterError(
+                    f"{label} {path}: folder exists and is not empty; use {{overwrite=True}} "
+                    "to replace it, or another folder",
+                    option,
+                    "overwrite=True",
+                )
             raise ParameterError(
                 f"{label} {path}: folder exists and is not empty; use {{resume=True}} to "
                 "continue the run in it or {overwrite=True} to replace it",

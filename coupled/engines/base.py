@@ -69,6 +69,7 @@ class Engine(ABC):
         self.train_targets_v = np.stack([t.train_targets_v for t in tasks])  # (K, X, O)
         self.sense_chain = sensing.SenseChain(gain=config.sense_gain)
         self.twin = None
+        self.wiring = None
         self.clockless = None
 
     def prepare_twin(self, options: dict) -> None:
@@ -80,9 +81,11 @@ class Engine(ABC):
         """
         cfg = self.config
         if cfg.p_mode == "oscillator" or cfg.sigma_mode == "board":
+            from coupled.engines.board.decision import wiring_signs
             from coupled.engines.board.twin import BoardTwin
 
             self.twin = BoardTwin.from_options(self.network, cfg, options)
+            self.wiring = wiring_signs(self.network, self.tasks, options["wiring"])
         if getattr(cfg, "trigger", "global") == "self":  # event-driven, one edge at a time
             from coupled.engines.board.eventtwin import EventTwin
 
@@ -162,10 +165,12 @@ class Engine(ABC):
         free_ohm, clamped_ohm = twin.twin_resistances(state.taps)
         m = self.measure_twins(free_ohm, clamped_ohm, draws.example_index[:, None])
         free, clamped = m.free_drop_v[:, 0], m.clamped_drop_v[:, 0]
+        if self.wiring is not None:  # wiring="current": reversed edges see reversed drops
+            free, clamped = free * self.wiring, clamped * self.wiring
         if cfg.sigma_mode == "board":
-            direction = twin.directions(free, clamped)
+            direction = twin.directions(free, clamped, step=draws.step)
         else:
-            direction = rules.discrete_direction(free, clamped, draws.sigma_v)
+            direction = sensing.sensed_direction(free, clamped, draws.sigma_v, self.sense_chain)
         taps = rules.discrete_update(state.taps, direction, draws.edge_mask)
         return TrainState(
             step=draws.step,

@@ -77,13 +77,22 @@ from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import ParameterError, SpiceError, engine_option, named
+from coupled.core.errors import ParameterError, SpiceError
 from coupled.engines.base import Engine
-from coupled.engines.board.curve import bias_for_p, load_calibration
+from coupled.engines.board.curve import bias_for_p, check_same_oscillators, load_calibration
+from coupled.engines.board.decision import (
+    SELF_TRIGGER_REFUSED,
+    TWIN_ONLY,
+    comparator_noise,
+    refuse_changed,
+    trimmed_parameters,
+    wiring_signs,
+)
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
+from coupled.engines.board.twin import SELF_TRIGGER_WHY
 from coupled.physics import rules, solver
 from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.session import get_session
@@ -136,6 +145,12 @@ class CircuitEngine(Engine):
                 "p_mode",
                 "engine",
             )
+        refuse_changed(
+            opts,
+            TWIN_ONLY,
+            "the board's netlist has the XOR decision and unity drop stages; this design "
+            "alternative runs on the board twin (engine ideal or spice)",
+        )
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
         self.design = BoardDesign(
@@ -148,7 +163,11 @@ class CircuitEngine(Engine):
             comparator_offset_v=config.sigma_v,
             pot_model=pot,
         )
+        self.parameters = trimmed_parameters(self.parameters, self.design, opts["offset_trim_v"])
+        self.wiring = wiring_signs(network, self.tasks, opts["wiring"])
         self_triggered = config.trigger == "self"
+        if self_triggered:
+            refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
         if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
             self.parameters = rate_trimmed(
                 self.parameters, float(config.p), config.example_period_s
@@ -191,17 +210,7 @@ class CircuitEngine(Engine):
         if path is None:
             return phase_calibration(self.phase_oscillators, opts["trigger_period_s"], swing)
         calibration = load_calibration(path)
-        recorded = calibration.oscillator_parameters()
-        if recorded is not None and recorded.to_dict() != nominal.to_dict():
-            option = engine_option("calibration")
-            raise ParameterError(
-                f"{named(option)}={str(path)!r}: made for other oscillators than "
-                f"this board's (tolerance {opts['tolerance']}, board_seed {opts['board_seed']}); "
-                "calibrate with the same {tolerance} and {seed}",
-                option,
-                "tolerance",
-                "seed",
-            )
+        check_same_oscillators(calibration, nominal, path, opts["tolerance"], opts["board_seed"])
         return calibration
 
     def _boards(self, start_step: int):
@@ -214,7 +223,7 @@ class CircuitEngine(Engine):
             parameters = replace(parameters, oscillators=moved)
         return [
             build_board(
-                self.network,
+                self._task_network(t),
                 parameters,
                 self.design,
                 inputs=task.inputs,
@@ -226,8 +235,19 @@ class CircuitEngine(Engine):
                 taps=np.zeros(self.network.n_edges, dtype=np.int64),
                 bias_v=self.bias_v,
             )
-            for task in self.tasks
+            for t, task in enumerate(self.tasks)
         ]
+
+    def _task_network(self, t: int):
+        """The network as task ``t``'s board is wired (``wiring``: edges along the current)."""
+        if self.wiring is None:
+            return self.network
+        from dataclasses import replace
+
+        edges = np.where(
+            self.wiring[t][:, None] < 0, self.network.edges[:, ::-1], self.network.edges
+        )
+        return replace(self.network, edges=edges)
 
     def _load(self, start_step: int) -> None:
         opts = self.opts
@@ -235,7 +255,8 @@ class CircuitEngine(Engine):
             timing = GoldenTiming(opts["trigger_period_s"], opts["trigger_width_s"])
         else:
             timing = FastTiming(opts["window_s"], oscillators=opts["fast_oscillators"])
-        self._circuit = engine_circuit(self._boards(start_step), timing)
+        noise = opts["comparator_noise_v"] > 0
+        self._circuit = engine_circuit(self._boards(start_step), timing, noise=noise)
         self.session.load(self._circuit.netlist, name=self.circuit_name)
         self._offset_step = start_step
         self._windows = 0  # windows since the transient started (0: not started)
@@ -260,6 +281,8 @@ class CircuitEngine(Engine):
         values = self._tap_values(taps) | self._drive_values(draws.example_index)
         if not self.opts["golden"]:
             values |= self._preset_values(n)
+        if self._circuit.noise_sources is not None:
+            values |= self._noise_values(n)
         commands = [f"alter {k} = {v!r}" for k, v in values.items() if self._loaded.get(k) != v]
         data = self._advance(n, commands)
         self._loaded.update(values)
@@ -291,6 +314,17 @@ class CircuitEngine(Engine):
             x, y = self.train_inputs_v[t, index], self.train_targets_v[t, index]
             values.update(zip(self._circuit.input_sources[t], x.tolist(), strict=True))
             values.update(zip(self._circuit.target_sources[t], y.tolist(), strict=True))
+        return values
+
+    def _noise_values(self, step: int) -> dict[str, float]:
+        """Comparator noise of ``step`` (the board twin's draw, the same for every task)."""
+        noise = comparator_noise(
+            self.opts["board_seed"], step, self.network.n_edges, self.opts["comparator_noise_v"]
+        )
+        values: dict[str, float] = {}
+        for names in self._circuit.noise_sources:
+            for (a, b), va, vb in zip(names, noise[0].tolist(), noise[1].tolist(), strict=True):
+                values[a], values[b] = va, vb
         return values
 
     def _preset_values(self, step: int) -> dict[str, float]:

@@ -150,8 +150,23 @@ def _parse_builtin(spec: str) -> Network | None:
     return None
 
 
-def load_network(spec: str | Path) -> Network:
-    """A network from a built-in name (see :data:`BUILTIN_NETWORKS`) or a ``.json``/text file."""
+def load_network(spec: str | Path | Network) -> Network:
+    """A network from a built-in name (see :data:`BUILTIN_NETWORKS`) or a ``.json``/text file.
+
+    A :class:`Network` is returned as it is, so every function that takes a network name or file
+    takes a loaded network too; a mapping in the project's JSON form (``Network.to_dict()``, as a
+    training config records a network object) is read as such a file would be.
+    """
+    if isinstance(spec, Network):
+        return spec
+    if isinstance(spec, dict):
+        return network_from_dict(spec, "network")
+    if not isinstance(spec, str | Path):
+        shown = repr(spec) if len(repr(spec)) <= 40 else f"(a {type(spec).__name__})"
+        raise ParameterError(
+            f"{{network}} {shown}: must be a built-in name, a file path or a coupled.Network",
+            "network",
+        )
     spec_text = str(spec)
     if not spec_text.strip():
         raise ParameterError("{network}: empty; give a built-in name or a file path", "network")
@@ -187,11 +202,31 @@ def read_json(path: str | Path) -> Network:
         ) from None
     except RecursionError:
         raise UserError(f"network file {path}: malformed JSON (nested too deeply)") from None
+    return network_from_dict(data, f"network file {path}", default_name=path.stem)
+
+
+def network_from_dict(data: object, where: str, default_name: str = "network") -> Network:
+    """A network from the project's JSON form (:meth:`Network.to_dict`).
+
+    Parameters
+    ----------
+    data
+        The decoded JSON object.
+    where
+        What the data came from, for messages (``"network file ring6.json"``).
+    default_name
+        The name when ``data`` has none.
+
+    Raises
+    ------
+    UserError
+        Naming what is wrong.
+    """
     if not isinstance(data, dict):
-        raise UserError(f"network file {path}: expected a JSON object with nodes and edges")
+        raise UserError(f"{where}: expected a JSON object with nodes and edges")
     missing = [k for k in ("nodes", "edges") if k not in data]
     if missing:
-        raise UserError(f"network file {path}: missing key {missing[0]!r}")
+        raise UserError(f"{where}: missing key {missing[0]!r}")
     known = {
         "name",
         "nodes",
@@ -206,9 +241,7 @@ def read_json(path: str | Path) -> Network:
     }
     unknown = sorted(set(data) - known)
     if unknown:
-        raise UserError(
-            f"network file {path}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}"
-        )
+        raise UserError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
     nodes_hint = data["nodes"] if isinstance(data["nodes"], int) else "N"
     expected = {
         "edges": "edges must be a list of [a, b] node pairs",
@@ -218,30 +251,30 @@ def read_json(path: str | Path) -> Network:
     }
     for key, message in expected.items():
         if key in data:
-            _require_numbers(path, message, data[key])
+            _require_numbers(where, message, data[key])
     edges = data["edges"]
     try:
         edges_array = np.array(edges, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise UserError(f"network file {path}: edges must be a list of [a, b] node pairs") from None
+        raise UserError(f"{where}: edges must be a list of [a, b] node pairs") from None
     if edges_array.ndim != 2 or edges_array.shape[-1] != 2:
-        raise UserError(f"network file {path}: edges must be a list of [a, b] node pairs")
+        raise UserError(f"{where}: edges must be a list of [a, b] node pairs")
     resistance = data.get("resistance_ohm", DEFAULT_RESISTANCE_OHM)
     try:
         resistance_array = np.array(resistance, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise UserError(f"network file {path}: resistance_ohm must be numbers in ohm") from None
+        raise UserError(f"{where}: resistance_ohm must be numbers in ohm") from None
     if resistance_array.ndim == 0:
         resistance_array = np.full(len(edges_array), float(resistance_array))
     nodes = data["nodes"]
     if not is_whole(nodes):
-        raise UserError(f"network file {path}: nodes must be a whole number, got {nodes!r}")
-    name = str(data.get("name", path.stem))
+        raise UserError(f"{where}: nodes must be a whole number, got {nodes!r}")
+    name = str(data.get("name", default_name))
     lists = {}
     for key in ("node_names", "inputs", "outputs", "grounds"):
         value = data.get(key, [])
         if not isinstance(value, list):
-            raise UserError(f"network file {path}: {key} must be a list, got {value!r}")
+            raise UserError(f"{where}: {key} must be a list, got {value!r}")
         lists[key] = tuple(value)
     return Network(
         n_nodes=nodes,
@@ -254,7 +287,7 @@ def read_json(path: str | Path) -> Network:
     )
 
 
-def _require_numbers(path: Path, message: str, value: object) -> None:
+def _require_numbers(where: str, message: str, value: object) -> None:
     """Refuse JSON strings, booleans and nulls where numbers (or lists of them) belong."""
     stack = [value]
     while stack:
@@ -262,7 +295,7 @@ def _require_numbers(path: Path, message: str, value: object) -> None:
         if isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, bool) or not isinstance(item, int | float):
-            raise UserError(f"network file {path}: {message}; found {item!r}")
+            raise UserError(f"{where}: {message}; found {item!r}")
 
 
 def write_json(network: Network, path: str | Path) -> Path:

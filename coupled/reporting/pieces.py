@@ -50,9 +50,9 @@ if TYPE_CHECKING:
 
     from coupled.calibration.run import CalibrationConfig
 
-FIGURES = tuple(f for f in FIGURE_NAMES if f != "gates")
+FIGURES = tuple(f for f in FIGURE_NAMES if f not in ("gates", "offsets"))
 """Figures of ``coupled reproduce`` that the report gathers, in page order (the registry's);
-the ``gates`` study is not (yet) a piece of the report."""
+the ``gates`` and ``offsets`` studies are not (yet) pieces of the report."""
 CALIBRATION = "calibration"
 CHECK_BOARD = "check-board"
 TRAINING = "training"

@@ -1,5 +1,12 @@
-"""Reproduce the paper's simulation figures (Fig. 1, 2a, 2b, 4c, 4d, 4e): data here, plots in
-:mod:`coupled.analysis.figures`.
+"""Reproduce the paper's simulation figures and the board's design studies: data here, plots
+in :mod:`coupled.analysis.figures`.
+
+:data:`FIGURES` is the registry (name -> module, description): the paper's Figs. 1, 2a, 2b, 4c,
+4d and 4e, and the studies ``sense-gain`` (final error against the sensing gain), ``gates``
+(the board's oscillator gates and comparator offsets), ``temporal`` (the enables in time),
+``clockless`` (the self-triggered board against the clocked one) and ``offsets`` (why the
+comparator offsets make allosteric tasks diverge). The command line and its help take the names
+from it.
 
 Contract
 --------
@@ -17,9 +24,13 @@ other tables and JSON documents
     Figure parameters, the training configuration shared by its runs, seed, engine, package
     version, wall time and the list of files.
 
-Each figure module (:mod:`coupled.reproduction.fig1`, ``fig2``, ``fig4``) provides
+Each module of the registry (:mod:`coupled.reproduction.fig1`, ``fig2``, ``fig4``,
+``sense_gain``, ``gates``, ``temporal``, ``clockless``, ``offsets``) provides
 ``params(name, quick) -> <frozen dataclass>``, ``check(name, params, setup) -> None`` (raises
-``UserError``) and ``compute(name, params, setup) -> FigureResult``.
+``UserError``) and ``compute(name, params, setup) -> FigureResult``. Drawing is not part of
+:class:`Setup`: :func:`reproduce` takes ``draw`` (e.g.
+:func:`coupled.analysis.figures.draw_figure`) and draws nothing without it. A reproduction keeps
+no checkpoint: a non-empty ``out_dir`` is refused unless ``overwrite``.
 
 A figure is a set of independent *conditions* (one training run each, e.g. one value of p with all
 its tasks trained at once as one batch). :func:`run_conditions` runs them in order or in
@@ -61,6 +72,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "gates": ("gates", "Figs. 4c/4e with the board's oscillator gates and comparator offsets"),
     "temporal": ("temporal", "the board's enables in time: autocorrelation against jitter and T"),
     "clockless": ("clockless", "self-triggered board (no clock) against the clocked board"),
+    "offsets": ("offsets", "why the board's comparator offsets make allosteric tasks diverge"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)
@@ -87,9 +99,6 @@ class Setup:
         Reduced size (tests and CI) instead of the paper's size.
     progress
         Report finished conditions on stderr.
-    draw
-        Optional ``draw(result, png_path, meta) -> path`` that draws the figure (the command
-        passes :func:`coupled.analysis.figures.draw_figure`); the library itself draws nothing.
     """
 
     engine: str = "ideal"
@@ -258,6 +267,9 @@ def reproduce(
         Replace a non-empty ``out_dir``.
     progress
         Report finished conditions on stderr.
+    draw
+        Optional ``draw(result, png_path, meta) -> path`` that draws the figure (the command
+        passes :func:`coupled.analysis.figures.draw_figure`); without it nothing is drawn.
 
     Returns
     -------
@@ -276,11 +288,11 @@ def reproduce(
     module.check(name, params, setup)
     out = Path(out_dir)
     if out.is_dir() and any(out.iterdir()) and not overwrite:
-        prepare_out_dir(out)  # raises the standard message, creates nothing
+        prepare_out_dir(out, resumable=False)  # raises the standard message, creates nothing
     started = time.perf_counter()
     result = module.compute(name, params, setup)
     wall = time.perf_counter() - started
-    prepare_out_dir(out, overwrite=overwrite)
+    prepare_out_dir(out, overwrite=overwrite, resumable=False)
     info = meta(result, setup)
     files = []
     for file_name, table in result.tables.items():

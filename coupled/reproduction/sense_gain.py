@@ -163,9 +163,13 @@ def compute(name: str, prm: SenseGainParams, setup: Setup) -> FigureResult:
             lines.append(f"{network} G={gain:g}: {cells}")
         low, sync = pivot.columns.min(), pivot.columns.max()
         helps = pivot.index[(pivot[low] < 0.5 * pivot[sync]).to_numpy()]
+        gains = ", ".join(f"{g:g}" for g in pivot.index)
         lines.append(
             f"{network}: p={low:g} ends at least 2x below p={sync:g} (means) from G = "
-            + (f"{helps.min():g}" if len(helps) else "none of the gains")
+            f"{helps.min():g}"
+            if len(helps)
+            else f"{network}: p={low:g} ends at least 2x below p={sync:g} (means) at none of "
+            f"the gains (G = {gains})"
         )
         if "verdict" in s:
             lines.append(f"{network}: " + holds_from(s, low))

@@ -54,7 +54,10 @@ HISTORY_ROWS = 200
 class TrainConfig:
     """Everything that defines a training run (field names follow the CLI long options).
 
-    ``inputs`` and ``grounds`` default (``None``) to the task kind's counts (regression: 2 inputs,
+    ``network`` is a built-in name, a network file or a :class:`~coupled.physics.networks.Network`
+    (recorded in result files in its JSON form; a run folder also keeps a copy of the network
+    it trained, ``network.json``). ``inputs`` and ``grounds`` default (``None``) to the task
+    kind's counts (regression: 2 inputs,
     1 ground; allostery: O inputs, max(1, O // 2) grounds); :meth:`resolved` fills them in and is
     what result files record. ``gamma`` is in ohm per ampere squared (continuous rule only),
     ``sigma_v`` in volts (discrete rule only). ``trigger="self"`` trains the self-triggered
@@ -63,7 +66,7 @@ class TrainConfig:
     :mod:`coupled.training.draws` and :mod:`coupled.training` for the semantics.
     """
 
-    network: str = "jammed143"
+    network: str | Network = "jammed143"
     task: str = "regression"
     inputs: int | None = None
     outputs: int = 2
@@ -100,14 +103,26 @@ class TrainConfig:
 
     # -- conversion ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        """Plain-JSON form."""
-        data = dataclasses.asdict(self)
+        """Plain-JSON form (a :class:`Network` becomes its JSON form, ``Network.to_dict()``)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if isinstance(self.network, Network):
+            data["network"] = self.network.to_dict()
         data["engine_options"] = dict(self.engine_options)
         return data
 
+    @property
+    def network_label(self) -> str:
+        """The network as a short text: the name or file as given, or a network object's name."""
+        return self.network.name if isinstance(self.network, Network) else str(self.network)
+
     @classmethod
-    def from_dict(cls, data: dict) -> TrainConfig:
-        """Build and validate a config; ``UserError`` names an unknown key or a bad value."""
+    def from_dict(cls, data: dict, *, network: Network | None = None) -> TrainConfig:
+        """Build and validate a config; ``UserError`` names an unknown key or a bad value.
+
+        ``network`` is the loaded network to validate against instead of loading
+        ``data["network"]`` (a run folder's stored copy, ``network.json``); a ``network`` entry
+        in JSON form (a mapping) becomes a :class:`Network`.
+        """
         if not isinstance(data, dict):
             raise UserError(f"config must be a mapping of option names to values, got {data!r}")
         known = {f.name for f in dataclasses.fields(cls)}
@@ -118,8 +133,10 @@ class TrainConfig:
         values = dict(data)
         if isinstance(values.get("record_events"), bool):
             values["record_events"] = "parquet" if values["record_events"] else "none"
+        if isinstance(values.get("network"), dict):
+            values["network"] = load_network(values["network"])
         config = cls(**values)
-        config.validate()
+        config.validate(network=network)
         return config
 
     def resolved(self) -> TrainConfig:
@@ -141,8 +158,14 @@ class TrainConfig:
         )
 
     # -- validation ---------------------------------------------------------------------------
-    def validate(self) -> Network:
+    def validate(self, network: Network | None = None) -> Network:
         """Check every value before any work; returns the loaded network.
+
+        Parameters
+        ----------
+        network
+            Use this network instead of loading ``self.network`` (a run folder's stored copy:
+            resuming and reading a run back work from any working directory).
 
         Raises
         ------
@@ -203,11 +226,8 @@ class TrainConfig:
         from coupled.engines import engine_class
 
         engine_class(self.engine).check_options(dict(self.engine_options))
-        if not isinstance(self.network, str):
-            raise ParameterError(
-                f"{{network}} {self.network!r}: must be a name or a path", "network"
-            )
-        network = load_network(self.network)
+        if network is None:
+            network = load_network(self.network)
         cfg = self.resolved()
         check_counts(network, cfg.inputs, cfg.outputs, cfg.grounds)
         if cfg.roles == "network":

@@ -2,8 +2,9 @@
 
 ``TrainResult`` is what :func:`coupled.training.run.train` returns; its tables have the columns
 ``HISTORY_COLUMNS`` and ``EVENT_COLUMNS`` (:mod:`coupled.training.config`). ``load_result(dir)``
-reads a finished run's folder (``final_state.json``, ``history.csv``, ``run.json``) back into a
-``TrainResult``, re-making its tasks from their seeded streams (:mod:`coupled.training.draws`).
+reads a finished run's folder (``final_state.json``, ``history.csv``, ``run.json``, the copy of
+its network ``network.json``) back into a ``TrainResult``, re-making its tasks from their seeded
+streams (:mod:`coupled.training.draws`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pandas as pd
 from coupled.core.errors import UserError
 from coupled.core.io import write_json, write_table
 from coupled.core.version import __version__
-from coupled.physics.catalogue import load_network
+from coupled.physics.catalogue import load_network, read_json
+from coupled.physics.networks import Network
 from coupled.physics.state import TrainState
 from coupled.physics.tasks import Task
 from coupled.training.config import TrainConfig
@@ -60,17 +62,76 @@ class TrainResult:
     wall_time_s: float
     out_dir: Path | None
 
+    def final_scaled_error(self) -> pd.Series:
+        """Scaled test error of every task at the last logged step (indexed by task)."""
+        history = self.history
+        if history.empty:
+            return pd.Series(dtype=float)
+        last = history[history["step"] == history["step"].max()]
+        return last.set_index("task")["scaled_error"]
+
+    def __repr__(self) -> str:
+        cfg = self.config
+        final = self.final_scaled_error()
+        error = (
+            f"final scaled test error mean {final.mean():.4g} (min {final.min():.4g}, max "
+            f"{final.max():.4g})"
+            if len(final)
+            else "no history"
+        )
+        where = f", out_dir={str(self.out_dir)!r}" if self.out_dir is not None else ""
+        return (
+            f"<TrainResult network {cfg.network_label}, engine {cfg.engine}, {cfg.rule} rule, "
+            f"{cfg.tasks} {cfg.task} task(s) x {self.state.step} of {cfg.steps} steps, "
+            f"p = {cfg.p:g}; {error}; {self.wall_time_s:.1f} s{where}>"
+        )
+
+    def plot(self):
+        """The figure ``coupled plot`` draws for this run: scaled error against step and
+        against steps x p (and the recorded edges' taps, when the run folder has them).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Not saved (``fig.savefig("run.png")``); in a notebook it shows as the cell's value.
+            matplotlib is imported only here; the drawing code is
+            :func:`coupled.analysis.training.result_figure`.
+        """
+        from coupled.analysis.training import result_figure
+
+        return result_figure([self])
+
+
+NETWORK_FILE = "network.json"
+"""The copy of the trained network a run folder keeps (the project's JSON network format)."""
+
+
+def write_network(out: Path, network: Network) -> Path:
+    """Keep a copy of ``network`` in the run folder ``out`` (:data:`NETWORK_FILE`)."""
+    return write_json(out / NETWORK_FILE, network.to_dict())
+
+
+def stored_network(out: Path) -> Network | None:
+    """The run folder's copy of its network, or ``None`` (folders of older versions)."""
+    path = out / NETWORK_FILE
+    return read_json(path) if path.is_file() else None
+
 
 def load_result(out_dir: str | Path) -> TrainResult:
-    """Read a finished run's folder back into a :class:`TrainResult` (events not loaded)."""
+    """Read a finished run's folder back into a :class:`TrainResult` (events not loaded).
+
+    The network is the folder's copy (``network.json``) when there is one, so this works from
+    any working directory whatever the run's ``network`` was.
+    """
     out = Path(out_dir)
     try:
         final = json.loads((out / "final_state.json").read_text())
         history = pd.read_csv(out / "history.csv")
     except (OSError, ValueError) as exc:
         raise UserError(f"{out}: not a finished training run ({exc})") from None
-    config = TrainConfig.from_dict(final["config"])
-    network = load_network(config.network)
+    network = stored_network(out)
+    config = TrainConfig.from_dict(final["config"], network=network)
+    network = network if network is not None else load_network(config.network)
     taps = np.asarray(final["taps"], dtype=np.int64) if "taps" in final else None
     state = TrainState(
         step=int(final["step"]),

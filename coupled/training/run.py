@@ -13,9 +13,10 @@ squared output misses (V^2); ``scaled_error`` is error / error at step 0; ``trai
 on the training set; ``steps_x_p`` = step * p. Rows at step 0, every ``log_every`` steps (default
 about 200 rows whatever the step count) and at the last step.
 
-Output folder: ``history.csv``, ``final_state.json`` (``resistance_ohm`` and for the discrete
-rule ``taps`` per task, the tasks, full config, seed, version), ``run.json`` (config, version,
-engine, wall time, share of edges updated, the engine's own provenance such as the circuit
+Output folder: ``network.json`` (a copy of the network trained, which resuming and
+``load_result`` read), ``history.csv``, ``final_state.json`` (``resistance_ohm`` and for the
+discrete rule ``taps`` per task, the tasks, full config, seed, version), ``run.json`` (config,
+version, engine, wall time, share of edges updated, the engine's own provenance such as the circuit
 engine's ``bias_v`` and calibration checksum), ``update_events.csv``/``.parquet`` on request
 (step, task, edge, enabled, direction), ``resistance_history.parquet`` with
 ``record_resistance_every`` (step, task, edge, resistance_ohm, tap), and while running
@@ -48,7 +49,14 @@ from coupled.training.checkpoint import (
 from coupled.training.config import TrainConfig
 from coupled.training.draws import DrawSource, initial_state, joined_draws, make_tasks
 from coupled.training.recorder import Recorder
-from coupled.training.results import TrainResult, load_result, provenance, write_results
+from coupled.training.results import (
+    TrainResult,
+    load_result,
+    provenance,
+    stored_network,
+    write_network,
+    write_results,
+)
 
 __all__ = ["BATCHABLE_FIELDS", "Run", "train", "train_many"]
 
@@ -77,6 +85,9 @@ class Run:
         Validated here; ``UserError`` names the first bad value.
     track_states
         Keep the generator states that a checkpoint needs (:meth:`checkpoint`).
+    network
+        The loaded network to train instead of loading ``config.network`` (:func:`train` passes
+        a run folder's stored copy when it resumes).
 
     Attributes
     ----------
@@ -99,16 +110,22 @@ class Run:
     ...     print(run.errors()["scaled_error"])
     """
 
-    def __init__(self, config: TrainConfig | Sequence[TrainConfig], *, track_states: bool = False):
+    def __init__(
+        self,
+        config: TrainConfig | Sequence[TrainConfig],
+        *,
+        track_states: bool = False,
+        network: Network | None = None,
+    ):
         configs = [config] if isinstance(config, TrainConfig) else list(config)
         if not configs:
             raise UserError("Run: no configuration given")
-        self.network: Network = configs[0].validate()
+        self.network: Network = configs[0].validate(network)
         self.configs = [c.resolved() for c in configs]
         self.config = self.configs[0]
         first = self.config.to_dict()
         for cfg in self.configs[1:]:
-            cfg.validate()
+            cfg.validate(self.network)
             for key, value in cfg.to_dict().items():
                 if key not in BATCHABLE_FIELDS and value != first[key]:
                     raise UserError(
@@ -175,8 +192,44 @@ class Run:
         return self.engine.measure(self.state.resistance_ohm, np.asarray(example_index))
 
     def predict(self, inputs_v: np.ndarray) -> np.ndarray:
-        """Free output voltages (K, X, O) for input voltages (K, X, k) at the current state."""
-        return self.engine.predict(self.state.resistance_ohm, inputs_v)
+        """Free output voltages at the current state.
+
+        Parameters
+        ----------
+        inputs_v
+            Input voltages (V), shape (K, X, k): K tasks of the run, X examples, k input nodes
+            of each task (in the order of ``task.inputs``); or (X, k): the same examples for
+            every task.
+
+        Returns
+        -------
+        numpy.ndarray
+            Free output voltages (V), shape (K, X, O), O output nodes (``task.outputs``).
+
+        Raises
+        ------
+        UserError
+            A shape other than these, or values that are not finite numbers.
+        """
+        k_tasks, k_inputs = len(self.tasks), len(self.tasks[0].inputs)
+        expected = (
+            f"expected (K, X, k) = ({k_tasks}, X, {k_inputs}) volts: K = {k_tasks} task(s), X "
+            f"examples, k = {k_inputs} input node(s); or (X, {k_inputs}): the same examples for "
+            "every task"
+        )
+        try:
+            values = np.asarray(inputs_v, dtype=float)
+        except (TypeError, ValueError):
+            raise UserError(f"predict: inputs_v is not an array of numbers; {expected}") from None
+        if values.ndim == 2 and values.shape[1] == k_inputs:
+            values = np.repeat(values[None], k_tasks, axis=0)
+        if values.ndim != 3 or values.shape[0] != k_tasks or values.shape[2] != k_inputs:
+            raise UserError(f"predict: inputs_v of shape {values.shape}; {expected}")
+        if values.shape[1] == 0 or not np.all(np.isfinite(values)):
+            raise UserError(
+                f"predict: inputs_v must hold at least one example of finite numbers; {expected}"
+            )
+        return self.engine.predict(self.state.resistance_ohm, values)
 
     def errors(self) -> dict[str, np.ndarray]:
         """Test and training error of every task now (V^2, per task (K,))."""
@@ -236,7 +289,9 @@ def train(
     resume
         Continue from ``out_dir/checkpoint.npz``; a finished run is loaded and returned as is.
         Either way the stored configuration must equal ``config`` (``UserError`` names every
-        option that differs); a missing or empty ``out_dir`` is refused.
+        option that differs); a missing or empty ``out_dir`` is refused. The network is the
+        folder's copy (``network.json``), so a run given as a relative file name resumes from
+        any working directory.
     overwrite
         Empty an existing ``out_dir`` first.
     progress
@@ -262,23 +317,25 @@ def train(
         raise ParameterError(
             "{resume=True} and {overwrite=True} exclude each other", "resume=True", "overwrite=True"
         )
-    config.validate()
-    config = config.resolved()
     out = Path(out_dir) if out_dir is not None else None
+    if resume and out is None:
+        raise ParameterError(
+            "{resume=True} needs {out_dir} (the folder of the run to continue)",
+            "resume=True",
+            "out_dir",
+        )
+    stored = stored_network(out) if resume else None
+    network = config.validate(stored)
+    config = config.resolved()
     saved = None
     if resume:
-        if out is None:
-            raise ParameterError(
-                "{resume=True} needs {out_dir} (the folder of the run to continue)",
-                "resume=True",
-                "out_dir",
-            )
         saved = resumable(out, config)
         if saved is None:
             return load_result(out)
-    with Run(config, track_states=out is not None) as run:
+    with Run(config, track_states=out is not None, network=network) as run:
         if out is not None:
             prepare_out_dir(out, overwrite=overwrite, resume=resume)
+            write_network(out, run.network)
         return _train(run, out, saved, progress, stop_at, started)
 
 
@@ -405,9 +462,9 @@ def train_many(
         raise UserError(f"train_many: {len(out_dirs)} output folders for {len(configs)} runs")
     for out in out_dirs or []:
         if Path(out).is_dir() and any(Path(out).iterdir()) and not overwrite:
-            prepare_out_dir(out)  # raises the standard message before anything is created
+            prepare_out_dir(out, resumable=False)  # the standard message; creates nothing
     with Run(configs) as run:
-        outs = [prepare_out_dir(o, overwrite=overwrite) for o in out_dirs or []]
+        outs = [prepare_out_dir(o, overwrite=overwrite, resumable=False) for o in out_dirs or []]
         recorder = Recorder(run.tasks, run.engine.predict, run.task_ids, run.p)
         recorder.log(run.state)
         cfg0 = run.config
@@ -443,6 +500,7 @@ def train_many(
         )
         if outs:
             updates = int(recorder.slot_updates[part].sum())
+            write_network(outs[i], run.network)
             write_results(outs[i], result, _provenance(run, updates, cfg.tasks))
         results.append(result)
     return results

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from coupled.circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters, duty_above
-from coupled.core.errors import UserError
+from coupled.core.errors import ParameterError, UserError, engine_option, named
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,6 +98,60 @@ class Calibration:
             supply_v=float(data.get("supply_v", DEFAULT_SUPPLY_V)),
             meta={k: v for k, v in data.items() if k not in skip},
         )
+
+
+def check_same_oscillators(
+    calibration: Calibration,
+    oscillators: OscillatorParameters,
+    path: str | Path,
+    tolerance: float,
+    board_seed: int,
+) -> None:
+    """Refuse a calibration made for other oscillators than this board's.
+
+    Parameters
+    ----------
+    calibration
+        The loaded calibration (its ``meta`` records the calibrated board's oscillators and the
+        ``coupled calibrate`` config: ``seed`` is the board seed, ``tolerance`` the spread).
+    oscillators
+        This board's oscillators (phases at time 0).
+    path
+        Where the calibration came from (named in the message).
+    tolerance, board_seed
+        This board's part spread and board seed.
+
+    Raises
+    ------
+    UserError
+        Naming the board seed and tolerance of each side and the options that make them agree.
+    """
+    recorded = calibration.oscillator_parameters()
+    if recorded is None or recorded.to_dict() == oscillators.to_dict():
+        return
+    made = calibration.meta.get("config", {})
+    their_seed, their_tolerance = made.get("seed", "?"), made.get("tolerance", "?")
+    same = their_seed == board_seed and their_tolerance == tolerance
+    option, seed_option = engine_option("calibration"), engine_option("board_seed")
+    raise ParameterError(
+        f"{named(option)}={str(path)!r}: made for other oscillators than this board's "
+        f"(calibration: board seed {their_seed}, tolerance {their_tolerance}; this board: board "
+        f"seed {board_seed}, tolerance {tolerance:g}); "
+        + (
+            "same board seed and tolerance, so the network or the oscillator design differs"
+            if same
+            else f"calibrate this board (coupled calibrate --board-seed {board_seed} --tolerance "
+            f"{tolerance:g}) or train the calibrated one: {named(seed_option)} {their_seed}"
+            + (
+                ""
+                if their_tolerance == tolerance
+                else f", {named(engine_option('tolerance'))} {their_tolerance}"
+            )
+        ),
+        option,
+        seed_option,
+        engine_option("tolerance"),
+    )
 
 
 def load_calibration(path: str | Path) -> Calibration:

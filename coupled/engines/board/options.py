@@ -5,8 +5,9 @@ the options with which the ``circuit`` engine draws and times its board; the ``i
 ``spice`` engines take the same names and defaults for their board twin
 (:mod:`coupled.engines.board.twin`), so one command line describes one board whichever engine
 runs it. :data:`CIRCUIT_OPTIONS` adds what only the circuit simulation has (golden mode, the
-fast windows, restarts). The checks raise :class:`~coupled.core.errors.UserError` with one line
-naming the bad value and what is allowed.
+fast windows, restarts). :mod:`coupled.engines.board.decision` holds the decision chain's
+options (comparator noise, offset trimming, wiring). The checks raise
+:class:`~coupled.core.errors.UserError` with one line naming the bad value and what is allowed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from coupled.circuits.jitter import DEFAULT_JITTER, check_jitter
 from coupled.core.errors import ParameterError, engine_option, named
 from coupled.core.options import check_range, is_whole
+from coupled.engines.board.decision import DECISION_OPTIONS, check_decision_options
 
 PHASE_MODELS = ("fitted", "formula")
 """``phase_model``: oscillators fitted to ngspice transients, or the RC formula."""
@@ -28,8 +30,10 @@ BOARD_OPTIONS: dict = {
     "calibration": None,
     "phase_model": "fitted",
     "jitter": DEFAULT_JITTER,
+    **DECISION_OPTIONS,
 }
-"""Options of the board shared by every engine, with their defaults."""
+"""Options of the board shared by every engine, with their defaults (the last five:
+:mod:`coupled.engines.board.decision`)."""
 CIRCUIT_OPTIONS: dict = {
     **BOARD_OPTIONS,
     "golden": False,
@@ -69,6 +73,7 @@ def check_board_options(merged: dict) -> dict:
     check_jitter(merged["jitter"], engine_option("jitter"))
     _whole("board_seed", merged["board_seed"], 0)
     _one_of("phase_model", merged["phase_model"], PHASE_MODELS)
+    check_decision_options(merged)
     calibration = merged["calibration"]
     if calibration is not None and not isinstance(calibration, str | Path):
         option = engine_option("calibration")

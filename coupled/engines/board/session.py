@@ -112,7 +112,9 @@ class EngineCircuit:
     resistors of edge ``i``; ``input_sources[t]``, ``target_sources[t]`` in role order;
     ``direction_keys[t]``, ``enable_keys[t]`` = vector keys ``v(dir_<i>_t<t>)`` ...;
     ``preset_sources[t][i]`` = (VPV, VPQ, EPS gain parameter) of edge ``i`` (fast scheme);
-    ``save_nodes``: the latch outputs, the only vectors a transient needs to keep.
+    ``save_nodes``: the latch outputs, the only vectors a transient needs to keep;
+    ``noise_sources[t][i]`` = (VNZA, VNZB) comparator noise sources of edge ``i`` (fast windows
+    with ``noise``; else None).
     """
 
     netlist: str
@@ -123,6 +125,7 @@ class EngineCircuit:
     enable_keys: list[list[str]]
     preset_sources: list[list[tuple[str, str, str]]]
     save_nodes: tuple[str, ...] = ()
+    noise_sources: list[list[tuple[str, str]]] | None = None
 
 
 def suffix(name: str, task: int) -> str:
@@ -231,7 +234,10 @@ def _preset_lines(board: Board, task: int) -> tuple[list[str], list[tuple[str, s
 
 
 def engine_circuit(
-    boards: Sequence[Board], timing: FastTiming | GoldenTiming, options_line: str | None = None
+    boards: Sequence[Board],
+    timing: FastTiming | GoldenTiming,
+    options_line: str | None = None,
+    noise: bool = False,
 ) -> EngineCircuit:
     """Merge the boards of K tasks into one netlist with the scheme's trigger (and presets).
 
@@ -244,6 +250,9 @@ def engine_circuit(
     options_line
         ``.options`` line; default :data:`FAST_OPTIONS` for the fast scheme, the board's own
         (gear) for the golden one.
+    noise
+        Give every decision comparator a noise source (fused fast windows only; ``UserError``
+        otherwise).
     """
     if not boards:
         raise UserError("engine circuit: no boards given")
@@ -259,6 +268,13 @@ def engine_circuit(
     lines = [title, options_line, *library]
     supply = None
     fuse = fast and sense_fast.fusable(first)
+    if noise and not fuse:
+        raise UserError(
+            "--engine-option comparator_noise_v: the circuit engine models comparator noise in "
+            "its fast windows with the fused sensing stage (no golden mode, no comparator "
+            "hysteresis or delay)"
+        )
+    noise_names: list[list[tuple[str, str]]] = []
     if fast:
         fast_libs = [library_file(lib) for _, lib in FAST_PARTS.values()]
         lines += inline_library(fast_libs).splitlines()
@@ -278,7 +294,10 @@ def engine_circuit(
             lines.append(line if name in GLOBAL_SOURCES else _renamed(line, t, subckts, supply))
         if fuse:
             for i in range(board.n_edges):
-                lines += sense_fast.fused_lines(board, i, lambda n, t=t: _node(n, t), f"_t{t}")
+                lines += sense_fast.fused_lines(
+                    board, i, lambda n, t=t: _node(n, t), f"_t{t}", noise=noise
+                )
+            noise_names.append([(f"VNZA_{i}_t{t}", f"VNZB_{i}_t{t}") for i in range(board.n_edges)])
         if fast:
             extra, names = _held_lines(board, t) if held else _preset_lines(board, t)
             lines += extra
@@ -301,4 +320,5 @@ def engine_circuit(
         enable_keys=enables,
         preset_sources=presets,
         save_nodes=tuple(save),
+        noise_sources=noise_names if noise else None,
     )

@@ -37,8 +37,18 @@ from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_par
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
 from coupled.circuits.pot import PotModel
-from coupled.core.errors import ParameterError, engine_option, named
-from coupled.engines.board.curve import Calibration, bias_for_p, load_calibration
+from coupled.engines.board.curve import (
+    Calibration,
+    bias_for_p,
+    check_same_oscillators,
+    load_calibration,
+)
+from coupled.engines.board.decision import (
+    SELF_TRIGGER_REFUSED,
+    comparator_noise,
+    refuse_changed,
+    trimmed_parameters,
+)
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
 from coupled.engines.board.phase import fitted_oscillators, phase_calibration
 from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
@@ -49,6 +59,9 @@ if TYPE_CHECKING:
     from coupled.training.config import TrainConfig
 
 
+SELF_TRIGGER_WHY = "not modelled on the self-triggered board (trigger self); leave the default"
+
+
 def board_directions(
     free_drop_v: np.ndarray,
     clamped_drop_v: np.ndarray,
@@ -56,6 +69,10 @@ def board_directions(
     offset_b_v: np.ndarray | float,
     design: BoardDesign | None = None,
     parameters: BoardParameters | None = None,
+    noise_v: np.ndarray | None = None,
+    *,
+    decision: str = "xor",
+    drop_stage_gain: float = 1.0,
 ) -> np.ndarray:
     """The board's direction law on the drops (``x`` clamped, ``y`` free, volts).
 
@@ -67,19 +84,29 @@ def board_directions(
     gain error and input offset ``v_k`` (``amp_gain_error``, ``amp_offset_v``; ``g_3 = g_4 = G``
     nominally), ``c`` the clip at the amplifiers' output swing about the reference; then up
     where ``(s_A + o_A)(s_B + o_B) > 0``. The one place the fast engines apply the law; ties
-    follow :func:`coupled.circuits.comparator.decide_up`.
+    follow :func:`coupled.circuits.comparator.decide_up`. ``noise_v`` (2, E), volts: comparator
+    input noise added to ``o_A`` (row 0) and ``o_B`` (row 1)
+    (:func:`coupled.engines.board.decision.comparator_noise`). Two design alternatives
+    (board twin only, :mod:`coupled.engines.board.decision`): ``drop_stage_gain`` (nominal
+    gain of the three drop stages, 1 on the board) and ``decision="rectified"``: precision
+    rectifiers on the drop stages' outputs and comparator A alone, up where
+    ``c(g_3 (|a_C| - |a_F| + v_3)) + o_A > 0`` (the paper's rule with sigma = ``o_A / G``).
 
     Returns
     -------
     numpy.ndarray
         int8, +1 or -1, the broadcast shape of the inputs.
     """
+    if noise_v is not None:
+        offset_a_v = offset_a_v + noise_v[0]
+        offset_b_v = offset_b_v + noise_v[1]
     if design is None:
         up = decide_up(clamped_drop_v, free_drop_v, offset_a_v, offset_b_v)
         return np.where(up, 1, -1).astype(np.int8)
     low, high = design.amplifier_swing_v
     ref = design.reference_v
-    gains = np.array([1.0, 1.0, 1.0, design.sense_gain, design.sense_gain])[:, None]
+    dg = float(drop_stage_gain)
+    gains = np.array([dg, dg, dg, design.sense_gain, design.sense_gain])[:, None]
     if parameters is not None and parameters.amp_gain_error is not None:
         gains = gains * (1.0 + np.asarray(parameters.amp_gain_error))
         offsets = np.asarray(parameters.amp_offset_v)
@@ -91,6 +118,9 @@ def board_directions(
 
     x, y = np.asarray(clamped_drop_v, dtype=float), np.asarray(free_drop_v, dtype=float)
     a_f, a_c, a_n = stage(0, y), stage(1, x), stage(2, -y)
+    if decision == "rectified":  # |a_C| - |a_F| into sense stage A and comparator A alone
+        up = stage(3, np.abs(a_c) - np.abs(a_f)) + offset_a_v > 0
+        return np.where(up, 1, -1).astype(np.int8)
     s_a, s_b = stage(3, a_c - a_f), stage(4, a_c - a_n)
     up = (s_a + offset_a_v > 0) == (s_b + offset_b_v > 0)  # comparators A, B and the XOR
     return np.where(up, 1, -1).astype(np.int8)
@@ -117,7 +147,13 @@ class BoardTwin:
     jitter
         Period jitter, rms fraction of a period per cycle (0: none).
     board_seed
-        Seed of the board's draws (and of the jitter stream).
+        Seed of the board's draws (and of the jitter and noise streams).
+    comparator_noise_v
+        Input noise of each decision comparator (V rms), a fresh sample per step
+        (:mod:`coupled.engines.board.decision`; 0: none).
+    decision, drop_stage_gain
+        The decision circuit (``xor``, the board's; ``rectified``) and the drop stages' gain
+        (:func:`board_directions`).
     """
 
     parameters: BoardParameters
@@ -128,6 +164,9 @@ class BoardTwin:
     trigger_period_s: float
     jitter: float = DEFAULT_JITTER
     board_seed: int = 0
+    comparator_noise_v: float = 0.0
+    decision: str = "xor"
+    drop_stage_gain: float = 1.0
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -146,7 +185,11 @@ class BoardTwin:
             comparator_offset_v=config.sigma_v,
             pot_model=pot,
         )
+        parameters = trimmed_parameters(parameters, design, opts["offset_trim_v"])
+        noise = float(opts["comparator_noise_v"])
         self_triggered = getattr(config, "trigger", "global") == "self"
+        if self_triggered:
+            refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
         if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
             parameters = rate_trimmed(parameters, float(config.p), config.example_period_s)
         nominal, swing = parameters.oscillators, design.swing_v
@@ -177,17 +220,9 @@ class BoardTwin:
             calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
         else:
             calibration = load_calibration(path)
-            recorded = calibration.oscillator_parameters()
-            if recorded is not None and recorded.to_dict() != nominal.to_dict():
-                option = engine_option("calibration")
-                raise ParameterError(
-                    f"{named(option)}={str(path)!r}: made for other oscillators "
-                    f"than this board's (tolerance {opts['tolerance']}, board_seed "
-                    f"{opts['board_seed']}); calibrate with the same {{tolerance}} and {{seed}}",
-                    option,
-                    "tolerance",
-                    "seed",
-                )
+            check_same_oscillators(
+                calibration, nominal, path, opts["tolerance"], opts["board_seed"]
+            )
         return cls(
             parameters=parameters,
             design=design,
@@ -197,6 +232,9 @@ class BoardTwin:
             trigger_period_s=float(opts["trigger_period_s"]),
             jitter=float(opts["jitter"]),
             board_seed=int(opts["board_seed"]),
+            comparator_noise_v=noise,
+            decision=str(opts["decision"]),
+            drop_stage_gain=float(opts["drop_stage_gain"]),
         )
 
     @property
@@ -236,11 +274,27 @@ class BoardTwin:
         return self.oscillator_v(step) > self.bias_v
 
     # -- decisions and parts ------------------------------------------------------------------
-    def directions(self, free_drop_v: np.ndarray, clamped_drop_v: np.ndarray) -> np.ndarray:
-        """Tap directions (int8, +1 up) by the board's comparators, drops (..., E) in volts."""
+    def directions(
+        self, free_drop_v: np.ndarray, clamped_drop_v: np.ndarray, step: int | None = None
+    ) -> np.ndarray:
+        """Tap directions (int8, +1 up) by the board's comparators, drops (..., E) in volts.
+
+        With ``comparator_noise_v`` > 0 and a ``step``, the comparators see that step's noise.
+        """
         p = self.parameters
+        noise = None
+        if self.comparator_noise_v and step is not None:
+            noise = comparator_noise(self.board_seed, step, self.n_edges, self.comparator_noise_v)
         return board_directions(
-            free_drop_v, clamped_drop_v, p.offset_a_v, p.offset_b_v, self.design, p
+            free_drop_v,
+            clamped_drop_v,
+            p.offset_a_v,
+            p.offset_b_v,
+            self.design,
+            p,
+            noise,
+            decision=self.decision,
+            drop_stage_gain=self.drop_stage_gain,
         )
 
     def twin_resistances(self, taps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
