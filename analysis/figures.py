@@ -443,3 +443,144 @@ def plot_temporal(result: FigureResult, path: str | Path, meta: dict | None = No
     fig.tight_layout()
     _caption(fig, result)
     return save_png(fig, path, meta)
+
+
+def plot_fig4_board(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Final scaled error against p at circuit level and on the twin: tasks as dots, geometric
+    mean and median per engine."""
+    plt = pyplot()
+    table = result.tables[f"{result.name}.csv"]
+    summary = result.tables[f"{result.name}_summary.csv"]
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    styles = {"circuit": ("o-", "k", -0.01), "twin": ("s--", "tab:red", 0.01)}
+    for engine, (fmt, colour, shift) in styles.items():
+        t, s = table[table["engine"] == engine], summary[summary["engine"] == engine]
+        if s.empty:
+            continue
+        ax.plot(t["p"] + shift, t["final_scaled_error"], ".", color=colour, alpha=0.3, ms=4)
+        ax.plot(s["p"], s["geomean"], fmt, color=colour, label=f"{engine}: geometric mean")
+        ax.plot(
+            s["p"], s["median"], fmt[0] + ":", color=colour, ms=3, lw=0.8, label=f"{engine}: median"
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel("update probability p (probability)")
+    ax.set_ylabel("final scaled error (dimensionless)")
+    readable_log_ticks(ax.yaxis)
+    ax.set_title(f"Fig. {result.name[3:]} at circuit level: the board and its twin")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)
+
+
+def plot_board16(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """``regression16``: final scaled test error against p (circuit and twin); ``drift``: power
+    of the free network at the start and end of training against p, with and without the
+    comparator offsets."""
+    plt = pyplot()
+    table = result.tables[f"{result.name}.csv"]
+    summary = result.tables[f"{result.name}_summary.csv"]
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    colours = {"circuit": "k", "twin": "tab:red"}
+    if result.name == "drift":
+        for (bias, engine), s in summary.groupby(["bias", "engine"], sort=False):
+            fmt = "o-" if bias == "board" else "s--"
+            colour = colours.get(engine, "0.5")
+            ax.plot(
+                s["p"],
+                1e3 * s["power_end_w"],
+                fmt,
+                color=colour,
+                label=f"{engine}, offsets {bias}: end",
+            )
+        start = summary.groupby("p")["power_start_w"].mean()
+        ax.plot(start.index, 1e3 * start.to_numpy(), ":", color="0.5", label="start")
+        ax.set_ylabel("power of the free network at the training example (mW)")
+    else:
+        for engine, s in summary.groupby("engine", sort=False):
+            t = table[table["engine"] == engine]
+            colour = colours.get(engine, "0.5")
+            ax.plot(t["p"], t["final_scaled_error"], ".", color=colour, alpha=0.3, ms=4)
+            ax.plot(s["p"], s["geomean"], "o-", color=colour, label=f"{engine}: geometric mean")
+        ax.set_yscale("log")
+        readable_log_ticks(ax.yaxis)
+        ax.set_ylabel("final scaled test error (dimensionless)")
+    ax.set_xlabel("update probability p (probability)")
+    ax.set_title(f"{result.name}: experiment16 board")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)
+
+
+def _fig4a_axes(ax, result: FigureResult) -> None:
+    curves = result.tables["fig4a.csv"]
+    engine = "circuit" if "circuit" in set(curves["engine"]) else "twin"
+    c = curves[curves["engine"] == engine]
+    ps = sorted(c["p"].unique())
+    for colour, p in zip(_colours(len(ps)), ps, strict=True):
+        s = c[c["p"] == p]
+        ax.plot(s["steps_x_p"], s["scaled_error"], color=colour, alpha=0.3, lw=0.8)
+        task = int(s["task"].iloc[0])
+        ax.plot(
+            s["steps_x_p"],
+            s["smoothed_scaled_error"],
+            color=colour,
+            label=f"p = {p:g} (task {task})",
+        )
+    ax.set_yscale("log")
+    readable_log_ticks(ax.yaxis)
+    ax.set_xlabel("steps x p (expected updates per edge)")
+    ax.set_ylabel("scaled error (dimensionless)")
+    ax.set_title(f"(a) typical (median) task per p, {engine}: raw (faded), smoothed", fontsize=9)
+    ax.legend(fontsize=7)
+
+
+def _fig4b_axes(ax, result: FigureResult) -> None:
+    traces = result.tables["fig4b.csv"]
+    engine = "circuit" if "circuit" in set(traces["engine"]) else "twin"
+    t = traces[traces["engine"] == engine]
+    ps = sorted(t["p"].unique())
+    styles = ["-", "--", ":"]
+    for colour, p in zip(_colours(len(ps)), ps, strict=True):
+        s = t[t["p"] == p]
+        for style, (_edge, e) in zip(styles * 8, s.groupby("edge"), strict=False):
+            label = f"p = {p:g}" if style == "-" else None
+            ax.plot(
+                e["steps_x_p"], e["resistance_ohm"] / 1e3, style, color=colour, lw=0.9, label=label
+            )
+    ax.set_xlabel("steps x p (expected updates per edge)")
+    ax.set_ylabel("resistance (kOhm, nominal tap value)")
+    ax.set_title(f"(b) three edges of the same tasks, {engine}", fontsize=9)
+    ax.legend(fontsize=7)
+
+
+def plot_fig4a(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Fig. 4a: one typical scaled-error curve per p (raw and smoothed) against steps x p."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    _fig4a_axes(ax, result)
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)
+
+
+def plot_fig4b(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Fig. 4b: three resistor traces per p (the typical tasks of 4a) against steps x p."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    _fig4b_axes(ax, result)
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)
+
+
+def plot_fig4ab(result: FigureResult, path: str | Path, meta: dict | None = None) -> Path:
+    """Figs. 4a and 4b side by side."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    _fig4a_axes(axes[0], result)
+    _fig4b_axes(axes[1], result)
+    fig.tight_layout()
+    _caption(fig, result)
+    return save_png(fig, path, meta)

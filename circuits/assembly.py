@@ -348,7 +348,7 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[k : k + size] for k in range(0, len(items), size)]
 
 
-def standalone_netlist(board: Board, *, tran: bool = True) -> str:
+def standalone_netlist(board: Board, *, tran: bool = True, raw_file: str | None = None) -> str:
     """The board's netlist with a ``.control`` block for ``ngspice -b``.
 
     The block runs an operating point (latches transparent; in ``full`` mode with the
@@ -357,7 +357,8 @@ def standalone_netlist(board: Board, *, tran: bool = True) -> str:
     drawn phases (``uic``) through one trigger pulse and measures, per edge, the oscillator's
     peak-to-peak swing and the latched enable and direction after the trigger. It ends with
     ``quit 0``: ngspice 39 in batch mode otherwise exits with status 1 on any netlist without
-    ``.print`` lines, so failures show as error lines, not as the exit status.
+    ``.print`` lines, so failures show as error lines, not as the exit status. With
+    ``raw_file`` the block ends by writing ngspice's raw file of its last analysis there.
     """
     d = board.design
     lines = [".control", "set noaskquit", "set numdgt=7"]
@@ -391,6 +392,10 @@ def standalone_netlist(board: Board, *, tran: bool = True) -> str:
                 f"meas tran enable_{i} find v(enl_{i}) at={at}",
                 f"meas tran direction_{i} find v(dir_{i}) at={at}",
             ]
+    if raw_file is not None:  # every vector of the last analysis (the transient, else the op)
+        if any(c.isspace() for c in str(raw_file)):
+            raise UserError(f"raw file {raw_file!r}: ngspice's write takes a path without spaces")
+        lines.append(f"write {raw_file}")
     lines += ["quit 0", ".endc"]
     body = board.netlist.rstrip("\n")
     if not body.endswith(".end"):

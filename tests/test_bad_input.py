@@ -235,7 +235,10 @@ def test_sweep_option_values(tmp_path, capsys):
         ("[base]\nseed = 99999999999999999999\n", "must be at most"),
         ("[base]\nnetwork = 'nosuch'\n", "--network 'nosuch': no such built-in network"),
         ("[base]\nengine = 'warp'\n", "--engine 'warp': unknown engine"),
-        ("[base]\noutputs = 40\nnetwork = 'experiment16'\n", "has only 9 nodes"),
+        (
+            "[base]\noutputs = 40\nnetwork = 'experiment16'\nroles = 'random'\n",
+            "has only 9 nodes",
+        ),
         ("[grid]\nsigma_v = [0.01, -0.01]\n", "grid point 1 (sigma_v=-0.01): --sigma-v -0.01"),
         ("[grid]\ngamma = 5\n", "[grid] gamma = 5: must be a list"),
         ("[base]\nwhat = 1\n", "unknown option 'what'"),
@@ -379,10 +382,14 @@ def test_network_folder_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        (["--outputs", "3"], "--inputs 2 + --outputs 3 + --grounds 1 = 6 nodes, but network"),
-        (["--inputs", "3"], "= 6 nodes, but network"),
-        (["--task", "allostery", "--outputs", "4"], "has only 5 nodes"),
-        (["--roles", "network"], "--roles network: network"),
+        (
+            ["--roles", "random", "--outputs", "3"],
+            "--inputs 2 + --outputs 3 + --grounds 1 = 6 nodes, but network",
+        ),
+        (["--roles", "random", "--inputs", "3"], "= 6 nodes, but network"),
+        (["--roles", "random", "--task", "allostery", "--outputs", "4"], "has only 5 nodes"),
+        (["--roles", "network", "--grounds", "1"], "--grounds 1 contradicts network five"),
+        (["--outputs", "3"], "--outputs 3 contradicts network five"),
     ],
 )
 def test_more_roles_than_the_network_has(tmp_path, capsys, extra, fragment):

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -203,3 +204,36 @@ def test_bom_csv_lists_pull_ups_and_gain_resistors(tmp_path, capsys):
     assert bom.loc["RGA_<i>", "value"] == f"{100_000 / 39:.4g} ohm"  # G = 40 = 1 + 100k / R_G
     assert bom.loc["XSENA_<i>", "value"] == "gain 40"
     assert "bom.csv" in capsys.readouterr().out
+
+
+@needs_ngspice
+def test_standalone_netlist_writes_a_raw_file(tmp_path):
+    out, raw = tmp_path / "ring.cir", tmp_path / "ring.raw"
+    ring = str(Path(__file__).parent / "data" / "ring6.json")
+    assert main(["netlist", "--network", ring, "--out", str(out), "--raw", str(raw)]) == 0
+    assert f"write {raw}" in out.read_text()
+    status, errors, values = _standalone(out)
+    assert status == 0 and errors == []
+    head = raw.read_bytes()[:20000].decode("latin-1")
+    assert "Plotname: Transient Analysis" in head
+    assert "osc_0" in head and "dir_5" in head and "enl_5" in head
+
+
+@needs_ngspice
+def test_monte_carlo_netlist_draws_parts_in_ngspice(tmp_path):
+    out = tmp_path / "mc.cir"
+    ring = str(Path(__file__).parent / "data" / "ring6.json")
+    argv = ["netlist", "--network", ring, "--out", str(out), "--mode", "op", "--taps", "random"]
+    assert main([*argv, "--monte-carlo", "3", "--seed", "4"]) == 0
+    text = out.read_text()
+    assert re.search(r"^\.param mc_rab_potf_0 = agauss\(", text, re.M)
+    assert re.search(r"^\.param mc_voff_cmpa_0 = aunif\(0\.025, 0\.025\)", text, re.M)
+    assert "XPOTF_0 " in text and "rab={mc_rab_potf_0}" in text
+    assert "setseed 4" in text and "while mc_run < 3" in text
+    result = subprocess.run(
+        [NGSPICE, "-b", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert result.returncode == 0
+    assert result.stdout.count("monte carlo run") == 3
+    outputs = [float(v) for v in re.findall(r"^v\(f_out1\) = (\S+)", result.stdout, re.M)]
+    assert len(outputs) == 3 and len(set(outputs)) == 3  # each run draws its own parts

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coupled.cli.main import EXIT_STATUSES, build_parser, main
+from coupled.cli.main import COMMANDS, EXIT_STATUSES, build_parser, main
 from coupled.reproduction.base import figure_names
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -31,7 +31,7 @@ def test_no_parser_takes_abbreviations(capsys, tmp_path):
     parser = build_parser()
     assert parser.allow_abbrev is False
     commands = _subparsers(parser)
-    assert len(commands) == 10
+    assert len(commands) == len(COMMANDS)
     assert all(sub.allow_abbrev is False for sub in commands.values())
     code, out, err = run_cli(
         ["train", "--network", "experiment16", "--step", "10", "--out", str(tmp_path / "r")],

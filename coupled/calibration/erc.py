@@ -35,6 +35,8 @@ from coupled.circuits.design import BoardDesign, draw_board_parameters
 from coupled.circuits.pot import PotModel
 from coupled.core import cache
 from coupled.core.errors import ParameterError
+from coupled.core.options import check_range
+from coupled.engines.board.options import BOARD_OPTIONS, SUPPLY_LIMITS_V
 from coupled.physics import rules
 from coupled.physics.networks import Network
 from coupled.spice.session import get_session
@@ -103,6 +105,7 @@ def check_board(
     train_config=None,
     use_cache: bool = True,
     log=None,
+    supply_v: float | None = None,
 ) -> BoardCheck:
     """Run the ERC and the power budget of the board ``train`` would build for ``network``.
 
@@ -128,6 +131,9 @@ def check_board(
         check. A hit skips ngspice and is marked by ``BoardCheck.cached``.
     log
         Optional callable taking one line of progress text (each ngspice stage).
+    supply_v
+        The board's supply (V); default the ``supply_v`` engine option of ``train_config``, else
+        5 V (:data:`coupled.engines.board.options.BOARD_OPTIONS`).
 
     Returns
     -------
@@ -142,7 +148,9 @@ def check_board(
     if input_max_v is not None:
         values["input_max_v"] = input_max_v
     config = TrainConfig(**values)
+    board_supply = BOARD_OPTIONS["supply_v"]
     if train_config is not None:
+        board_supply = train_config.engine_options.get("supply_v", board_supply)
         config = replace(
             train_config,
             rule="discrete",
@@ -158,7 +166,10 @@ def check_board(
     cfg = config.resolved()
     task = make_tasks(cfg, net)[0]
     pot = PotModel.for_range(cfg.r_min_ohm, cfg.r_max_ohm, rules.N_TAPS)
-    design = BoardDesign(pot=pot, mode="op", sense_gain=cfg.sense_gain)
+    if supply_v is None:
+        supply_v = board_supply
+    check_range("supply_v", supply_v, *SUPPLY_LIMITS_V)
+    design = BoardDesign(pot=pot, mode="op", sense_gain=cfg.sense_gain, vdd_v=float(supply_v))
     parameters = draw_board_parameters(
         net, tolerance, seed, comparator_offset_v=cfg.sigma_v, pot_model=pot
     )
@@ -191,6 +202,7 @@ def check_board(
         "tolerance": tolerance,
         "examples": examples,
         "trigger_period_s": trigger_period_s,
+        "supply_v": float(supply_v),
         "board": board.config(),
     }
     key = _cache_key(board, full, task, record) if use_cache else None

@@ -128,6 +128,8 @@ COMMANDS = (
     "solve",
     "sweep",
     "train",
+    "waveforms",
+    "yield_board",
 )
 """The subcommands, one module of :mod:`coupled.cli` each, in the order ``--help`` lists them."""
 

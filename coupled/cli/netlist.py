@@ -11,7 +11,8 @@ latches from its own oscillator's crossing of the bias, and the transient runs 1
 edge: oscillator swing, first firing time ``fire_<i>``, latched enable and direction). The header
 records the full configuration, the seed and the package version.
 
-Task defaults: the network's own roles when it has inputs and outputs, else a seeded draw of two
+Task defaults: the network's declared roles when it declares any (a given ``--inputs``,
+``--outputs`` or ``--grounds`` that differs from them is refused), else a seeded draw of two
 inputs, two outputs and one ground; input and target voltages are one example of a seeded
 regression task on those roles (:func:`coupled.physics.tasks.make_task`: inputs uniform on the task
 default range, ``coupled.physics.tasks.DEFAULT_INPUT_RANGE_V``; targets realisable by a teacher
@@ -36,6 +37,7 @@ from coupled.circuits import design as designs
 from coupled.core import options
 from coupled.core.errors import UserError
 from coupled.core.io import check_out_file, write_text
+from coupled.engines.board.options import SUPPLY_LIMITS_V
 from coupled.physics import sensing, tasks
 from coupled.physics.catalogue import BUILTIN_NETWORKS, load_network
 from coupled.physics.networks import Network
@@ -129,11 +131,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"nudge amplitude (default {TRAIN_DEFAULTS.eta:g}, as train)",
     )
     parser.add_argument(
+        "--supply-v",
+        dest="supply_v",
+        type=options.finite_float,
+        default=5.0,
+        metavar="V",
+        help="the board's single supply, volts (default 5.0)",
+    )
+    parser.add_argument(
         "--bias-v",
         type=options.finite_float,
         default=None,
         metavar="VOLTS",
         help="bias of the enable comparators (sets p; default mid-supply, 2.5 V)",
+    )
+    parser.add_argument(
+        "--monte-carlo",
+        dest="monte_carlo",
+        type=options.positive_int,
+        default=None,
+        metavar="RUNS",
+        help="write the parts' datasheet tolerances as ngspice agauss/aunif parameters (nominal "
+        "parts, --tolerance ignored) and repeat the control block RUNS times, each after a "
+        "reset that draws them anew (coupled.circuits.montecarlo)",
+    )
+    parser.add_argument(
+        "--raw",
+        default=None,
+        metavar="FILE",
+        help="make the netlist's control block write ngspice's raw file of its last analysis "
+        "(every node of the transient, or of the operating point) to FILE",
     )
     for role in ROLES:
         parser.add_argument(
@@ -197,11 +224,18 @@ def _check_out(path_text: str) -> Path:
 
 
 def _roles(network: Network, args: argparse.Namespace, rng: np.random.Generator) -> tuple:
-    """Given roles, else the network's own (if it has inputs and outputs), else a draw."""
+    """The network's declared roles (if it declares any), else given roles and a seeded draw.
+
+    A given role that contradicts a declared one is refused (``UserError`` naming both).
+    """
     given = {r: _node_list(network, getattr(args, r), r) for r in ROLES}
-    if network.inputs and network.outputs:
+    if tasks.declares_roles(network):
         own = dict(zip(ROLES, (network.inputs, network.outputs, network.grounds), strict=True))
-        return tuple(own[r] if given[r] is None else given[r] for r in ROLES)
+        roles = tuple(own[r] if given[r] is None else given[r] for r in ROLES)
+        nodes = [v for group in roles for v in group]
+        if len(set(nodes)) == len(nodes):  # a node in two roles: build_board names it
+            _check_declared(network, given, own)
+        return roles
     taken = {v for nodes in given.values() if nodes for v in nodes}
     free = [v for v in rng.permutation(network.n_nodes).tolist() if v not in taken]
     roles = []
@@ -211,6 +245,18 @@ def _roles(network: Network, args: argparse.Namespace, rng: np.random.Generator)
             nodes, free = tuple(free[:count]), free[count:]
         roles.append(nodes)
     return tuple(roles)
+
+
+def _check_declared(network: Network, given: dict, own: dict) -> None:
+    """Refuse a given role that differs from the network's declared one."""
+    for role in ROLES:
+        if given[role] is not None and sorted(given[role]) != sorted(own[role]):
+            names = " ".join(network.node_names[v] for v in given[role])
+            declared = " ".join(network.node_names[v] for v in own[role]) or "none"
+            raise UserError(
+                f"--{role} {names} contradicts network {network.name}, which declares {role} "
+                f"{declared}; leave --{role} out (or edit the network file)"
+            )
 
 
 def build(args: argparse.Namespace) -> boards.Board:
@@ -240,8 +286,13 @@ def build(args: argparse.Namespace) -> boards.Board:
         network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
     )
     gain = sensing.check_sense_gain(args.sense_gain)
+    options.check_range("supply_v", args.supply_v, *SUPPLY_LIMITS_V)
     design = designs.BoardDesign(
-        mode=args.mode, nudge=args.nudge, sense_gain=gain, trigger=args.trigger
+        mode=args.mode,
+        nudge=args.nudge,
+        sense_gain=gain,
+        trigger=args.trigger,
+        vdd_v=float(args.supply_v),
     )
     taps = None
     if args.taps == "random":
@@ -265,8 +316,16 @@ def run(args: argparse.Namespace) -> int:
     """Write the netlist (and print the parts list); returns the exit status."""
     from coupled.circuits.bom import bill_of_materials, element_counts, format_bom
 
+    if args.monte_carlo is not None:
+        args.tolerance = 0.0  # nominal parts; ngspice draws the spread
     board = build(args)
-    text = assembly.standalone_netlist(board)
+    raw = None if args.raw is None else str(Path(args.raw).resolve())
+    text = assembly.standalone_netlist(board, raw_file=raw)
+    if args.monte_carlo is not None:
+        from coupled.circuits.montecarlo import monte_carlo_netlist
+        from coupled.circuits.tolerances import DEFAULT_TOLERANCES
+
+        text = monte_carlo_netlist(text, DEFAULT_TOLERANCES, args.monte_carlo, args.seed)
     path = write_text(args.out, text)
     counts = element_counts(board.netlist)
     n_lines = text.count("\n")

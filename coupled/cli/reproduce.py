@@ -39,9 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--engine",
-        default="ideal",
+        default=None,
         metavar="NAME",
-        help="training back end: ideal (exact numpy), spice, circuit (default: ideal)",
+        help="training back end: ideal (exact numpy), spice, circuit (default: circuit for "
+        "fig4a, fig4b, fig4ab and regression16, the board studies; else ideal)",
     )
     parser.add_argument(
         "--seed",

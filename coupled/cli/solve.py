@@ -1,6 +1,10 @@
 """``coupled solve``: node voltages of a network with some nodes driven, exact or by ngspice.
 
-``coupled solve NETWORK --drive NODE=VOLTS [--drive ...] [--engine ideal|spice] [--json]``
+``coupled solve NETWORK --drive NODE=VOLTS [--drive ...] [--float-grounds] [--engine ideal|spice]
+[--json]``
+
+The network's declared grounds are held at 0 V unless ``--float-grounds`` is given (a
+``--drive`` of a declared ground is then refused without it, naming both).
 
 NETWORK is a built-in name or a file (see :func:`coupled.physics.catalogue.load_network`); NODE is a
 node
@@ -55,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
+        "--float-grounds",
+        dest="float_grounds",
+        action="store_true",
+        help="let the network's declared grounds float (default: held at 0 V)",
+    )
+    parser.add_argument(
         "--engine",
         choices=ENGINES,
         default="ideal",
@@ -103,10 +113,24 @@ def parse_drives(network: Network, drives: list[str]) -> dict[int, float]:
     return result
 
 
+def hold_grounds(network: Network, drive: dict[int, float]) -> dict[int, float]:
+    """``drive`` plus the network's declared grounds at 0 V; ``UserError`` if one is driven."""
+    for node in network.grounds:
+        if node in drive:
+            name = network.node_names[node]
+            raise UserError(
+                f"--drive {name}={drive[node]:g} contradicts network {network.name}, which "
+                f"declares {name} a ground (0 V); drop that --drive or give --float-grounds"
+            )
+    return {**drive, **{int(v): 0.0 for v in network.grounds}}
+
+
 def run(args: argparse.Namespace) -> int:
     """Solve and print; returns the exit status."""
     network = load_network(args.network)
     drive = parse_drives(network, args.drive)
+    if not args.float_grounds:
+        drive = hold_grounds(network, drive)
     if args.engine == "spice":
         from coupled.spice.network import spice_solve
 

@@ -37,6 +37,8 @@ _DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.name != "engine
 
 
 def _option(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs) -> None:
+    if name in getattr(parser, "skipped_options", ()):
+        return
     default = _DEFAULTS[name]
     shown = "" if default is None else f" (default: {default})"
     parser.add_argument(
@@ -55,30 +57,58 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "history.csv, final_state.json and run.json to --out."
         ),
     )
+    add_config_options(parser)
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
+    parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    parser.add_argument(
+        "--no-plot", action="store_true", help="do not draw training.png into --out"
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: only on a terminal)",
+    )
+    parser.set_defaults(func=run)
+
+
+def add_config_options(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    """Add every :class:`~coupled.training.TrainConfig` option (and the circuit shorthands) to
+    ``parser``, except the field names in ``skip`` (``coupled waveforms`` reuses them)."""
+    parser.skipped_options = tuple(skip)
     _option(parser, "network", f"built-in network ({', '.join(BUILTIN_NETWORKS)}) or a file")
     _option(parser, "task", "learning task", choices=TASK_KINDS)
     _option(
         parser,
         "inputs",
-        "input nodes per task (default: 2 for regression, O for allostery)",
+        "input nodes per task (default: the network's declared inputs; with random roles 2 "
+        "for regression, O for allostery)",
         type=int,
         metavar="K",
     )
-    _option(parser, "outputs", "output nodes per task, O", type=int, metavar="O")
+    _option(
+        parser,
+        "outputs",
+        "output nodes per task, O (default: the network's declared outputs; with random roles 2)",
+        type=int,
+        metavar="O",
+    )
     _option(
         parser,
         "grounds",
-        "ground nodes (0 V) per task (default: 1 for regression, max(1, O // 2) for allostery)",
+        "ground nodes (0 V) per task (default: the network's declared grounds; with random "
+        "roles 1 for regression, max(1, O // 2) for allostery)",
         type=int,
         metavar="G",
     )
     _option(
         parser,
         "roles",
-        "'random': nodes drawn per task from the seed; 'network': the "
-        "network's own inputs/outputs/grounds, with --inputs/--outputs/--grounds matching "
-        "their counts (experiment16: 2 inputs I1 I2, 2 outputs O1 O2, no grounds, so "
-        "--grounds 0; its G1..G5 are hidden nodes)",
+        "'auto': the network's declared inputs/outputs/grounds when it declares any (a network "
+        'file\'s "inputs", "outputs", "grounds"; experiment16: inputs I1 I2, outputs O1 O2, '
+        "no grounds), else random; 'network': the declared roles (a --inputs/--outputs/--grounds "
+        "that contradicts them is refused); 'random': nodes drawn per task from the seed",
         choices=ROLE_MODES,
     )
     _option(
@@ -186,16 +216,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         metavar="T",
     )
-    parser.add_argument(
-        "--record-events",
-        dest="record_events",
-        nargs="?",
-        const="parquet",
-        default="none",
-        choices=EVENT_FORMATS,
-        help="write update_events.parquet (or .csv): step, task, edge, enabled, direction per "
-        "edge and step; large (steps x tasks x edges rows) (default: none)",
-    )
+    if "record_events" not in skip:
+        parser.add_argument(
+            "--record-events",
+            dest="record_events",
+            nargs="?",
+            const="parquet",
+            default="none",
+            choices=EVENT_FORMATS,
+            help="write update_events.parquet (or .csv): step, task, edge, enabled, direction per "
+            "edge and step; large (steps x tasks x edges rows) (default: none)",
+        )
     parser.add_argument(
         "--engine-option",
         action="append",
@@ -213,6 +244,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="X",
         help="relative spread of the board's parts, in [0, 0.5) (default 0.05)",
+    )
+    circuit.add_argument(
+        "--supply-v",
+        dest="supply_v",
+        type=float,
+        default=None,
+        metavar="V",
+        help="the board's single supply, volts (default 5.0; also the board twin's)",
     )
     circuit.add_argument(
         "--trigger-period-s",
@@ -255,23 +294,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="oscillator period jitter, rms fraction of a period per cycle (board twin and "
         "circuit engine's fast windows; default 2.1e-5, from the parts' noise)",
     )
-    parser.add_argument("--out", metavar="DIR", help="output folder (default: write nothing)")
-    parser.add_argument("--resume", action="store_true", help="continue a killed run in --out")
-    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
-    parser.add_argument(
-        "--no-plot", action="store_true", help="do not draw training.png into --out"
-    )
-    parser.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar on stderr (default: only on a terminal)",
-    )
-    parser.set_defaults(func=run)
 
 
 _CIRCUIT_SHORTHANDS = (
     "tolerance",
+    "supply_v",
     "trigger_period_s",
     "golden",
     "calibration",
@@ -323,17 +350,22 @@ def _stage_log(text: str) -> None:
         print(f"train: {text}", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Validate, train, write, print a summary."""
-    if args.resume and not args.out:
-        raise UserError("--resume needs --out DIR (the folder of the run to continue)")
-    values = {name: getattr(args, name) for name in _DEFAULTS}
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The (unvalidated) :class:`TrainConfig` of parsed :func:`add_config_options` options."""
+    values = {name: getattr(args, name, _DEFAULTS[name]) for name in _DEFAULTS}
     values["engine_options"] = parse_engine_options(args.engine_option)
     args.option_flags = shorthand_flags(args, _CIRCUIT_SHORTHANDS)  # errors name --tolerance
     for name in _CIRCUIT_SHORTHANDS:
         if getattr(args, name, None) is not None:
             values["engine_options"][name] = getattr(args, name)
-    config = TrainConfig(**values)
+    return TrainConfig(**values)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, train, write, print a summary."""
+    if args.resume and not args.out:
+        raise UserError("--resume needs --out DIR (the folder of the run to continue)")
+    config = config_from_args(args)
     if config.engine == "circuit" and not getattr(args, "allow_erc_violations", False):
         stored = stored_network(Path(args.out)) if args.resume else None  # the run's own copy
         _check_board(config if stored is None else replace(config, network=stored))

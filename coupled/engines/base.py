@@ -100,6 +100,21 @@ class Engine(ABC):
         """
         raise NotImplementedError(f"engine {self.name}: no board twin")
 
+    def measured_ohm(self, resistance_ohm: np.ndarray) -> np.ndarray:
+        """The resistances (K, E) whose free state the board measures at the state's taps.
+
+        With a board twin deciding the discrete rule the tap moves the twins' own pots (their
+        part spread), so the error the board reports comes from the free twin's drawn pots at
+        the state's taps, as the circuit engine's :meth:`predict` does; otherwise the state's
+        resistances themselves (ohm).
+        """
+        if self.twin is None or self.config.rule != "discrete":
+            return resistance_ohm
+        cfg = self.config
+        step = (cfg.r_max_ohm - cfg.r_min_ohm) / (rules.N_TAPS - 1)
+        taps = np.rint((np.asarray(resistance_ohm, dtype=float) - cfg.r_min_ohm) / step)
+        return self.twin.twin_resistances(np.clip(taps, 0, rules.N_TAPS - 1))[0]
+
     def board_draws(self, draws: StepDraws) -> StepDraws:
         """The draws with the twin's oscillator enables as the update mask (p-mode oscillator)."""
         if self.twin is None or self.config.p_mode != "oscillator":

@@ -72,7 +72,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coupled.circuits.assembly import build_board
-from coupled.circuits.design import BoardDesign, draw_board_parameters
+from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_parameters
 from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
@@ -119,6 +119,11 @@ class CircuitEngine(Engine):
 
     name = "circuit"
     options: ClassVar[dict] = CIRCUIT_OPTIONS
+    extra_saves: tuple[str, ...] = ()
+    """Node names kept by transients besides the latches (``coupled waveforms`` sets them)."""
+    board_parameters: BoardParameters | None = None
+    """A board's drawn parts to use instead of drawing them from ``tolerance`` and
+    ``board_seed`` (``coupled yield --check-circuit`` sets it before ``prepare``)."""
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
@@ -154,9 +159,13 @@ class CircuitEngine(Engine):
         self.opts = opts
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
         self.design = BoardDesign(
-            pot=pot, latch=ENGINE_LATCH, mode="full", sense_gain=config.sense_gain
+            pot=pot,
+            latch=ENGINE_LATCH,
+            mode="full",
+            sense_gain=config.sense_gain,
+            vdd_v=float(opts["supply_v"]),
         )
-        self.parameters = draw_board_parameters(
+        self.parameters = self.board_parameters or draw_board_parameters(
             network,
             opts["tolerance"],
             opts["board_seed"],
@@ -408,7 +417,7 @@ class CircuitEngine(Engine):
     def _save_only_latches(self) -> None:
         """``save`` the latch outputs for the transient about to start (a few commands per
         restart; a script forgets them, which is fine once the transient runs)."""
-        names = list(self._circuit.save_nodes)
+        names = list(self._circuit.save_nodes) + list(self.extra_saves)
         while names:
             chunk = []
             while names and len(" ".join(["save", *chunk, names[0]])) < 1000:

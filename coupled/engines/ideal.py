@@ -201,10 +201,22 @@ class IdealEngine(Engine):
         return total.T / resistance_ohm**2
 
     def predict(self, resistance_ohm: np.ndarray, inputs_v: np.ndarray) -> np.ndarray:
-        """Free outputs (K, X, O) for inputs (K, X, k)."""
-        resp = self._response(resistance_ohm)
+        """Free outputs (K, X, O) for inputs (K, X, k); with a board twin, of its free twin's
+        drawn pots at the state's taps (:meth:`~coupled.engines.base.Engine.measured_ohm`)."""
+        resp = self._response(self._measured(resistance_ohm))
         x = np.moveaxis(np.asarray(inputs_v, dtype=float), 2, 0)
         return np.moveaxis(_apply(resp.transfer, x), 0, 2)
+
+    def _measured(self, resistance_ohm: np.ndarray) -> np.ndarray:
+        """:meth:`measured_ohm`, cached by identity so repeated calls reuse one solve."""
+        if self.twin is None or self.config.rule != "discrete":
+            return resistance_ohm
+        cached = getattr(self, "_measured_cache", None)
+        if cached is not None and cached[0] is resistance_ohm:
+            return cached[1]
+        measured = self.measured_ohm(resistance_ohm)
+        self._measured_cache = (resistance_ohm, measured)
+        return measured
 
     # -- the exact solve ------------------------------------------------------------------------
     def _response(self, resistance_ohm: np.ndarray) -> _Response:

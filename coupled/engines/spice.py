@@ -398,8 +398,9 @@ class SpiceEngine(Engine):
         )
 
     def predict(self, resistance_ohm: np.ndarray, inputs_v: np.ndarray) -> np.ndarray:
-        """Free outputs (K, X, O) for inputs (K, X, k): one sweep of the free twins."""
-        r = np.asarray(resistance_ohm, dtype=float)
+        """Free outputs (K, X, O) for inputs (K, X, k): one sweep of the free twins (with a
+        board twin, its free twin's drawn pots at the state's taps)."""
+        r = np.asarray(self.measured_ohm(resistance_ohm), dtype=float)
         free, _ = self.solver.solve_sweep(r, None, np.asarray(inputs_v, dtype=float), None)
         return np.take_along_axis(free, self.outputs_index[:, None, :], axis=2)
 

@@ -49,8 +49,10 @@ So the bias drifts resistances upward without swamping learning once sigma is be
 continuous rule's default ``gamma`` is matched to this scale (the contrast grows as the square of
 the voltages, so ``gamma * V^2`` is what sets its learning speed).
 
-Node roles are drawn at random per task from the task's own generator (the training loop spawns
-one per task from the run seed), or taken from the network's own roles with ``roles="network"``.
+Node roles are the network's declared roles when it declares any (``roles="network"``, the
+default ``"auto"`` of a training run), else drawn at random per task from the task's own
+generator (``roles="random"``; the training loop spawns one per task from the run seed). With
+declared roles the rest of the task (teacher, examples) still comes from the task's generator.
 """
 
 from __future__ import annotations
@@ -153,31 +155,66 @@ def check_counts(network: Network, inputs: int, outputs: int, grounds: int) -> N
         )
 
 
-def network_roles(network: Network, inputs: int, outputs: int, grounds: int) -> tuple:
-    """The network's own roles, checked against the requested counts."""
-    have = (len(network.inputs), len(network.outputs), len(network.grounds))
-    if have != (inputs, outputs, grounds):
-        role_named = [n for n in network.node_names if re.fullmatch(r"[Gg]\d+", n)]
-        note = ""
-        if role_named and not network.grounds:
-            grounded = set(network.inputs) | set(network.outputs)
-            shown = [n for n in role_named if network.node(n) not in grounded]
-            note = (
-                f" (node names are labels only: {shown[0]}..{shown[-1]} are hidden nodes, "
-                "not grounds)"
-                if shown
-                else ""
-            )
+def declares_roles(network: Network) -> bool:
+    """Whether the network declares any node roles (inputs, outputs or grounds)."""
+    return bool(network.inputs or network.outputs or network.grounds)
+
+
+def network_roles(
+    network: Network,
+    inputs: int | None = None,
+    outputs: int | None = None,
+    grounds: int | None = None,
+) -> tuple:
+    """The network's declared roles (inputs, outputs, grounds), checked against given counts.
+
+    A count that is ``None`` takes the declared one; any other count must equal it.
+
+    Raises
+    ------
+    ParameterError
+        When the network declares no roles, declares no input or no output, or a given count
+        contradicts the declared one (the message names both).
+    """
+    if not declares_roles(network):
         raise ParameterError(
-            f"{{roles}} network: network {network.name} defines {have[0]} inputs, {have[1]} "
-            f"outputs and {have[2]} grounds{note}, but the run asks for {inputs}, {outputs} "
-            f"and {grounds}; give {{inputs}} {have[0]} {{outputs}} {have[1]} {{grounds}} {have[2]} "
-            "or use {roles} random",
+            f"{{roles}} network: network {network.name} declares no inputs, outputs or grounds; "
+            "use {roles} random (or add them to the network file)",
             "roles",
-            "inputs",
-            "outputs",
-            "grounds",
         )
+    have = {"inputs": network.inputs, "outputs": network.outputs, "grounds": network.grounds}
+    given = {"inputs": inputs, "outputs": outputs, "grounds": grounds}
+    for role, nodes in have.items():
+        count = given[role]
+        if count is not None and count != len(nodes):
+            listed = " ".join(network.node_names[v] for v in nodes) or "none"
+            note = ""
+            if role == "grounds" and not nodes:
+                hidden = [n for n in network.node_names if re.fullmatch(r"[Gg]\d+", n)]
+                if hidden:
+                    note = (
+                        f"; node names are labels only: {hidden[0]}..{hidden[-1]} are hidden "
+                        "nodes, not grounds"
+                    )
+            counts = " ".join(f"{{{r}}} {len(v)}" for r, v in have.items())
+            others = [r for r in have if r != role]
+            raise ParameterError(
+                f"{{{role}}} {count} contradicts network {network.name}, which defines "
+                f"{len(have['inputs'])} inputs, {len(have['outputs'])} outputs and "
+                f"{len(have['grounds'])} grounds ({role}: {listed}{note}); leave the counts out "
+                f"(or give {counts}) to use them, or give {{roles}} random to draw roles from "
+                "the seed",
+                role,
+                *others,
+                "roles",
+            )
+    for role in ("inputs", "outputs"):
+        if not have[role]:
+            raise ParameterError(
+                f"{{roles}} network: network {network.name} declares no {role}; add them to the "
+                "network file or use {roles} random",
+                "roles",
+            )
     return network.inputs, network.outputs, network.grounds
 
 

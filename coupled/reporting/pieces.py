@@ -43,14 +43,14 @@ from coupled.reporting.loading import (
     load_training_runs,
     table_file,
 )
-from coupled.reproduction.base import FIGURE_NAMES
+from coupled.reproduction.base import BOARD_STUDIES, FIGURE_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from coupled.calibration.run import CalibrationConfig
 
-FIGURES = tuple(f for f in FIGURE_NAMES if f not in ("gates", "offsets"))
+FIGURES = tuple(f for f in FIGURE_NAMES if f not in ("gates", "offsets", *BOARD_STUDIES))
 """Figures of ``coupled reproduce`` that the report gathers, in page order (the registry's);
 the ``gates`` and ``offsets`` studies are not (yet) pieces of the report."""
 CALIBRATION = "calibration"

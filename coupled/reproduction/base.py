@@ -73,9 +73,17 @@ FIGURES: dict[str, tuple[str, str]] = {
     "temporal": ("temporal", "the board's enables in time: autocorrelation against jitter and T"),
     "clockless": ("clockless", "self-triggered board (no clock) against the clocked board"),
     "offsets": ("offsets", "why the board's comparator offsets make allosteric tasks diverge"),
+    "fig4a": ("fig4ab", "the 16-edge board (circuit engine): typical error curves per p"),
+    "fig4b": ("fig4ab", "the 16-edge board (circuit engine): resistor traces per p, stillness"),
+    "fig4ab": ("fig4ab", "Figs. 4a and 4b from one computation"),
+    "regression16": ("board16", "the 16-edge board on regression tasks: no benefit of p < 1?"),
+    "drift": ("board16", "the board's power and resistances across training at each p"),
 }
 """Figure name -> (module in :mod:`coupled.reproduction`, one-line description)."""
 FIGURE_NAMES = tuple(FIGURES)
+BOARD_STUDIES = ("fig4a", "fig4b", "fig4ab", "regression16", "drift")
+"""Figures measured on the simulated board (circuit engine by default): tens of minutes at full
+size, so the report does not run them itself."""
 
 
 def figure_names() -> tuple[str, ...]:
@@ -240,7 +248,7 @@ def reproduce(
     out_dir: str | Path,
     *,
     quick: bool = False,
-    engine: str = "ideal",
+    engine: str | None = None,
     seed: int = 0,
     workers: int = 1,
     overwrite: bool = False,
@@ -258,7 +266,9 @@ def reproduce(
     quick
         Reduced size (under a minute) instead of the paper's size.
     engine
-        Training engine name (passed through).
+        Training engine name (passed through); ``None``: the figure's ``DEFAULT_ENGINE``
+        (``circuit`` for the board studies ``fig4a``, ``fig4b``, ``fig4ab`` and
+        ``regression16``), else ``ideal``.
     seed
         Seed of all random draws; another seed draws another set of tasks.
     workers
@@ -282,6 +292,10 @@ def reproduce(
         For any bad input, before anything is created.
     """
     module = figure_module(name)
+    if engine is None:
+        engine = getattr(module, "DEFAULT_ENGINE", "ideal")
+        if isinstance(engine, dict):  # one module, several figures
+            engine = engine.get(name, "ideal")
     setup = Setup(engine=engine, seed=seed, workers=workers, quick=quick, progress=progress)
     check_setup(setup)
     params = module.params(name, quick)
@@ -347,6 +361,7 @@ def params_dict(params: Any) -> dict:
 
 
 __all__ = [
+    "BOARD_STUDIES",
     "ContinuousPhysics",
     "FIGURES",
     "FIGURE_NAMES",

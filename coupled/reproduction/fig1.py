@@ -2,7 +2,8 @@
 
 Setup (the paper's size; ``--quick`` shrinks tasks, p values and steps): the continuous rule
 (Eq. 1-3) on ``jammed143`` (143 edges), 50 two-input two-output regression tasks (16 training
-and 64 test examples each, targets from a teacher network, see :mod:`coupled.physics.tasks`), update
+and 64 test examples each, roles drawn per task from the seed (``roles="random"``), targets from a
+teacher network, see :mod:`coupled.physics.tasks`), update
 probability p = 0.1, 0.2, ..., 1.0 in Bernoulli mode, 20 000 steps for every p, full batch.
 One condition per p trains its 50 tasks at once; the tasks and initial resistances are the same
 for every p (per-task random streams), so the comparison is paired.
@@ -71,6 +72,7 @@ def config(prm: Fig1Params, setup: Setup, p: float) -> TrainConfig:
         network=prm.network,
         task="regression",
         outputs=2,
+        roles="random",  # the paper's protocol: roles drawn per task from the seed
         rule="continuous",
         engine=setup.engine,
         p=float(p),

@@ -1,7 +1,9 @@
 """Fig. 2: desynchronisation (p) and mini-batching (b) move the solution by the same power law.
 
 Setup: the continuous rule on ``experiment16`` (16 edges), regression tasks with B = 16 training
-examples, full-batch rule (the update sums over the batch). For every task the reference is the
+examples and roles drawn per task from the seed (``roles="random"``, not the network's declared
+I1 I2 / O1 O2), full-batch rule (the update sums over the batch). For every task the reference
+is the
 deterministic p = b = 1 run from the same initial resistances; the distance of a (p, b) run is
 the Euclidean norm ``|R(p, b) - R(1, 1)|`` (ohm) of the final resistances, averaged over 50 tasks.
 Three series vary one fraction x: ``p`` (b = 1), ``b`` (p = 1) and ``p=b`` (both x), against
@@ -108,6 +110,7 @@ def config(prm: Fig2Params, setup: Setup, p: float, b: float, n_edges: int) -> T
         network=prm.network,
         task="regression",
         outputs=2,
+        roles="random",  # the paper's protocol: roles drawn per task from the seed
         rule="continuous",
         engine=setup.engine,
         p=float(p),

@@ -2,7 +2,9 @@
 
 Rule: 128 taps linear from 1 to 10 kOhm, every enabled edge moves one tap in the direction of
 ``|dV_C| - |dV_F| + sigma``, sigma ~ U[0, 0.05] V drawn per edge and step (the paper's value),
-eta = 1, one training example shown per step, update bits Bernoulli(p).
+eta = 1, one training example shown per step, update bits Bernoulli(p). Roles: drawn per task
+from the seed (``roles="random"``, the paper's protocol; experiment16's declared I1 I2 / O1 O2
+are not used here).
 
 ``fig4c``  allostery, 2 inputs, 2 outputs, 1 ground, ``experiment16``, 25 tasks, final scaled
            error against p.
@@ -143,6 +145,7 @@ def config(prm: Fig4Params, setup: Setup, p: float, outputs: int) -> TrainConfig
         network=prm.network,
         task=prm.task,
         outputs=int(outputs),
+        roles="random",  # the paper's protocol: roles drawn per task from the seed
         rule="discrete",
         engine=setup.engine,
         p=float(p),
@@ -352,7 +355,14 @@ def verdict_outputs(summary: pd.DataFrame) -> list[str]:
 
 
 def compute(name: str, prm: Fig4Params, setup: Setup) -> FigureResult:
-    """Train every condition and tabulate the panel."""
+    """Train every condition and tabulate the panel (4c at ``--engine circuit``: the board with
+    its twin beside it, :mod:`coupled.reproduction.fig4board`)."""
+    if name == "fig4c" and setup.engine == "circuit":
+        from coupled.reproduction import fig4board
+
+        if setup.quick:  # the board in ngspice: a few tasks and few steps
+            prm = replace(prm, **fig4board.QUICK_CIRCUIT)
+        return fig4board.compute(name, prm, setup, lambda q, s, p: config(q, s, p, q.outputs[0]))
     conditions = _conditions(prm)
     configs = [config(prm, s, p, o) for s in seed_setups(prm, setup) for o, p in conditions]
     parts = run_conditions(_final, [(c, prm.tail_fraction) for c in configs], setup, label=name)

@@ -300,9 +300,12 @@ def comparable(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _option_columns(config: TrainConfig) -> dict:
+    from coupled.sweep.spec import ENGINE_OPTION_KEYS
+
     data = config.to_dict()
+    shorthands = {k: v for k, v in data["engine_options"].items() if k in ENGINE_OPTION_KEYS}
     data["engine_options"] = json.dumps(data["engine_options"], sort_keys=True)
-    return data
+    return {**data, **shorthands}
 
 
 def _remove_partials(points_dir: Path) -> None:

@@ -20,6 +20,9 @@ Contract
   ``i`` of the plan is row block ``i`` of the results.
 * Whole numbers given for float options (``p = [1, 0.5]``) are stored as floats, so ``1`` and
   ``1.0`` are the same point. A key may be in ``[base]`` or ``[grid]``, not both.
+* ``coupled train``'s board shorthands (``tolerance``, ``supply_v``, ``trigger_period_s``,
+  ``golden``, ``calibration``, ``board_seed``, ``jitter``; :data:`ENGINE_OPTION_KEYS`) are keys
+  too: each point gets them in its ``engine_options``.
 * Relative network paths are taken relative to the spec's folder and made absolute.
 * Every point carries a hash (:func:`point_hash`) of its resolved configuration and the package
   version; a network file enters the hash by the SHA-256 of its bytes, not by its path. Two grid
@@ -48,6 +51,18 @@ HASH_LENGTH = 16
 """Hex digits of a point hash (64 bits)."""
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+ENGINE_OPTION_KEYS = (
+    "tolerance",
+    "supply_v",
+    "trigger_period_s",
+    "golden",
+    "calibration",
+    "board_seed",
+    "jitter",
+)
+"""Options that ``coupled train`` takes as flags but that live in ``engine_options`` (its
+shorthands ``--tolerance``, ``--supply-v``, ...): as sweep keys they go into each point's
+``engine_options``."""
 _BUILTIN_PREFIXES = {name.split(":", 1)[0] for name in BUILTIN_NETWORKS}
 _FLOAT_FIELDS = {name for name, f in _FIELDS.items() if isinstance(f.default, float)}
 
@@ -197,7 +212,8 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
         values = dict(zip(keys, combo, strict=True))
         where = _describe(spec.source, index, values)
         try:
-            config = TrainConfig.from_dict({**spec.base, **values}).resolved()
+            config = TrainConfig.from_dict(_with_engine_options({**spec.base, **values}))
+            config = config.resolved()
         except ParameterError as exc:  # still names the parameters (the CLI: its flags)
             raise ParameterError(f"{where}: {exc.template}", *exc.parameters) from None
         except UserError as exc:
@@ -245,16 +261,33 @@ def _network_identity(network: str, cache: dict | None) -> str:
 
 
 def _check_key(source: str, table: str, key: str) -> None:
-    if key in _FIELDS:
+    if key in _FIELDS or key in ENGINE_OPTION_KEYS:
         return
     hint = ""
     if key.replace("-", "_") in _FIELDS:
         hint = f" (write {key.replace('-', '_')}: underscores, not dashes)"
-    allowed = ", ".join(sorted(_FIELDS))
+    allowed = ", ".join(sorted([*_FIELDS, *ENGINE_OPTION_KEYS]))
     raise UserError(f"spec {source} [{table}]: unknown option {key!r}{hint}; allowed: {allowed}")
 
 
+def _with_engine_options(values: dict) -> dict:
+    """Move the shorthand keys (:data:`ENGINE_OPTION_KEYS`) into ``engine_options``."""
+    moved = {k: values.pop(k) for k in ENGINE_OPTION_KEYS if k in values}
+    if not moved:
+        return values
+    options = values.get("engine_options", {})
+    if not isinstance(options, Mapping):
+        return values  # TrainConfig names the bad value
+    both = sorted(set(moved) & set(options))
+    if both:
+        raise UserError(f"{both[0]!r} is given both as a key and in engine_options; give it once")
+    values["engine_options"] = {**options, **moved}
+    return values
+
+
 def _normal(key: str, value: Any) -> Any:
+    if key in ("tolerance", "supply_v", "trigger_period_s", "jitter") and isinstance(value, int):
+        return value if isinstance(value, bool) else float(value)
     if key in _FLOAT_FIELDS and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value

@@ -29,7 +29,13 @@ from coupled.engines import check_engine_name
 from coupled.physics import rules, sensing
 from coupled.physics.catalogue import load_network
 from coupled.physics.networks import Network
-from coupled.physics.tasks import TASK_KINDS, check_counts, default_counts, network_roles
+from coupled.physics.tasks import (
+    TASK_KINDS,
+    check_counts,
+    declares_roles,
+    default_counts,
+    network_roles,
+)
 
 RULES = ("continuous", "discrete")
 MODES = ("bernoulli", "fixed")
@@ -37,7 +43,10 @@ P_MODES = (*MODES, "oscillator")
 """``--p-mode``: ``oscillator`` gates each edge by the board's oscillator (board twin)."""
 SIGMA_MODES = ("step", "fixed", "board")
 """``--sigma-mode``: ``board`` decides by the board's fixed comparator offsets (board twin)."""
-ROLE_MODES = ("random", "network")
+ROLE_MODES = ("auto", "network", "random")
+"""``--roles``: ``auto`` (the default) is ``network`` for a network that declares inputs, outputs
+or grounds and ``random`` for one that declares none; ``network`` takes the declared roles
+(counts from the file); ``random`` draws them per task from the seed."""
 TRIGGERS = design.TRIGGERS
 """``--trigger``: ``global`` (the board's trigger line) or ``self`` (each edge fires on its own
 oscillator; :mod:`coupled.engines.board.selftrigger`)."""
@@ -56,10 +65,13 @@ class TrainConfig:
 
     ``network`` is a built-in name, a network file or a :class:`~coupled.physics.networks.Network`
     (recorded in result files in its JSON form; a run folder also keeps a copy of the network
-    it trained, ``network.json``). ``inputs`` and ``grounds`` default (``None``) to the task
-    kind's counts (regression: 2 inputs,
-    1 ground; allostery: O inputs, max(1, O // 2) grounds); :meth:`resolved` fills them in and is
-    what result files record. ``gamma`` is in ohm per ampere squared (continuous rule only),
+    it trained, ``network.json``). ``roles`` ``"auto"`` (default) uses the network's declared
+    roles when it declares any (``"network"``) and random ones otherwise (``"random"``). With the
+    network's roles, ``inputs``, ``outputs`` and ``grounds`` default (``None``) to the declared
+    counts and any other count is refused; with random roles they default to the task kind's
+    counts (2 outputs; regression: 2 inputs, 1 ground; allostery: O inputs, max(1, O // 2)
+    grounds). :meth:`resolved` fills them in (and ``roles``) and is what result files record.
+    ``gamma`` is in ohm per ampere squared (continuous rule only),
     ``sigma_v`` in volts (discrete rule only). ``trigger="self"`` trains the self-triggered
     board (a step is one example period of ``example_period_s`` seconds, ``p`` the mean firings
     per edge per example period; :mod:`coupled.engines.board.selftrigger`). See
@@ -69,9 +81,9 @@ class TrainConfig:
     network: str | Network = "jammed143"
     task: str = "regression"
     inputs: int | None = None
-    outputs: int = 2
+    outputs: int | None = None
     grounds: int | None = None
-    roles: str = "random"
+    roles: str = "auto"
     rule: str = "continuous"
     engine: str = "ideal"
     p: float = 1.0
@@ -140,20 +152,46 @@ class TrainConfig:
         return config
 
     def resolved(self) -> TrainConfig:
-        """A copy with ``inputs``, ``grounds`` (from the task kind) and ``log_every`` filled in.
+        """A copy with ``roles``, ``inputs``, ``outputs``, ``grounds`` and ``log_every`` filled in.
 
+        ``roles="auto"`` becomes ``"network"`` when the network declares roles, else
+        ``"random"``; the counts come from the declared roles (``"network"``) or the task kind.
         ``log_every`` defaults to ``ceil(steps / HISTORY_ROWS)``: about 200 history rows per task
         whatever the step count.
         """
-        inputs, grounds = default_counts(self.task, self.outputs if _is_int(self.outputs) else 1)
+        roles, declared = self.roles, None
+        if roles in ("auto", "network"):
+            network = _network_or_none(self.network)
+            if network is not None and declares_roles(network):
+                roles = "network"
+                declared = (len(network.inputs), len(network.outputs), len(network.grounds))
+            elif roles == "auto" and network is not None:
+                roles = "random"
+        if declared is not None:
+            counts = [
+                have if given is None else given
+                for given, have in zip(
+                    (self.inputs, self.outputs, self.grounds), declared, strict=True
+                )
+            ]
+        else:
+            outputs = DEFAULT_OUTPUTS if self.outputs is None else self.outputs
+            inputs, grounds = default_counts(self.task, outputs if _is_int(outputs) else 1)
+            counts = [
+                inputs if self.inputs is None else self.inputs,
+                outputs,
+                grounds if self.grounds is None else self.grounds,
+            ]
         log_every = self.log_every
         if log_every is None:
             steps = self.steps if _is_int(self.steps) and self.steps > 0 else HISTORY_ROWS
             log_every = -(-steps // HISTORY_ROWS)
         return dataclasses.replace(
             self,
-            inputs=inputs if self.inputs is None else self.inputs,
-            grounds=grounds if self.grounds is None else self.grounds,
+            roles=roles,
+            inputs=counts[0],
+            outputs=counts[1],
+            grounds=counts[2],
             log_every=log_every,
         )
 
@@ -197,7 +235,6 @@ class TrainConfig:
             ("tasks", 1),
             ("first_task", 0),
             ("seed", 0),
-            ("outputs", 1),
             ("train_size", 1),
             ("test_size", 1),
             ("checkpoint_every", 0),
@@ -211,7 +248,7 @@ class TrainConfig:
                     "(each one is held in memory; split larger studies into a sweep)",
                     name,
                 )
-        for name, low in (("inputs", 1), ("grounds", 0), ("log_every", 1)):
+        for name, low in (("inputs", 1), ("outputs", 1), ("grounds", 0), ("log_every", 1)):
             if getattr(self, name) is not None:
                 _whole(name, getattr(self, name), low)
         if self.rule == "discrete" and self.batch_fraction != 1.0:
@@ -229,12 +266,24 @@ class TrainConfig:
         if network is None:
             network = load_network(self.network)
         cfg = self.resolved()
-        check_counts(network, cfg.inputs, cfg.outputs, cfg.grounds)
         if cfg.roles == "network":
             network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
+        check_counts(network, cfg.inputs, cfg.outputs, cfg.grounds)
         estimate, counted = memory_estimate(network, cfg)
-        refuse_if_too_large("network", self.network, estimate, counted)
+        refuse_if_too_large("network", network.name, estimate, counted)
         return network
+
+
+DEFAULT_OUTPUTS = 2
+"""Outputs per task with random roles when ``outputs`` is not given."""
+
+
+def _network_or_none(spec: Any) -> Network | None:
+    """The network named by ``spec``, or ``None`` when it cannot be loaded (validate() says why)."""
+    try:
+        return load_network(spec)
+    except (UserError, TypeError, ValueError, AttributeError):
+        return None
 
 
 BYTES_PER_EDGE = {"ideal": 0, "spice": 256 * 1024, "circuit": 2 * 1024**2}

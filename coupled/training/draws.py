@@ -46,7 +46,7 @@ def task_streams(seed: int, task_index: int) -> list[np.random.Generator]:
 def make_tasks(config: TrainConfig, network: Network) -> list[Task]:
     """The tasks of a run (task ``first_task + i`` from its own stream)."""
     cfg = config.resolved()
-    roles = None
+    roles = None  # "random": drawn from each task's stream
     if cfg.roles == "network":
         roles = network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
     return [

@@ -1,6 +1,7 @@
 """Engine options of the board: the set every board engine shares, and the circuit engine's own.
 
-:data:`BOARD_OPTIONS` (part spread, seed, trigger period, calibration, phase model, jitter) are
+:data:`BOARD_OPTIONS` (part spread, seed, trigger period, calibration, phase model, jitter,
+supply) are
 the options with which the ``circuit`` engine draws and times its board; the ``ideal`` and
 ``spice`` engines take the same names and defaults for their board twin
 (:mod:`coupled.engines.board.twin`), so one command line describes one board whichever engine
@@ -15,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from coupled.circuits.jitter import DEFAULT_JITTER, check_jitter
+from coupled.circuits.oscillator import DEFAULT_SUPPLY_V
 from coupled.core.errors import ParameterError, engine_option, named
 from coupled.core.options import check_range, is_whole
 from coupled.engines.board.decision import DECISION_OPTIONS, check_decision_options
@@ -30,10 +32,15 @@ BOARD_OPTIONS: dict = {
     "calibration": None,
     "phase_model": "fitted",
     "jitter": DEFAULT_JITTER,
+    "supply_v": DEFAULT_SUPPLY_V,
     **DECISION_OPTIONS,
 }
-"""Options of the board shared by every engine, with their defaults (the last five:
-:mod:`coupled.engines.board.decision`)."""
+"""Options of the board shared by every engine, with their defaults (``supply_v``: the single
+supply rail ``vdd`` in volts, ``--supply-v``; the logic threshold, the amplifiers' reference and
+the oscillators' swing follow it; the last five: :mod:`coupled.engines.board.decision`)."""
+SUPPLY_LIMITS_V = (1.0, 15.0)
+"""``supply_v`` accepted by the option check; the parts' ratings (``coupled check-board``) say
+whether a supply is inside their operating range (2.7-5.5 V for the pots)."""
 CIRCUIT_OPTIONS: dict = {
     **BOARD_OPTIONS,
     "golden": False,
@@ -71,6 +78,7 @@ def check_board_options(merged: dict) -> dict:
     check_range(engine_option("tolerance"), merged["tolerance"], 0.0, 0.5, high_open=True)
     check_range(engine_option("trigger_period_s"), merged["trigger_period_s"], 0.0, low_open=True)
     check_jitter(merged["jitter"], engine_option("jitter"))
+    check_range(engine_option("supply_v"), merged["supply_v"], *SUPPLY_LIMITS_V)
     _whole("board_seed", merged["board_seed"], 0)
     _one_of("phase_model", merged["phase_model"], PHASE_MODELS)
     check_decision_options(merged)

@@ -108,7 +108,8 @@ def board_directions(
     dg = float(drop_stage_gain)
     gains = np.array([dg, dg, dg, design.sense_gain, design.sense_gain])[:, None]
     if parameters is not None and parameters.amp_gain_error is not None:
-        gains = gains * (1.0 + np.asarray(parameters.amp_gain_error))
+        error = np.asarray(parameters.amp_gain_error)  # (5, E), or (5, K, E) per lane
+        gains = gains.reshape((5,) + (1,) * (error.ndim - 1)) * (1.0 + error)
         offsets = np.asarray(parameters.amp_offset_v)
     else:
         gains, offsets = np.broadcast_to(gains, (5, 1)), np.zeros((5, 1))
@@ -177,7 +178,9 @@ class BoardTwin:
         """
         opts = check_board_options({**BOARD_OPTIONS, **{k: options[k] for k in BOARD_OPTIONS}})
         pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        design = BoardDesign(pot=pot, mode="full", sense_gain=config.sense_gain)
+        design = BoardDesign(
+            pot=pot, mode="full", sense_gain=config.sense_gain, vdd_v=float(opts["supply_v"])
+        )
         parameters = draw_board_parameters(
             network,
             opts["tolerance"],
