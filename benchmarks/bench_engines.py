@@ -39,8 +39,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from coupled.circuits.assembly import build_board  # noqa: E402
-from coupled.circuits.design import BoardDesign, draw_board_parameters  # noqa: E402
 from coupled.circuits.oscillator import advance  # noqa: E402
+from coupled.circuits.spec import BoardSpec, draw_board  # noqa: E402
 from coupled.engines import get_engine  # noqa: E402
 from coupled.spice.session import get_session  # noqa: E402
 from coupled.training.config import TrainConfig  # noqa: E402
@@ -95,8 +95,8 @@ def naive_ms(network: str, steps: int, trigger_period_s: float = 50e-6) -> dict:
     config = TrainConfig(network=network, rule="discrete", tasks=1, seed=1).resolved()
     net = config.validate()
     task = make_tasks(config, net)[0]
-    params = draw_board_parameters(net, 0.05, 0, comparator_offset_v=0.05)
-    design = BoardDesign(mode="full")
+    drawn = draw_board(BoardSpec(network=network, tolerance=0.05, comparator_offset_v=0.05), net)
+    params, design = drawn.parameters, drawn.design
     period = float(params.oscillators.period_s.min())
     stop = design.trigger_time_s + design.trigger_width_s + 0.5e-6
     session = get_session()

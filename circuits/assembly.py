@@ -149,7 +149,8 @@ def clamped_state_v(board: Board, taps: np.ndarray | None = None) -> np.ndarray:
 
 def library_paths(design: BoardDesign) -> list:
     """The ``.lib`` files a board of this design uses."""
-    parts = [pot.LIBRARY, diffamp.LIBRARY, comparator.LIBRARY, xor.LIBRARY, latch.LIBRARY]
+    parts = [design.pot.library, design.diffamp.library, design.sense_amp.library]
+    parts += [design.comparator.library, xor.LIBRARY, latch.LIBRARY]
     if design.nudge == "analog":
         parts.append(nudge.LIBRARY)
     paths = [library_file(p) for p in parts]
@@ -268,6 +269,7 @@ def _edge(board: Board, i: int) -> list[str]:
         ("XSENB", f"dvc_{i}", f"dvn_{i}", f"senb_{i}", d.sense_gain),
     )
     for k, (prefix, ina, inb, out, gain) in enumerate(stages):
+        sense = prefix in diffamp.SENSE_STAGES
         lines.append(
             diffamp.diffamp_instance(
                 f"{prefix}_{i}",
@@ -277,7 +279,8 @@ def _edge(board: Board, i: int) -> list[str]:
                 out,
                 gain * (1.0 + float(p.amp_gain_error[k, i])),
                 float(p.amp_offset_v[k, i]),
-                d.amplifier_swing_v,
+                d.sense_swing_v if sense else d.amplifier_swing_v,
+                subckt=(d.sense_amp if sense else d.diffamp).subckt,
             )
         )
     pull_up = spice_number(d.pull_up_ohm)

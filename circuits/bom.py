@@ -1,8 +1,12 @@
-"""Bill of materials of a generated board: parts with counts and values.
+"""Bill of materials of a generated board: parts with counts, values and what to order.
 
 Counts come from the netlist itself (its top-level element lines, grouped by designator prefix:
 ``XPOTF_3`` belongs to ``XPOTF``), so the parts list cannot drift from what ngspice simulates;
-values come from the board's models and drawn parameters (nominal, min and max over the parts).
+values come from the board's models and drawn parameters (nominal, min and max over the parts);
+manufacturer, part number and package from the board's real parts
+(:mod:`coupled.circuits.parts`, :data:`ROLE_OF`), and ``quantity`` is the packages to order for
+the row's functions (``count`` divided by the functions per package, rounded up; resistors one
+each; sources, which are not parts, 0).
 """
 
 from __future__ import annotations
@@ -78,6 +82,41 @@ PARTS: dict[str, tuple[str, str]] = {
     "VDD": ("logic supply", "voltage source"),
     "VSS": ("negative rail / ground", "voltage source"),
 }
+
+
+ROLE_OF: dict[str, str] = {
+    "XPOTF": "pot",
+    "XPOTC": "pot",
+    "XDIFF": "drop_amp",
+    "XDIFC": "drop_amp",
+    "XDIFN": "drop_amp",
+    "XSENA": "sense_amp",
+    "XSENB": "sense_amp",
+    "XCMPA": "comparator",
+    "XCMPB": "comparator",
+    "XCMPEN": "comparator",
+    "XXOR": "logic",
+    "XLAT": "logic",
+    "XLATEN": "logic",
+    "XOSC": "oscillator",
+    "XOS": "oneshot",
+}
+"""Designator prefix -> part role (the latches are the logic family's companion latch)."""
+_LATCHES = ("XLAT", "XLATEN")
+
+
+def _order(board: Board, prefix: str, count: int) -> dict:
+    """The ordering columns of one row: manufacturer, part_number, package, quantity."""
+    parts = board.design.part_set
+    role = ROLE_OF.get(prefix)
+    if role is None:
+        quantity = count if prefix.startswith("R") else 0
+        return {"manufacturer": "", "part_number": "", "package": "", "quantity": quantity}
+    part = getattr(parts, role)
+    if prefix in _LATCHES:
+        columns = part.latch_parts_list()
+        return {**columns, "quantity": -(-count // part.latch_channels)}
+    return {**part.parts_list(), "quantity": part.packages(count)}
 
 
 def element_counts(netlist: str) -> dict[str, int]:
@@ -166,8 +205,9 @@ def bill_of_materials(board: Board) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per designator prefix, columns ``designator`` (``XPOTF_<i>``: one per edge
-        i), ``part``, ``stands_for``, ``scope`` (``"edge"`` or ``"board"``), ``count`` and
-        ``value``, in netlist order.
+        i), ``part``, ``stands_for``, ``scope`` (``"edge"`` or ``"board"``), ``count``,
+        ``value``, ``manufacturer``, ``part_number``, ``package`` and ``quantity`` (packages to
+        order), in netlist order.
     """
     counts = element_counts(board.netlist)
     if board.design.sense_gain > 1:
@@ -177,6 +217,9 @@ def bill_of_materials(board: Board) -> pd.DataFrame:
     rows = []
     for prefix, count in counts.items():
         part, stands_for = PARTS.get(prefix, (prefix, "see netlist"))
+        chosen = getattr(board.design.part_set, ROLE_OF.get(prefix, ""), None)
+        if chosen is not None and not chosen.default and prefix not in _LATCHES:
+            stands_for = chosen.description
         edge = prefix in EDGE_PREFIXES or prefix in GAIN_RESISTORS
         rows.append(
             {
@@ -186,6 +229,7 @@ def bill_of_materials(board: Board) -> pd.DataFrame:
                 "scope": "edge" if edge else "board",
                 "count": count,
                 "value": values.get(prefix, ""),
+                **_order(board, prefix, count),
             }
         )
     return pd.DataFrame(rows)

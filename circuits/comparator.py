@@ -52,11 +52,15 @@ class ComparatorModel:
         Hysteresis width (V); 0 for none.
     delay_s
         Propagation delay of the output (s); 0 for none.
+    subckt, library
+        The subcircuit and its ``.lib`` file (:mod:`coupled.circuits.parts.comparators`).
     """
 
     gain: float = 2e5
     hysteresis_v: float = 0.0
     delay_s: float = 0.0
+    subckt: str = SUBCKT
+    library: str = LIBRARY
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.gain) or self.gain <= 0:
@@ -75,8 +79,12 @@ class ComparatorModel:
         return float(np.arctanh(0.98)) * swing_v / (2 * self.gain) + self.hysteresis_v
 
     def to_dict(self) -> dict:
-        """Plain values, for result files."""
-        return asdict(self)
+        """Plain values, for result files (the part fields only where they are not the default)."""
+        data = asdict(self)
+        for name, default in (("subckt", SUBCKT), ("library", LIBRARY)):
+            if data[name] == default:
+                del data[name]
+        return data
 
 
 def comparator_instance(
@@ -89,12 +97,12 @@ def comparator_instance(
     low_v: float,
     high_v: float,
 ) -> str:
-    """One instance line of ``comp_lm339``.
+    """One instance line of the comparator's subcircuit (``comp_lm339`` by default).
 
     The output is ``high_v`` when ``v(inp) - v(inn) + offset_v > 0``, else ``low_v``.
     """
     return (
-        f"{name} {inp} {inn} {out} {SUBCKT} "
+        f"{name} {inp} {inn} {out} {model.subckt} "
         f"gain={spice_number(model.gain)} voff={spice_number(offset_v, 'comparator offset')} "
         f"vhyst={spice_number(model.hysteresis_v)} tpd={spice_number(model.delay_s)} "
         f"vlo={spice_number(low_v)} vhi={spice_number(high_v)}"

@@ -8,7 +8,7 @@ amplifiers). :mod:`coupled.circuits.board` turns both into a netlist (``build_bo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from coupled.circuits.comparator import ComparatorModel
 from coupled.circuits.diffamp import DiffampModel
 from coupled.circuits.latch import LatchModel
 from coupled.circuits.oscillator import OscillatorParameters
+from coupled.circuits.parts import PartSet, default_part
 from coupled.circuits.pot import PotModel
 from coupled.core.errors import UserError
 from coupled.physics import rules, sensing
@@ -31,8 +32,8 @@ DEFAULT_COMPARATOR_OFFSET_V = rules.DEFAULT_SIGMA_V
 
 
 def default_pot() -> PotModel:
-    """The pot that puts the taps on the discrete rule's range (``coupled.physics.rules``)."""
-    return PotModel.for_range(rules.DEFAULT_R_MIN_OHM, rules.DEFAULT_R_MAX_OHM, rules.N_TAPS)
+    """The default pot part with its taps on the discrete rule's range (``physics.rules``)."""
+    return default_part("pot").model(rules.DEFAULT_R_MIN_OHM, rules.DEFAULT_R_MAX_OHM)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,14 @@ class BoardDesign:
     trigger
         ``"global"`` (the trigger line) or ``"self"`` (``full`` mode: no trigger line; each
         edge's latches are gated by a one-shot of ``trigger_width_s`` from its own enable).
+    sense_diffamp
+        Model of the sense stages ``XSENA``/``XSENB`` when it differs from ``diffamp`` (the
+        drop stages'); None: the same.
+    parts
+        The real parts of every role (:class:`coupled.circuits.parts.PartSet`; None: the
+        default board's), for the parts list, the ratings and the power budget. The models
+        above are what the netlist is written from; :func:`coupled.circuits.spec.draw_board`
+        makes both from one board specification.
     """
 
     pot: PotModel = field(default_factory=default_pot)
@@ -78,6 +87,8 @@ class BoardDesign:
     diffamp: DiffampModel = field(default_factory=DiffampModel)
     pull_up_ohm: float = 10_000.0
     trigger: str = "global"
+    sense_diffamp: DiffampModel | None = None
+    parts: PartSet | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sense_gain", sensing.check_sense_gain(self.sense_gain))
@@ -118,17 +129,42 @@ class BoardDesign:
 
     @property
     def amplifier_swing_v(self) -> tuple[float, float]:
-        """Output swing (low, high) of the difference amplifiers (V)."""
+        """Output swing (low, high) of the difference amplifiers, the drop stages' (V)."""
         margin = self.diffamp.swing_margin_v
         return (self.vss_v + margin, self.vdd_v - margin)
+
+    @property
+    def sense_amp(self) -> DiffampModel:
+        """Model of the sense stages."""
+        return self.diffamp if self.sense_diffamp is None else self.sense_diffamp
+
+    @property
+    def sense_swing_v(self) -> tuple[float, float]:
+        """Output swing (low, high) of the sense stages (V)."""
+        margin = self.sense_amp.swing_margin_v
+        return (self.vss_v + margin, self.vdd_v - margin)
+
+    @property
+    def part_set(self) -> PartSet:
+        """The real parts of every role (the default board's when ``parts`` is None)."""
+        return PartSet.from_mapping() if self.parts is None else self.parts
 
     def sense_chain(self) -> sensing.SenseChain:
         """The sensing stage as the rule sees it (:mod:`coupled.physics.sensing`)."""
         return sensing.SenseChain(self.sense_gain, self.swing_v, self.diffamp.swing_margin_v)
 
     def to_dict(self) -> dict:
-        """Plain values, for result files."""
-        return asdict(self)
+        """Plain values, for result files (``sense_diffamp`` and ``parts`` only when set and
+        not the default board's)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("pot", "comparator", "latch", "diffamp"):
+            data[name] = data[name].to_dict()
+        sense, parts = data.pop("sense_diffamp"), data.pop("parts")
+        if sense is not None:
+            data["sense_diffamp"] = sense.to_dict()
+        if parts is not None and not parts.is_default:
+            data["parts"] = parts.to_dict()
+        return data
 
 
 def _frozen(values: np.ndarray, name: str, n_edges: int) -> np.ndarray:
@@ -237,6 +273,7 @@ def draw_board_parameters(
     comparator_offset_v: float = DEFAULT_COMPARATOR_OFFSET_V,
     pot_model: PotModel | None = None,
     diffamp_model: DiffampModel | None = None,
+    sense_model: DiffampModel | None = None,
 ) -> BoardParameters:
     """Draw the spread of every part of a board.
 
@@ -265,6 +302,8 @@ def draw_board_parameters(
         offsets
         and gain errors come from a fourth stream
         (:func:`coupled.circuits.diffamp.draw_amplifiers`).
+    sense_model
+        The sense stages' amplifiers when they differ from ``diffamp_model``.
 
     Returns
     -------
@@ -290,7 +329,9 @@ def draw_board_parameters(
         entropy = sequence.entropy
     pot_rng, comparator_rng, oscillator_rng, amplifier_rng = streams
     amp_model = DiffampModel() if diffamp_model is None else diffamp_model
-    amp_offsets, amp_errors = diffamp.draw_amplifiers(n_edges, tolerance, amplifier_rng, amp_model)
+    amp_offsets, amp_errors = diffamp.draw_amplifiers(
+        n_edges, tolerance, amplifier_rng, amp_model, sense_model
+    )
     spread = 1.0 + tolerance * pot_rng.uniform(-1.0, 1.0, size=(4, n_edges))
     offsets = comparator_offset_v * comparator_rng.uniform(0.0, 1.0, size=(2, n_edges))
     return BoardParameters(

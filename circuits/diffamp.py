@@ -62,6 +62,8 @@ class DiffampModel:
         Allowed single supply (V).
     input_margin_v
         Inputs may go this far beyond either rail (V, rail-to-rail input).
+    subckt, library
+        The subcircuit and its ``.lib`` file (:mod:`coupled.circuits.parts.amplifiers`).
     """
 
     swing_margin_v: float = sensing.SWING_MARGIN_V
@@ -72,9 +74,13 @@ class DiffampModel:
     supply_min_v: float = 1.8
     supply_max_v: float = 5.5
     input_margin_v: float = 0.15
+    subckt: str = SUBCKT
+    library: str = LIBRARY
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
+            if name in ("subckt", "library"):
+                continue
             if not np.isfinite(value) or value < 0:
                 raise UserError(f"diffamp {name} {value!r}: must be a finite number >= 0")
 
@@ -84,8 +90,12 @@ class DiffampModel:
         return float(bits * np.log(2.0) * tau)
 
     def to_dict(self) -> dict:
-        """Plain values, for result files."""
-        return asdict(self)
+        """Plain values, for result files (the part fields only where they are not the default)."""
+        data = asdict(self)
+        for name, default in (("subckt", SUBCKT), ("library", LIBRARY)):
+            if data[name] == default:
+                del data[name]
+        return data
 
 
 def gain_resistor_ohm(gain: float) -> float:
@@ -95,17 +105,26 @@ def gain_resistor_ohm(gain: float) -> float:
 
 
 def draw_amplifiers(
-    n_edges: int, tolerance: float, rng: np.random.Generator, model: DiffampModel
+    n_edges: int,
+    tolerance: float,
+    rng: np.random.Generator,
+    model: DiffampModel,
+    sense_model: DiffampModel | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Input offsets (V) and relative gain errors of every stage, each shape (5, E).
 
     Both are zero at ``tolerance == 0``; the draws are made whatever the tolerance so that the
-    other streams do not move.
+    other streams do not move. ``sense_model`` (default ``model``) scales the sense stages' rows.
     """
     u = rng.uniform(-1.0, 1.0, size=(2, len(STAGES), n_edges))
     if tolerance <= 0:
         return np.zeros(u.shape[1:]), np.zeros(u.shape[1:])
-    return model.offset_max_v * u[0], model.gain_error_max * u[1]
+    if sense_model is None or sense_model == model:
+        return model.offset_max_v * u[0], model.gain_error_max * u[1]
+    drops, senses = len(DROP_STAGES), len(SENSE_STAGES)
+    offset = np.array([model.offset_max_v] * drops + [sense_model.offset_max_v] * senses)
+    error = np.array([model.gain_error_max] * drops + [sense_model.gain_error_max] * senses)
+    return offset[:, None] * u[0], error[:, None] * u[1]
 
 
 def diffamp_instance(
@@ -117,11 +136,13 @@ def diffamp_instance(
     gain: float = 1.0,
     offset_v: float = 0.0,
     swing_v: tuple[float, float] = (0.05, 4.95),
+    subckt: str = SUBCKT,
 ) -> str:
-    """One instance line of ``diffamp_ina``: ``v(out) = clip(gain (v(ina) - v(inb) + offset))``."""
+    """One instance line of ``subckt`` (``diffamp_ina``): ``v(out) = clip(gain (v(ina) - v(inb)
+    + offset))``."""
     low, high = swing_v
     return (
-        f"{name} {ina} {inb} {ref} {out} {SUBCKT} gain={spice_number(gain, 'difference gain')} "
+        f"{name} {ina} {inb} {ref} {out} {subckt} gain={spice_number(gain, 'difference gain')} "
         f"voff={spice_number(offset_v, 'amplifier offset')} vlo={spice_number(low)} "
         f"vhi={spice_number(high)}"
     )

@@ -14,15 +14,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coupled.circuits.parts.oneshots import DELAY_R_OHM, LIBRARY, SUBCKT
 from coupled.spice.numbers import spice_number
 
 if TYPE_CHECKING:
     from coupled.circuits.board import Board
 
-SUBCKT = "oneshot_rc"
-LIBRARY = "oneshot"
-DELAY_R_OHM = 10_000.0
-"""Delay resistor of the one-shot (ohm)."""
+__all__ = [
+    "DELAY_R_OHM",
+    "LIBRARY",
+    "SUBCKT",
+    "delay_c_f",
+    "oneshot_instance",
+    "self_triggered",
+    "standalone_lines",
+]
 
 
 def delay_c_f(width_s: float, r_ohm: float = DELAY_R_OHM) -> float:

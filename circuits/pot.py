@@ -45,31 +45,53 @@ class PotModel:
         Number of wiper positions (128 for the AD5220).
     r_series_ohm
         Nominal fixed resistor in series with each potentiometer (ohm); 0 for none.
+    resistors
+        Resistors of the law ``R_WB(D) = r_wiper + D r_ab / resistors`` (None: ``n_taps``, the
+        AD5220's law; 63 for the 64-tap MCP4011).
+    subckt, library
+        The subcircuit and its ``.lib`` file (:mod:`coupled.circuits.parts.pots`).
     """
 
     r_ab_ohm: float = 10_000.0
     r_wiper_ohm: float = 50.0
     n_taps: int = 128
     r_series_ohm: float = 0.0
+    resistors: int | None = None
+    subckt: str = SUBCKT
+    library: str = LIBRARY
 
     @classmethod
     def for_range(
-        cls, r_min_ohm: float, r_max_ohm: float, n_taps: int = 128, r_wiper_ohm: float = 50.0
+        cls,
+        r_min_ohm: float,
+        r_max_ohm: float,
+        n_taps: int = 128,
+        r_wiper_ohm: float = 50.0,
+        *,
+        resistors: int | None = None,
+        subckt: str = SUBCKT,
+        library: str = LIBRARY,
     ) -> PotModel:
         """The pot (plus series resistor) whose tap 0 is ``r_min_ohm`` and last tap ``r_max_ohm``.
 
-        ``r_ab = (r_max - r_min) * n_taps / (n_taps - 1)``, ``r_series = r_min - r_wiper``.
+        ``r_ab = (r_max - r_min) * resistors / (n_taps - 1)``, ``r_series = r_min - r_wiper``
+        (``resistors``: the resistors of the law ``R_WB(D) = r_wiper + D r_ab / resistors``;
+        ``n_taps`` for the AD5220's law when omitted).
         """
+        divisions = n_taps if resistors is None else resistors
         if not r_min_ohm >= r_wiper_ohm or not r_max_ohm > r_min_ohm:
             raise UserError(
                 f"pot range {r_min_ohm!r}..{r_max_ohm!r} ohm: need r_wiper_ohm {r_wiper_ohm!r}"
                 " <= r_min_ohm < r_max_ohm"
             )
         return cls(
-            r_ab_ohm=(r_max_ohm - r_min_ohm) * n_taps / (n_taps - 1),
+            r_ab_ohm=(r_max_ohm - r_min_ohm) * divisions / (n_taps - 1),
             r_wiper_ohm=r_wiper_ohm,
             n_taps=n_taps,
             r_series_ohm=r_min_ohm - r_wiper_ohm,
+            resistors=resistors,
+            subckt=subckt,
+            library=library,
         )
 
     def __post_init__(self) -> None:
@@ -80,8 +102,15 @@ class PotModel:
                 f"pot r_wiper_ohm {self.r_wiper_ohm!r}: must be a positive number of ohm"
             )
         check_whole("pot n_taps", self.n_taps, 2)
+        if self.resistors is not None:
+            check_whole("pot resistors", self.resistors, 1)
         if not np.isfinite(self.r_series_ohm) or self.r_series_ohm < 0:
             raise UserError(f"pot r_series_ohm {self.r_series_ohm!r}: must be a number of ohm >= 0")
+
+    @property
+    def divisions(self) -> int:
+        """The divisor of the resistance law ``R_WB(D) = r_wiper + D r_ab / divisions``."""
+        return self.n_taps if self.resistors is None else int(self.resistors)
 
     def check_taps(self, tap: np.ndarray | int) -> np.ndarray:
         """``tap`` as an integer array, or ``UserError`` if a tap is outside 0..n_taps-1."""
@@ -112,7 +141,7 @@ class PotModel:
         """
         taps = self.check_taps(tap)
         r_ab = self.r_ab_ohm if r_ab_ohm is None else np.asarray(r_ab_ohm, dtype=float)
-        return self.r_wiper_ohm + taps * r_ab / self.n_taps
+        return self.r_wiper_ohm + taps * r_ab / self.divisions
 
     def resistance_ohm(
         self,
@@ -137,17 +166,21 @@ class PotModel:
         r_ab = self.r_ab_ohm if r_ab_ohm is None else np.asarray(r_ab_ohm, dtype=float)
         series = self.r_series_ohm if r_series_ohm is None else np.asarray(r_series_ohm, float)
         wiper = np.asarray(resistance_ohm, dtype=float) - series - self.r_wiper_ohm
-        return np.clip(np.rint(wiper * self.n_taps / r_ab), 0, self.n_taps - 1).astype(np.int64)
+        return np.clip(np.rint(wiper * self.divisions / r_ab), 0, self.n_taps - 1).astype(np.int64)
 
     def to_dict(self) -> dict:
-        """Plain values, for result files."""
-        return asdict(self)
+        """Plain values, for result files (the part fields only where they are not the default)."""
+        data = asdict(self)
+        for name, default in (("resistors", None), ("subckt", SUBCKT), ("library", LIBRARY)):
+            if data[name] == default:
+                del data[name]
+        return data
 
 
 def pot_instance(
     name: str, a: str, w: str, b: str, r_ab_ohm: float, tap: int, model: PotModel
 ) -> str:
-    """One instance line of ``pot_ad5220``.
+    """One instance line of the pot's subcircuit (``pot_ad5220`` by default).
 
     Parameters
     ----------
@@ -164,7 +197,7 @@ def pot_instance(
     """
     (tap_value,) = model.check_taps([tap]).tolist()
     return (
-        f"{name} {a} {w} {b} {SUBCKT} rab={spice_number(r_ab_ohm, 'r_ab_ohm')} "
+        f"{name} {a} {w} {b} {model.subckt} rab={spice_number(r_ab_ohm, 'r_ab_ohm')} "
         f"rw={spice_number(model.r_wiper_ohm)} tap={tap_value} ntaps={model.n_taps}"
     )
 

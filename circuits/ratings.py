@@ -1,7 +1,9 @@
 """Datasheet limits of the board's parts, for the electrical rule check (ERC).
 
 Pure data: which quantity of which part class must stay inside which range, as functions of the
-supply. The check itself (running the board in ngspice and comparing) is
+supply. The figures below are the default board's parts; each part of the catalogue
+(:mod:`coupled.circuits.parts`) gives its own limits through these functions. The check itself
+(running the board in ngspice and comparing) is
 :mod:`coupled.calibration.erc`. Values are the datasheet ranges of the part classes the
 board's models stand for (``coupled.circuits.bom.PARTS``):
 
@@ -82,6 +84,6 @@ def logic_input(vss_v: float, vdd_v: float) -> Limit:
     return Limit("logic_input", vss_v - LOGIC_MARGIN_V, vdd_v + LOGIC_MARGIN_V, "V")
 
 
-def supply() -> Limit:
-    """The board's supply voltage."""
-    return Limit("supply_voltage", *SUPPLY_RANGE_V, "V")
+def supply(low_v: float = SUPPLY_RANGE_V[0], high_v: float = SUPPLY_RANGE_V[1]) -> Limit:
+    """The board's supply voltage (default: the default board's parts' common range)."""
+    return Limit("supply_voltage", low_v, high_v, "V")

@@ -37,6 +37,10 @@ _API = {
     "report": "coupled.analysis.report",
     "ReportConfig": "coupled.reporting.pieces",
     "BoardDesign": "coupled.circuits.design",
+    "BoardSpec": "coupled.circuits.spec",
+    "draw_board": "coupled.circuits.spec",
+    "PartSet": "coupled.circuits.parts",
+    "parts_catalogue": "coupled.circuits.parts",
     "build_board": "coupled.circuits.assembly",
     "draw_board_parameters": "coupled.circuits.design",
     "board_to_pyspice": "coupled.circuits.pyspice",
@@ -73,7 +77,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from coupled.calibration.run import CalibrationConfig
     from coupled.circuits.assembly import build_board
     from coupled.circuits.design import BoardDesign, draw_board_parameters
+    from coupled.circuits.parts import PartSet, parts_catalogue
     from coupled.circuits.pyspice import board_to_pyspice
+    from coupled.circuits.spec import BoardSpec, draw_board
     from coupled.core.errors import ParameterError, SpiceError, UserError
     from coupled.engines.board.curve import load_calibration
     from coupled.engines.board.selftrigger import SelfTriggerSchedule

@@ -235,21 +235,10 @@ def cycle_report(package_dir: Path, allowed: tuple[frozenset[str], ...] = ()) ->
     ]
 
 
-KNOWN_CYCLES = (
-    # Issue 20, item 4: the engines' cycles, removed by the board-specification work of the
-    # same issue (engines receive the board specification, not TrainConfig; the self-triggered
-    # circuit stepping uses a public interface of the circuit engine). Remove this list then.
-    frozenset(
-        {
-            "coupled.engines",
-            "coupled.engines.base",
-            "coupled.engines.board.eventtwin",
-            "coupled.engines.board.twin",
-            "coupled.training.config",
-        }
-    ),
-    frozenset({"coupled.engines.circuit", "coupled.engines.board.selfcircuit"}),
-)
+KNOWN_CYCLES: tuple[frozenset[str], ...] = ()
+"""Cycles tolerated for now: none (issue 20's engine cycles are gone: engines take RunSettings
+and a board specification, and the self-triggered stepping uses the circuit engine's public
+interface)."""
 
 
 def test_no_import_cycle_counting_every_import_statement():

@@ -140,6 +140,7 @@ def test_wiring_along_the_current_trains_as_a_reversed_netlist(tmp_path):
     network whose reversed edges are written in the other node order."""
     network = load_network("experiment16")
     base = dict(network="experiment16", task="allostery", rule="discrete", tasks=1, seed=77)
+    base["roles"] = "random"  # the study's protocol (random roles, as the reproductions draw them)
     base |= dict(p=1.0, sigma_mode="board", steps=150, checkpoint_every=0, first_task=18)
     options = {"tolerance": 0.05, "phase_model": "formula"}
     cfg = TrainConfig(**base, engine_options={**options, "wiring": "current"})
@@ -173,6 +174,7 @@ def test_circuit_engine_takes_the_twins_decisions_with_noise_trim_and_wiring():
     """The circuit engine's fused comparators see the twin's noise stream, trimmed offsets
     and per-task wiring: same enable and direction on every edge-step."""
     cfg = dict(network="experiment16", task="allostery", rule="discrete", p=0.5, tasks=2)
+    cfg["roles"] = "random"
     cfg |= dict(p_mode="oscillator", sigma_mode="board", steps=25, seed=3)
     opts = {"tolerance": 0.05, "comparator_noise_v": 0.05, "offset_trim_v": 2e-3}
     opts["wiring"] = "current"

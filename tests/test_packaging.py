@@ -1,6 +1,7 @@
 """What ``make setup`` installs: every package folder declared (setuptools prints a "Package
 would be ignored" banner for one that is not), the licence in SPDX form, the notebook extra."""
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -9,11 +10,13 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def test_every_package_folder_is_declared():
+    # os.walk follows the symbolic links coupled/circuits etc., so their subpackages count too
     folders = {
-        ".".join(path.relative_to(ROOT).parts)
-        for path in [ROOT / "coupled", *(ROOT / "coupled").rglob("*")]
-        if path.is_dir() and path.name != "__pycache__"
+        ".".join(Path(folder).relative_to(ROOT).parts)
+        for folder, _, _ in os.walk(ROOT / "coupled", followlinks=True)
+        if Path(folder).name != "__pycache__"
     }
+    assert "coupled.circuits.parts" in folders
     assert folders == set(PROJECT["tool"]["setuptools"]["packages"])
 
 

@@ -19,7 +19,15 @@ RING6 = {
     "resistance_ohm": [2000.0, 3000.0, 4000.0, 5000.0, 6000.0, 7000.0, 8000.0],
     "name": "ring6",
 }
-SMALL = {"task": "allostery", "outputs": 1, "rule": "discrete", "p": 0.5, "tasks": 2, "seed": 3}
+SMALL = {
+    "task": "allostery",
+    "outputs": 1,
+    "roles": "random",
+    "rule": "discrete",
+    "p": 0.5,
+    "tasks": 2,
+    "seed": 3,
+}
 
 
 @pytest.fixture()
@@ -83,6 +91,7 @@ def test_load_result_and_resume_work_from_another_working_directory(ring6, tmp_p
 
     os.chdir(elsewhere)  # ring6.json is not here
     argv = ["train", "--network", "ring6.json", "--task", "allostery", "--outputs", "1"]
+    argv += ["--roles", "random"]
     argv += ["--rule", "discrete", "--p", "0.5", "--tasks", "2", "--seed", "3", "--steps", "40"]
     argv += ["--checkpoint-every", "10", "--no-plot", "--out", str(tmp_path / "killed")]
     assert main([*argv, "--resume"]) == 0, capsys.readouterr().err

@@ -31,13 +31,12 @@ import pandas as pd
 
 from coupled.circuits import ratings
 from coupled.circuits.assembly import build_board
-from coupled.circuits.design import BoardDesign, draw_board_parameters
-from coupled.circuits.pot import PotModel
+from coupled.circuits.diffamp import DROP_STAGES, SENSE_STAGES
+from coupled.circuits.spec import BoardSpec, draw_board
 from coupled.core import cache
 from coupled.core.errors import ParameterError
 from coupled.core.options import check_range
 from coupled.engines.board.options import BOARD_OPTIONS, SUPPLY_LIMITS_V
-from coupled.physics import rules
 from coupled.physics.networks import Network
 from coupled.spice.session import get_session
 
@@ -103,9 +102,10 @@ def check_board(
     examples: int = DEFAULT_EXAMPLES,
     trigger_period_s: float = DEFAULT_TRIGGER_PERIOD_S,
     train_config=None,
+    parts: dict | None = None,
+    supply_v: float | None = None,
     use_cache: bool = True,
     log=None,
-    supply_v: float | None = None,
 ) -> BoardCheck:
     """Run the ERC and the power budget of the board ``train`` would build for ``network``.
 
@@ -123,7 +123,14 @@ def check_board(
         Time per training step (s), for the energies.
     train_config
         A :class:`~coupled.training.TrainConfig` whose board to check (its network, task,
-        voltages and sense gain; ``network``, ``sense_gain``, ``input_max_v`` are then ignored).
+        voltages, sense gain and parts; ``network``, ``sense_gain``, ``input_max_v`` and
+        ``parts`` are then ignored).
+    supply_v
+        The board's supply (V); default the ``supply_v`` engine option of ``train_config``, else
+        5 V (:data:`coupled.engines.board.options.BOARD_OPTIONS`).
+    parts
+        Role -> catalogue part number (:mod:`coupled.circuits.parts`); default: the default
+        board's parts. Each part's datasheet ratings and quiescent current are checked.
     use_cache
         Read and write the result in the on-disk cache (:mod:`coupled.core.cache`), keyed by
         the SHA-256 of both generated netlists (operating-point and transient board: every
@@ -131,9 +138,6 @@ def check_board(
         check. A hit skips ngspice and is marked by ``BoardCheck.cached``.
     log
         Optional callable taking one line of progress text (each ngspice stage).
-    supply_v
-        The board's supply (V); default the ``supply_v`` engine option of ``train_config``, else
-        5 V (:data:`coupled.engines.board.options.BOARD_OPTIONS`).
 
     Returns
     -------
@@ -143,6 +147,8 @@ def check_board(
     from coupled.training.draws import make_tasks
 
     values = {"network": network, "rule": "discrete", "seed": seed, "train_size": examples}
+    if parts:
+        values["parts"] = dict(parts)
     if sense_gain is not None:
         values["sense_gain"] = sense_gain
     if input_max_v is not None:
@@ -165,14 +171,23 @@ def check_board(
         raise ParameterError(f"{{tolerance}} {tolerance!r}: must be in [0, 0.5)", "tolerance")
     cfg = config.resolved()
     task = make_tasks(cfg, net)[0]
-    pot = PotModel.for_range(cfg.r_min_ohm, cfg.r_max_ohm, rules.N_TAPS)
     if supply_v is None:
         supply_v = board_supply
     check_range("supply_v", supply_v, *SUPPLY_LIMITS_V)
-    design = BoardDesign(pot=pot, mode="op", sense_gain=cfg.sense_gain, vdd_v=float(supply_v))
-    parameters = draw_board_parameters(
-        net, tolerance, seed, comparator_offset_v=cfg.sigma_v, pot_model=pot
+    spec = BoardSpec(
+        network=cfg.network_label,
+        parts=cfg.parts,
+        sense_gain=cfg.sense_gain,
+        r_min_ohm=cfg.r_min_ohm,
+        r_max_ohm=cfg.r_max_ohm,
+        comparator_offset_v=cfg.sigma_v,
+        mode="op",
+        vdd_v=float(supply_v),
+        tolerance=tolerance,
+        board_seed=seed,
     )
+    drawn = draw_board(spec, net)
+    design, parameters = drawn.design, drawn.parameters
     board = build_board(
         net,
         parameters,
@@ -204,6 +219,7 @@ def check_board(
         "trigger_period_s": trigger_period_s,
         "supply_v": float(supply_v),
         "board": board.config(),
+        **drawn.record(),
     }
     key = _cache_key(board, full, task, record) if use_cache else None
     if key is not None:
@@ -248,6 +264,7 @@ def _cache_key(board, full, task, record: dict) -> str:
             "train_inputs_v": np.asarray(task.train_inputs_v, float).tolist(),
             "train_targets_v": np.asarray(task.train_targets_v, float).tolist(),
             "trigger_period_s": record["trigger_period_s"],
+            "record": record,
             "transient_design": TRANSIENT_DESIGN,
             "numerical_slack": NUMERICAL_SLACK,
             "network": board.network.name,
@@ -257,11 +274,16 @@ def _cache_key(board, full, task, record: dict) -> str:
 
 
 def _rules_hash() -> str:
-    """SHA-256 of the code that turns solved voltages into rows (this module and the ratings),
-    so that an edited limit or rule misses the cache even within one package version."""
+    """SHA-256 of the code that turns solved voltages into rows (this module, the ratings and
+    the parts' catalogue), so that an edited limit misses the cache within one version."""
+    from coupled.circuits import parts
+
     digest = hashlib.sha256()
-    for module in (ratings.__file__, __file__):
-        digest.update(Path(module).read_bytes())
+    files = [Path(ratings.__file__), Path(__file__)]
+    root = Path(parts.__file__)
+    files += sorted(root.parent.glob("*.py")) if root.name == "__init__.py" else [root]
+    for path in files:
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -309,11 +331,11 @@ def _transient_rows(board, full, parameters, session, rows: _Rows) -> None:
         data = session.tran(max_step / 10, stop, max_step_s=max_step, uic=True, names=names)
     finally:
         session.remove(name)
-    vss, vdd = d.vss_v, d.vdd_v
-    logic = ratings.logic_input(vss, vdd)
+    vss, vdd, parts = d.vss_v, d.vdd_v, d.part_set
+    logic = parts.logic.input_limit(vss, vdd)
     rail = ratings.Limit("output_voltage", vss, vdd, "V")
-    cm = ratings.comparator_common_mode(vss, vdd)
-    amp_out = ratings.amplifier_output(*d.amplifier_swing_v)
+    cm = parts.comparator.common_mode_limit(vss, vdd)
+    amp_out = ratings.amplifier_output(*d.sense_swing_v)
     for i in range(board.n_edges):
         series = {k: data[f"v({k}_{i})"] for k in kinds}
         rows.add(f"XCMPEN_{i}", "IN+/IN-", cm, min(float(series["osc"].min()), full.bias_v))
@@ -336,16 +358,22 @@ def _transient_rows(board, full, parameters, session, rows: _Rows) -> None:
 def _rows_of(board, solved: dict[str, float], rows: _Rows) -> tuple[float, float]:
     """Add one operating point's rows; returns (network power, pull-up power) in W."""
     d = board.design
-    vss, vdd = d.vss_v, d.vdd_v
+    vss, vdd, parts = d.vss_v, d.vdd_v, d.part_set
     v = {k[2:-1]: val for k, val in solved.items() if k.startswith("v(")}
-    rows.add("VDD", "vdd", ratings.supply(), v.get("vdd", vdd))
-    terminal = ratings.pot_terminal(vss, vdd)
-    wiper = ratings.pot_wiper_current()
-    amp_in = ratings.amplifier_input(vss, vdd, d.diffamp.input_margin_v)
-    amp_out = ratings.amplifier_output(*d.amplifier_swing_v)
-    cm = ratings.comparator_common_mode(vss, vdd)
-    cmp_in = ratings.comparator_input(vss, vdd)
-    logic = ratings.logic_input(vss, vdd)
+    rows.add("VDD", "vdd", ratings.supply(*parts.supply_range_v()), v.get("vdd", vdd))
+    terminal = parts.pot.terminal_limit(vss, vdd)
+    wiper = parts.pot.wiper_current_limit()
+    amp_in = {
+        False: ratings.amplifier_input(vss, vdd, d.diffamp.input_margin_v),
+        True: ratings.amplifier_input(vss, vdd, d.sense_amp.input_margin_v),
+    }
+    amp_out = {
+        False: ratings.amplifier_output(*d.amplifier_swing_v),
+        True: ratings.amplifier_output(*d.sense_swing_v),
+    }
+    cm = parts.comparator.common_mode_limit(vss, vdd)
+    cmp_in = parts.comparator.input_limit(vss, vdd)
+    logic = parts.logic.input_limit(vss, vdd)
     r_free, r_clamped = board.resistance_ohm()
     network_w = pull_w = 0.0
     for i, (a, b) in enumerate(board.network.edges.tolist()):
@@ -368,10 +396,10 @@ def _rows_of(board, solved: dict[str, float], rows: _Rows) -> tuple[float, float
             ("XSENB", f"dvc_{i}", f"dvn_{i}", f"senb_{i}"),
         )
         for prefix, ina, inb, out in stages:
-            part = f"{prefix}_{i}"
-            rows.add(part, "IN+", amp_in, v[ina])
-            rows.add(part, "IN-", amp_in, v[inb])
-            rows.add(part, "OUT", amp_out, v[out])
+            part, sense = f"{prefix}_{i}", prefix in SENSE_STAGES
+            rows.add(part, "IN+", amp_in[sense], v[ina])
+            rows.add(part, "IN-", amp_in[sense], v[inb])
+            rows.add(part, "OUT", amp_out[sense], v[out])
         for prefix, inp, out in (
             ("XCMPA", f"sena_{i}", f"cmpa_{i}"),
             ("XCMPB", f"senb_{i}", f"cmpb_{i}"),
@@ -387,16 +415,18 @@ def _rows_of(board, solved: dict[str, float], rows: _Rows) -> tuple[float, float
 
 
 def _power_table(board, mean_w: np.ndarray, period_s: float) -> pd.DataFrame:
-    d, e = board.design, board.n_edges
+    d, e, parts = board.design, board.n_edges, board.design.part_set
     network_w, pull_w = (float(x) for x in mean_w)
     vdd = d.swing_v
+    drops, senses = len(DROP_STAGES), len(SENSE_STAGES)
+    amplifiers_a = drops * d.diffamp.supply_current_a + senses * d.sense_amp.supply_current_a
     classes = {
         "pots (twin networks)": network_w,
-        "difference amplifiers": 5 * e * d.diffamp.supply_current_a * vdd,
-        "comparators": 3 * e * ratings.COMPARATOR_SUPPLY_CURRENT_A * vdd,
+        "difference amplifiers": e * amplifiers_a * vdd,
+        "comparators": 3 * e * parts.comparator.quiescent_current_a * vdd,
         "comparator pull-ups": pull_w,
-        "logic (XOR, latches)": 3 * e * ratings.LOGIC_SUPPLY_CURRENT_A * vdd,
-        "oscillators": e * ratings.OSCILLATOR_SUPPLY_CURRENT_A * vdd,
+        "logic (XOR, latches)": 3 * e * parts.logic.quiescent_current_a * vdd,
+        "oscillators": e * parts.oscillator.quiescent_current_a * vdd,
     }
     rails = {
         "inputs and targets (network drive)": network_w,

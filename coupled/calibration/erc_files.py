@@ -85,6 +85,8 @@ def write_check(result, out: str | Path, seed: int, *, resume: bool = True) -> P
         folder / "check_board.json",
         {
             "config": result.config,
+            "board_spec": result.config.get("board_spec"),
+            "board_spec_key": result.config.get("board_spec_key"),
             "seed": seed,
             "version": __version__,
             "ok": result.ok,

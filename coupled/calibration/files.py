@@ -58,7 +58,14 @@ def calibrate(
     folder = prepare_out_dir(out, overwrite=overwrite, option="out", resumable=False)
     say = log or (lambda text: None)
     started = time.perf_counter()
-    meta = {"config": config.to_dict(), "seed": config.seed, "version": __version__}
+    spec = config.board_spec()
+    meta = {
+        "config": config.to_dict(),
+        "seed": config.seed,
+        "version": __version__,
+        "board_spec": spec.to_dict(),
+        "board_spec_key": spec.key(),
+    }
     stamp = {
         "network": network.name,
         "seed": config.seed,
@@ -111,9 +118,9 @@ def matrix_frame(matrix: np.ndarray) -> pd.DataFrame:
 
 
 def _effective_bias(network, config: CalibrationConfig):
-    from coupled.circuits.design import draw_board_parameters
+    from coupled.circuits.spec import draw_board
 
-    board = draw_board_parameters(network, config.tolerance, config.seed)
+    board = draw_board(config.board_spec(), network).parameters
     table = effective_comparator_bias(board.offset_a_v, board.offset_b_v)
     return table, effective_bias_summary(table, board.comparator_offset_v)
 

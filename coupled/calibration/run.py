@@ -24,7 +24,7 @@ produced it. Bad settings or a malformed calibration raise :class:`coupled.core.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from coupled.calibration.stats import (
 )
 from coupled.circuits.jitter import DEFAULT_JITTER
 from coupled.circuits.oscillator import DEFAULT_SUPPLY_V, OscillatorParameters
+from coupled.circuits.spec import BoardSpec
 from coupled.engines.board.curve import (
     Calibration,
     bias_for_p,
@@ -108,6 +109,10 @@ class CalibrationConfig:
         edges of the default board), so noise of the parts' size in the circuit would be hidden
         in it; larger jitters are a design exploration, which the phase model gives exactly and
         in microseconds.
+    parts
+        Role -> catalogue part number (:mod:`coupled.circuits.parts`); the calibration records
+        the board specification (``board_spec``, ``board_spec_key``), by which the circuit
+        engine matches a calibration to its board.
     """
 
     network: str | Network
@@ -121,6 +126,7 @@ class CalibrationConfig:
     events: str = "transient"
     workers: int = 1
     jitter: float = DEFAULT_JITTER
+    parts: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from coupled.circuits.jitter import check_jitter
@@ -136,6 +142,17 @@ class CalibrationConfig:
         check_whole("bias points", self.n_bias, 3)
         check_whole("workers", self.workers, 1)
         check_choice("events", self.events, EVENT_SOURCES)
+        self.board_spec()  # checks the parts
+
+    def board_spec(self) -> BoardSpec:
+        """The specification of the calibrated board (recorded in ``calibration.json``)."""
+        network = getattr(self.network, "name", self.network)  # a Network object: its name
+        return BoardSpec(
+            network=str(network),
+            parts=dict(self.parts or {}),
+            tolerance=self.tolerance,
+            board_seed=self.seed,
+        )
 
     def to_dict(self) -> dict:
         """Plain values, for result files."""
@@ -209,7 +226,14 @@ def run_calibration(config: CalibrationConfig, n_edges: int, log=None) -> Calibr
     cfg = config
     params = board_oscillators(n_edges, cfg.tolerance, cfg.seed)
     costs: dict[str, float] = {}
-    meta = {"config": cfg.to_dict(), "seed": cfg.seed, "version": __version__}
+    spec = cfg.board_spec()
+    meta = {
+        "config": cfg.to_dict(),
+        "seed": cfg.seed,
+        "version": __version__,
+        "board_spec": spec.to_dict(),
+        "board_spec_key": spec.key(),
+    }
 
     started = time.perf_counter()
     say(f"characterising {n_edges} oscillators (ngspice transients)")

@@ -40,6 +40,7 @@ import argparse
 import sys
 
 from coupled.calibration.run import QUICK_EVENTS, QUICK_SIZES, CalibrationConfig
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.core import options
 from coupled.engines.board.events import EVENT_SOURCES
 from coupled.physics.catalogue import BUILTIN_NETWORKS
@@ -150,6 +151,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-plots", action="store_true", help="write no PNG figures")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    add_part_option(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.set_defaults(func=run)
 
@@ -173,6 +175,7 @@ def config_from_args(args: argparse.Namespace) -> CalibrationConfig:
         events=args.events or (QUICK_EVENTS if getattr(args, "quick", False) else defaults.events),
         workers=args.workers,
         jitter=args.jitter,
+        parts=parts_of(args),
     )
 
 

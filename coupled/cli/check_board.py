@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.core import options
 from coupled.physics.catalogue import BUILTIN_NETWORKS
 
@@ -94,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="training steps per corner (board twin, 4 allostery tasks, p = 0.5; default 400)",
     )
+    add_part_option(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.set_defaults(func=run)
 
@@ -120,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         log=lambda text: print(f"check-board: {text}", file=sys.stderr, flush=True),
         supply_v=args.supply_v,
+        parts=parts_of(args),
     )
     out = write_check(result, args.out, args.seed)
     if result.cached:

@@ -22,7 +22,12 @@ import re
 
 from coupled.core.errors import ParameterError, UserError, engine_option
 
-ALIASES = {"out_dir": "out", "out_file": "out", "engine_options": "engine_option"}
+ALIASES = {
+    "out_dir": "out",
+    "out_file": "out",
+    "engine_options": "engine_option",
+    "parts": "part",
+}
 """Parameter -> the ``dest`` of the option that gives it, where the two names differ."""
 
 _ENGINE_OPTION = re.compile(r'^engine_options\["([^"]+)"\]$')

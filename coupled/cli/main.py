@@ -122,6 +122,7 @@ COMMANDS = (
     "check_board",
     "demo",
     "netlist",
+    "parts",
     "plot",
     "report",
     "reproduce",

@@ -18,8 +18,9 @@ regression task on those roles (:func:`coupled.physics.tasks.make_task`: inputs 
 default range, ``coupled.physics.tasks.DEFAULT_INPUT_RANGE_V``; targets realisable by a teacher
 network).
 Defaults equal ``coupled train``'s (eta, sense gain, inputs 0-5 V): one physical 5 V board.
-The seed's streams 0..2 draw the parts (:func:`coupled.circuits.design.draw_board_parameters`),
-stream 3
+The board is the board specification of these options (``--part ROLE=PART`` selects catalogue
+parts, ``coupled parts`` lists them) drawn by :func:`coupled.circuits.spec.draw_board`: the
+seed's streams 0..2 and 4 draw the parts' spread, stream 3
 the task and random taps. Every value is checked before anything is written; bad input exits
 with status 2 and one line.
 """
@@ -34,6 +35,8 @@ import numpy as np
 from coupled.circuits import assembly, nudge
 from coupled.circuits import board as boards
 from coupled.circuits import design as designs
+from coupled.circuits.spec import BoardSpec, draw_board
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.core import options
 from coupled.core.errors import UserError
 from coupled.core.io import check_out_file, write_text
@@ -181,6 +184,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="nearest",
         help="initial taps: 'nearest' to the network's resistances (default) or 'random'",
     )
+    add_part_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -282,18 +286,24 @@ def build(args: argparse.Namespace) -> boards.Board:
     )
     input_v = _volt_list(args.input_v, len(inputs), "input-v")
     target_v = _volt_list(args.target_v, len(outputs), "target-v")
-    parameters = designs.draw_board_parameters(
-        network, args.tolerance, args.seed, comparator_offset_v=args.comparator_offset
-    )
-    gain = sensing.check_sense_gain(args.sense_gain)
     options.check_range("supply_v", args.supply_v, *SUPPLY_LIMITS_V)
-    design = designs.BoardDesign(
+    spec = BoardSpec(
+        network=args.network,
+        inputs=inputs,
+        outputs=outputs,
+        grounds=grounds,
+        parts=parts_of(args),
+        sense_gain=sensing.check_sense_gain(args.sense_gain),
+        trigger=args.trigger,
         mode=args.mode,
         nudge=args.nudge,
-        sense_gain=gain,
-        trigger=args.trigger,
         vdd_v=float(args.supply_v),
+        tolerance=args.tolerance,
+        comparator_offset_v=args.comparator_offset,
+        board_seed=args.seed,
     )
+    drawn = draw_board(spec, network)
+    parameters, design = drawn.parameters, drawn.design
     taps = None
     if args.taps == "random":
         taps = rng.integers(0, design.pot.n_taps, size=network.n_edges)

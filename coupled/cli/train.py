@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from coupled.cli.flags import shorthand_flags
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.core.errors import UserError
 from coupled.physics.catalogue import BUILTIN_NETWORKS
 from coupled.physics.tasks import TASK_KINDS
@@ -33,7 +34,9 @@ from coupled.training.config import (
 from coupled.training.results import stored_network
 from coupled.training.run import train
 
-_DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.name != "engine_options"}
+_DEFAULTS = {
+    f.name: f.default for f in fields(TrainConfig) if f.name not in ("engine_options", "parts")
+}
 
 
 def _option(parser: argparse.ArgumentParser, name: str, help_text: str, **kwargs) -> None:
@@ -235,6 +238,7 @@ def add_config_options(parser: argparse.ArgumentParser, skip: tuple[str, ...] = 
         help="engine-specific setting, repeatable (ideal: slack=3, dense_tail=24; circuit: "
         "see docs/engines.md)",
     )
+    add_part_option(parser)
     circuit = parser.add_argument_group(
         "circuit engine", "shorthands for --engine-option of --engine circuit"
     )
@@ -354,6 +358,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The (unvalidated) :class:`TrainConfig` of parsed :func:`add_config_options` options."""
     values = {name: getattr(args, name, _DEFAULTS[name]) for name in _DEFAULTS}
     values["engine_options"] = parse_engine_options(args.engine_option)
+    values["parts"] = parts_of(args)
     args.option_flags = shorthand_flags(args, _CIRCUIT_SHORTHANDS)  # errors name --tolerance
     for name in _CIRCUIT_SHORTHANDS:
         if getattr(args, name, None) is not None:

@@ -30,9 +30,9 @@ from coupled.physics import rules, sensing
 from coupled.physics.state import Measurement, StepDraws, TrainState
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
     from coupled.physics.tasks import Task
-    from coupled.training.config import TrainConfig
 
 
 class Engine(ABC):
@@ -57,7 +57,7 @@ class Engine(ABC):
             )
         return {**cls.options, **options}
 
-    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+    def prepare(self, network: Network, tasks: list[Task], config: RunSettings) -> None:
         """Remember the network, the tasks and the run settings; load circuits etc.
 
         Subclasses extend this (call ``super().prepare``).
@@ -165,10 +165,10 @@ class Engine(ABC):
         direction = sensing.sensed_direction(
             m.free_drop_v[:, 0], m.clamped_drop_v[:, 0], draws.sigma_v, self.sense_chain
         )
-        taps = rules.discrete_update(state.taps, direction, draws.edge_mask)
+        taps = rules.discrete_update(state.taps, direction, draws.edge_mask, cfg.n_taps)
         return TrainState(
             step=draws.step,
-            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm, cfg.n_taps),
             taps=taps,
             enabled=draws.edge_mask,
             direction=direction,
@@ -186,10 +186,10 @@ class Engine(ABC):
             direction = twin.directions(free, clamped, step=draws.step)
         else:
             direction = sensing.sensed_direction(free, clamped, draws.sigma_v, self.sense_chain)
-        taps = rules.discrete_update(state.taps, direction, draws.edge_mask)
+        taps = rules.discrete_update(state.taps, direction, draws.edge_mask, cfg.n_taps)
         return TrainState(
             step=draws.step,
-            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            resistance_ohm=rules.taps_to_ohm(taps, cfg.r_min_ohm, cfg.r_max_ohm, cfg.n_taps),
             taps=taps,
             enabled=np.array(draws.edge_mask),
             direction=direction,
@@ -202,7 +202,12 @@ class Engine(ABC):
         self-triggered run its example period and realised firings.
         """
         clockless = getattr(self, "clockless", None)
-        return {} if clockless is None else clockless.provenance()
+        record = {} if clockless is None else clockless.provenance()
+        twin = getattr(self, "twin", None)
+        spec = getattr(self, "spec", None) or getattr(twin, "spec", None)
+        if spec is not None:  # the board this run trained (its specification and key)
+            record.update(board_spec=spec.to_dict(), board_spec_key=spec.key())
+        return record
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (ngspice sessions, worker processes)."""

@@ -66,31 +66,28 @@ step. A golden step that fails raises at once (its state cannot be rebuilt).
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from coupled.circuits.assembly import build_board
-from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_parameters
+from coupled.circuits.design import BoardParameters
 from coupled.circuits.jitter import PhaseWalk
 from coupled.circuits.latch import LatchModel, buffer_v
 from coupled.circuits.oscillator import advance, initial_state
-from coupled.circuits.pot import PotModel
 from coupled.core.errors import ParameterError, SpiceError
 from coupled.engines.base import Engine
-from coupled.engines.board.curve import bias_for_p, check_same_oscillators, load_calibration
 from coupled.engines.board.decision import (
     SELF_TRIGGER_REFUSED,
     TWIN_ONLY,
     comparator_noise,
     refuse_changed,
-    trimmed_parameters,
     wiring_signs,
 )
+from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import CIRCUIT_OPTIONS, PHASE_MODELS, check_circuit_options
-from coupled.engines.board.phase import fitted_oscillators, phase_calibration
-from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
 from coupled.engines.board.session import FastTiming, GoldenTiming, engine_circuit
 from coupled.engines.board.twin import SELF_TRIGGER_WHY
 from coupled.physics import rules, solver
@@ -98,9 +95,9 @@ from coupled.physics.state import Measurement, StepDraws, TrainState
 from coupled.spice.session import get_session
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
     from coupled.physics.tasks import Task
-    from coupled.training.config import TrainConfig
 
 DIRECTION_THRESHOLD = 0.6
 """A latched direction reads "up" above this fraction of the logic swing: a tie (comparator
@@ -131,7 +128,7 @@ class CircuitEngine(Engine):
         return check_circuit_options(super().check_options(options))
 
     # -- set-up ---------------------------------------------------------------------------------
-    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+    def prepare(self, network: Network, tasks: list[Task], config: RunSettings) -> None:
         """Draw the board, fit its oscillators, set the bias for p; the circuit loads lazily."""
         super().prepare(network, tasks, config)
         opts = self.check_options(dict(config.engine_options))
@@ -157,48 +154,26 @@ class CircuitEngine(Engine):
             "alternative runs on the board twin (engine ideal or spice)",
         )
         self.opts = opts
-        pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        self.design = BoardDesign(
-            pot=pot,
-            latch=ENGINE_LATCH,
-            mode="full",
-            sense_gain=config.sense_gain,
-            vdd_v=float(opts["supply_v"]),
-        )
-        self.parameters = self.board_parameters or draw_board_parameters(
-            network,
-            opts["tolerance"],
-            opts["board_seed"],
-            comparator_offset_v=config.sigma_v,
-            pot_model=pot,
-        )
-        self.parameters = trimmed_parameters(self.parameters, self.design, opts["offset_trim_v"])
-        self.wiring = wiring_signs(network, self.tasks, opts["wiring"])
         self_triggered = config.trigger == "self"
         if self_triggered:
             refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
-        if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
-            self.parameters = rate_trimmed(
-                self.parameters, float(config.p), config.example_period_s
-            )
-        nominal = self.parameters.oscillators
-        swing = self.design.swing_v
-        if opts["phase_model"] == "fitted":
-            about = {
-                "network": network.name,
-                "n_edges": network.n_edges,
-                "tolerance": opts["tolerance"],
-                "board_seed": opts["board_seed"],
-            }
-            self.phase_oscillators = fitted_oscillators(nominal, swing, about=about)
-        else:
-            self.phase_oscillators = nominal
-        if self_triggered:  # edges fire on their own crossings of a mid-supply bias
-            self.calibration = None
-            self.bias_v = self_bias_v(self.design.vss_v, self.design.vdd_v)
-        else:
-            self.calibration = self._calibration(opts, nominal, swing)
-            self.bias_v = bias_for_p(float(config.p), self.calibration)
+        self.spec = board_spec(config, opts)
+        board = engine_board(
+            network,
+            self.spec,
+            opts,
+            float(config.p),
+            config.example_period_s,
+            latch=ENGINE_LATCH,
+            parameters=self.board_parameters,
+        )
+        self.board = board
+        self.design = board.design
+        self.parameters = board.parameters
+        self.phase_oscillators = board.oscillators
+        self.calibration = board.calibration
+        self.bias_v = board.bias_v
+        self.wiring = wiring_signs(network, self.tasks, opts["wiring"])
         self.walk = PhaseWalk(
             opts["board_seed"],
             opts["jitter"],
@@ -212,22 +187,14 @@ class CircuitEngine(Engine):
         if self_triggered:
             from coupled.engines.board.selfcircuit import SelfTriggeredCircuit
 
+            if opts["golden"]:  # the self-triggered board's own netlist, free running
+                self.design = replace(self.design, trigger="self")
             self.clockless = SelfTriggeredCircuit(self)
-
-    def _calibration(self, opts: dict, nominal, swing: float):
-        path = opts["calibration"]
-        if path is None:
-            return phase_calibration(self.phase_oscillators, opts["trigger_period_s"], swing)
-        calibration = load_calibration(path)
-        check_same_oscillators(calibration, nominal, path, opts["tolerance"], opts["board_seed"])
-        return calibration
 
     def _boards(self, start_step: int):
         """One board per task; in golden mode the oscillators start at ``start_step``'s time."""
         parameters = self.parameters
         if self.opts["golden"] and start_step:
-            from dataclasses import replace
-
             moved = advance(parameters.oscillators, start_step * self.opts["trigger_period_s"])
             parameters = replace(parameters, oscillators=moved)
         return [
@@ -296,15 +263,71 @@ class CircuitEngine(Engine):
         data = self._advance(n, commands)
         self._loaded.update(values)
         enabled, direction = self._bits(data)
-        new_taps = rules.discrete_update(taps, direction, enabled)
+        n_taps = self.design.pot.n_taps
+        new_taps = rules.discrete_update(taps, direction, enabled, n_taps)
         cfg = self.config
         return TrainState(
             step=n,
-            resistance_ohm=rules.taps_to_ohm(new_taps, cfg.r_min_ohm, cfg.r_max_ohm),
+            resistance_ohm=rules.taps_to_ohm(new_taps, cfg.r_min_ohm, cfg.r_max_ohm, n_taps),
             taps=new_taps,
             enabled=enabled,
             direction=direction,
         )
+
+    # -- public interface of the event-to-event stepping (engines/board/selfcircuit.py) -------
+    @property
+    def circuit_built(self) -> bool:
+        """Whether the board's circuit has been built (it loads lazily at the first step)."""
+        return self._circuit is not None
+
+    @property
+    def circuit_loaded(self) -> bool:
+        """Whether the board's circuit is built and still in the ngspice session."""
+        return self._circuit is not None and self.circuit_name in self.session.circuits
+
+    def load(self, start_step: int) -> None:
+        """Build and load the circuit, its oscillators at ``start_step`` (golden mode)."""
+        self._load(start_step)
+
+    def board_values(self, taps: np.ndarray, example_index: np.ndarray) -> dict[str, float]:
+        """Element -> value of every pot at ``taps`` (K, E) and every task's example drive."""
+        return self._tap_values(taps) | self._drive_values(example_index)
+
+    def edge_values(self, taps: np.ndarray, edge: int) -> dict[str, float]:
+        """Element -> value of both twins' pots of ``edge`` in every task at ``taps`` (K, E)."""
+        pot, p = self.design.pot, self.parameters
+        free = pot.wiper_resistance_ohm(taps[:, edge], p.r_ab_free_ohm[edge])
+        clamped = pot.wiper_resistance_ohm(taps[:, edge], p.r_ab_clamped_ohm[edge])
+        values: dict[str, float] = {}
+        for t, elements in enumerate(self._circuit.tap_elements):
+            f, c = elements[edge]
+            values[f], values[c] = float(free[t]), float(clamped[t])
+        return values
+
+    def fast_window(self, step: int, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Alter the changed ``values``, run one fast window; the latched (enabled, direction)."""
+        commands = [f"alter {k} = {v!r}" for k, v in values.items() if self._loaded.get(k) != v]
+        data = self._advance(step, commands)
+        self._loaded.update(values)
+        return self._bits(data)
+
+    def golden_window(
+        self, step: int, values: dict[str, float], pause_s: float, stop_s: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Alter the changed ``values`` and resume the free-running transient to ``pause_s``
+        (it ends at ``stop_s``); the latched (enabled, direction) there."""
+        self.session.select(self.circuit_name)
+        commands = [f"alter {k} = {v!r}" for k, v in values.items() if self._loaded.get(k) != v]
+        period = float(self.parameters.oscillators.period_s.min())
+        max_step = period / self.opts["golden_steps_per_period"]
+        start = self._windows == 0
+        self._windows = 1
+        try:
+            data = self._run(commands, pause_s, start, max_step, stop_s)
+        except SpiceError as exc:
+            raise SpiceError(f"circuit engine (golden), step {step}: {exc}") from None
+        self._loaded.update(values)
+        return self._bits(data)
 
     def _tap_values(self, taps: np.ndarray) -> dict[str, float]:
         pot, p = self.design.pot, self.parameters
@@ -449,9 +472,9 @@ class CircuitEngine(Engine):
         two pots of an edge differ from it and from each other.
         """
         cfg, pot, p = self.config, self.design.pot, self.parameters
-        step = (cfg.r_max_ohm - cfg.r_min_ohm) / (rules.N_TAPS - 1)
+        step = (cfg.r_max_ohm - cfg.r_min_ohm) / (pot.n_taps - 1)
         taps = np.clip(
-            np.rint((np.asarray(resistance_ohm) - cfg.r_min_ohm) / step), 0, rules.N_TAPS - 1
+            np.rint((np.asarray(resistance_ohm) - cfg.r_min_ohm) / step), 0, pot.n_taps - 1
         ).astype(np.int64)
         free = pot.resistance_ohm(taps, p.r_ab_free_ohm, p.r_series_free_ohm)
         clamped = pot.resistance_ohm(taps, p.r_ab_clamped_ohm, p.r_series_clamped_ohm)
@@ -492,6 +515,7 @@ class CircuitEngine(Engine):
             "calibration_sha256": None,
             "calibration_source": "phase model of the board",
         }
+        record.update(board_spec=self.spec.to_dict(), board_spec_key=self.spec.key())
         if self.clockless is not None:
             record.update(self.clockless.provenance(), calibration_source="none (self-triggered)")
         elif path is not None:

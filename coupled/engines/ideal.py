@@ -46,9 +46,9 @@ from coupled.physics.elimination import plan_elimination, planned_solve, planned
 from coupled.physics.state import Measurement, StepDraws, TrainState
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
     from coupled.physics.tasks import Task
-    from coupled.training.config import TrainConfig
 
 SOLVERS = ("compiled", "planned")
 
@@ -86,7 +86,7 @@ class IdealEngine(Engine):
             )
         return check_board_options(merged)
 
-    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+    def prepare(self, network: Network, tasks: list[Task], config: RunSettings) -> None:
         """Plan the factorisation (or the elimination) and the per-task index tables."""
         super().prepare(network, tasks, config)
         options = self.check_options(dict(config.engine_options))

@@ -43,9 +43,9 @@ from coupled.spice.numbers import spice_text
 from coupled.spice.session import SpiceSession, get_session
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
     from coupled.physics.tasks import Task
-    from coupled.training.config import TrainConfig
 
 OPTIONS_LINE = ".options reltol=1e-9 abstol=1e-15 vntol=1e-12"
 """Options of every twin-network circuit (linear: LU precision sets the error, see
@@ -343,7 +343,7 @@ class SpiceEngine(Engine):
         """Options with defaults filled in (the board twin's); ``UserError`` names a bad one."""
         return check_board_options(super().check_options(options))
 
-    def prepare(self, network: Network, tasks: list[Task], config: TrainConfig) -> None:
+    def prepare(self, network: Network, tasks: list[Task], config: RunSettings) -> None:
         """Check the options and set up the twin-network solver (circuits load lazily)."""
         super().prepare(network, tasks, config)
         options = self.check_options(dict(config.engine_options))

@@ -113,17 +113,26 @@ def discrete_direction(
     return np.where(signal > 0, 1, -1).astype(np.int8)
 
 
-def discrete_update(taps: np.ndarray, direction: np.ndarray, edge_mask: np.ndarray) -> np.ndarray:
-    """Move every enabled edge one tap in its direction, saturating at 0 and ``N_TAPS - 1``."""
+def discrete_update(
+    taps: np.ndarray, direction: np.ndarray, edge_mask: np.ndarray, n_taps: int = N_TAPS
+) -> np.ndarray:
+    """Move every enabled edge one tap in its direction, saturating at 0 and ``n_taps - 1``.
+
+    ``n_taps`` is the pot's tap count (128 for the default AD5220).
+    """
     moved = np.asarray(taps, dtype=np.int64) + np.where(edge_mask, direction, 0)
-    return np.clip(moved, 0, N_TAPS - 1)
+    return np.clip(moved, 0, n_taps - 1)
 
 
 def taps_to_ohm(
-    taps: np.ndarray, r_min_ohm: float = DEFAULT_R_MIN_OHM, r_max_ohm: float = DEFAULT_R_MAX_OHM
+    taps: np.ndarray,
+    r_min_ohm: float = DEFAULT_R_MIN_OHM,
+    r_max_ohm: float = DEFAULT_R_MAX_OHM,
+    n_taps: int = N_TAPS,
 ) -> np.ndarray:
-    """Resistance of each tap: linear from ``r_min_ohm`` (tap 0) to ``r_max_ohm`` (tap 127)."""
-    return r_min_ohm + np.asarray(taps, dtype=float) * ((r_max_ohm - r_min_ohm) / (N_TAPS - 1))
+    """Resistance of each tap: linear from ``r_min_ohm`` (tap 0) to ``r_max_ohm`` (tap
+    ``n_taps - 1``, 127 for the default pot)."""
+    return r_min_ohm + np.asarray(taps, dtype=float) * ((r_max_ohm - r_min_ohm) / (n_taps - 1))
 
 
 def update_mask(uniform: np.ndarray, p: float, mode: str) -> np.ndarray:

@@ -198,7 +198,7 @@ def _final(item: tuple[TrainConfig, float]) -> pd.DataFrame:
     tail = tail_mean(h, cfg.steps, fraction)
     last = h[h["step"] == result.state.step].set_index("task")["scaled_error"]
     first = h[h["step"] == 0].set_index("task")["error"]
-    top = (result.state.taps >= rules.N_TAPS - 1).mean(axis=1)
+    top = (result.state.taps >= cfg.n_taps - 1).mean(axis=1)
     tasks = tail.index.to_numpy()
     return pd.DataFrame(
         {

@@ -193,7 +193,7 @@ def _condition(item: tuple[str, list[TrainConfig]]) -> tuple[pd.DataFrame, pd.Da
                     "final_scaled_error": tail.to_numpy(),
                     "last_scaled_error": last.loc[tail.index].to_numpy(),
                     "steps": cfg.steps,
-                    "taps_at_top": (taps >= rules.N_TAPS - 1).sum(axis=1),
+                    "taps_at_top": (taps >= cfg.n_taps - 1).sum(axis=1),
                     "taps_at_bottom": (taps <= 0).sum(axis=1),
                 }
             )
@@ -264,7 +264,7 @@ def mechanism_table(cfgs: list[TrainConfig], taps: np.ndarray) -> pd.DataFrame:
                 "seed": seeds,
                 "p": run.p,
                 "task": run.task_ids,
-                "pinned": ((taps <= 0) | (taps >= rules.N_TAPS - 1)).sum(axis=1),
+                "pinned": ((taps <= 0) | (taps >= cfgs[0].n_taps - 1)).sum(axis=1),
                 "saturated": saturated.sum(axis=1),
                 "against_rule": against.sum(axis=1),
                 "against_negative": (against & (x < 0)).sum(axis=1),

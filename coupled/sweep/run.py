@@ -12,9 +12,9 @@
 ``results.parquet``, ``results.csv``
     One row per grid point and task, in grid order then task: ``point`` (grid index), ``hash``,
     ``status`` (``ok``/``failed``), ``error``, every option of the resolved configuration
-    (``engine_options`` as JSON; ``task`` is the task kind), ``task_index``, ``final_error``,
-    ``final_scaled_error``, ``final_train_error``, ``version``, and last ``wall_time_s`` (the
-    point's training time).
+    (``engine_options`` and ``parts`` as JSON; ``task`` is the task kind), ``task_index``,
+    ``final_error``, ``final_scaled_error``, ``final_train_error``, ``version``, and last
+    ``wall_time_s`` (the point's training time).
     Apart from :data:`VOLATILE_COLUMNS` the table is a function of the spec alone: bit-identical
     whatever the executor, the worker count, and however often the sweep was interrupted.
 ``sweep.json``, ``spec.toml``
@@ -305,6 +305,7 @@ def _option_columns(config: TrainConfig) -> dict:
     data = config.to_dict()
     shorthands = {k: v for k, v in data["engine_options"].items() if k in ENGINE_OPTION_KEYS}
     data["engine_options"] = json.dumps(data["engine_options"], sort_keys=True)
+    data["parts"] = json.dumps(data["parts"], sort_keys=True)
     return {**data, **shorthands}
 
 

@@ -239,6 +239,8 @@ def point_hash(
     it); built-in names are hashed by name. Returns ``HASH_LENGTH`` hex digits.
     """
     data = config.resolved().to_dict()
+    if not data.get("parts"):  # the default board's parts: hashes as before parts existed
+        data.pop("parts", None)
     data["network"] = _network_identity(str(data["network"]), _cache)
     text = json.dumps({"config": data, "version": version}, sort_keys=True, allow_nan=True)
     return hashlib.sha256(text.encode()).hexdigest()[:HASH_LENGTH]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coupled.circuits import design
+from coupled.circuits.parts import PartSet
 from coupled.core.errors import ParameterError, UserError, named
 from coupled.core.memory import refuse_if_too_large
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
@@ -74,7 +75,9 @@ class TrainConfig:
     ``gamma`` is in ohm per ampere squared (continuous rule only),
     ``sigma_v`` in volts (discrete rule only). ``trigger="self"`` trains the self-triggered
     board (a step is one example period of ``example_period_s`` seconds, ``p`` the mean firings
-    per edge per example period; :mod:`coupled.engines.board.selftrigger`). See
+    per edge per example period; :mod:`coupled.engines.board.selftrigger`). ``parts`` maps
+    part roles to catalogue part numbers (:mod:`coupled.circuits.parts`; unnamed roles take the
+    default board's), e.g. ``{"comparator": "TLV3201AIDBVR"}``. See
     :mod:`coupled.training.draws` and :mod:`coupled.training` for the semantics.
     """
 
@@ -112,6 +115,7 @@ class TrainConfig:
     trigger: str = "global"
     example_period_s: float | None = None
     engine_options: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)
 
     # -- conversion ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -120,12 +124,23 @@ class TrainConfig:
         if isinstance(self.network, Network):
             data["network"] = self.network.to_dict()
         data["engine_options"] = dict(self.engine_options)
+        data["parts"] = dict(self.parts)
         return data
 
     @property
     def network_label(self) -> str:
         """The network as a short text: the name or file as given, or a network object's name."""
         return self.network.name if isinstance(self.network, Network) else str(self.network)
+
+    @property
+    def part_set(self) -> PartSet:
+        """The board's parts: ``parts`` (role -> part number) over the default board's."""
+        return PartSet.from_mapping(self.parts)
+
+    @property
+    def n_taps(self) -> int:
+        """Tap count of the discrete rule: the board's pot's (128 for the default AD5220)."""
+        return self.part_set.pot.n_taps
 
     @classmethod
     def from_dict(cls, data: dict, *, network: Network | None = None) -> TrainConfig:
@@ -258,6 +273,7 @@ class TrainConfig:
                 "batch_fraction",
             )
         _check_trigger(self)
+        self.part_set  # noqa: B018 - checks every role and part number
         if not isinstance(self.engine_options, dict):
             raise UserError(f"engine_options {self.engine_options!r}: must be a mapping")
         from coupled.engines import engine_class

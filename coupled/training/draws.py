@@ -71,7 +71,8 @@ def initial_state(config: TrainConfig, n_edges: int) -> tuple[TrainState, np.nda
     """Initial state of every task and its fixed comparator biases (zeros unless fixed mode).
 
     Continuous rule: resistances uniform on [r_min_ohm, r_max_ohm]. Discrete rule: taps uniform
-    on 0..127. Fixed-mode biases are uniform on [0, sigma_v], drawn after the taps.
+    on 0..n_taps - 1 (0..127 for the default pot). Fixed-mode biases are uniform on
+    [0, sigma_v], drawn after the taps.
     """
     cfg = config
     r, taps, sigma = [], [], []
@@ -80,7 +81,7 @@ def initial_state(config: TrainConfig, n_edges: int) -> tuple[TrainState, np.nda
         if cfg.rule == "continuous":
             r.append(rng.uniform(cfg.r_min_ohm, cfg.r_max_ohm, size=n_edges))
         else:
-            taps.append(rng.integers(0, rules.N_TAPS, size=n_edges))
+            taps.append(rng.integers(0, cfg.n_taps, size=n_edges))
         fixed = cfg.rule == "discrete" and cfg.sigma_mode == "fixed"
         sigma.append(rng.uniform(0.0, cfg.sigma_v, size=n_edges) if fixed else np.zeros(n_edges))
     if cfg.rule == "continuous":
@@ -88,7 +89,7 @@ def initial_state(config: TrainConfig, n_edges: int) -> tuple[TrainState, np.nda
     tap_array = np.array(taps, dtype=np.int64)
     state = TrainState(
         step=0,
-        resistance_ohm=rules.taps_to_ohm(tap_array, cfg.r_min_ohm, cfg.r_max_ohm),
+        resistance_ohm=rules.taps_to_ohm(tap_array, cfg.r_min_ohm, cfg.r_max_ohm, cfg.n_taps),
         taps=tap_array,
     )
     return state, np.array(sigma)

@@ -37,9 +37,9 @@ from coupled.physics import rules
 from coupled.physics.state import StepDraws, TrainState
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
     from coupled.physics.tasks import Task
-    from coupled.training.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class EventRecord:
     direction: np.ndarray
 
 
-def twin_schedule(twin: BoardTwin, config: TrainConfig) -> SelfTriggerSchedule:
+def twin_schedule(twin: BoardTwin, config: RunSettings) -> SelfTriggerSchedule:
     """The self-triggered schedule of the twin's oscillators for ``config`` (p, example period)."""
     d = twin.design
     return SelfTriggerSchedule.build(
@@ -86,7 +86,7 @@ def _inverse_dirichlet(
 
 
 def period_state(
-    step: int, taps: np.ndarray, fired: np.ndarray, directions: np.ndarray, config: TrainConfig
+    step: int, taps: np.ndarray, fired: np.ndarray, directions: np.ndarray, config: RunSettings
 ) -> TrainState:
     """The state after an example period: taps (K, E), each fired edge enabled with the
     direction of its last firing (``fired`` in time order, ``directions`` (K, firings))."""
@@ -97,7 +97,7 @@ def period_state(
     enabled[:, fired] = True
     return TrainState(
         step=step,
-        resistance_ohm=rules.taps_to_ohm(taps, config.r_min_ohm, config.r_max_ohm),
+        resistance_ohm=rules.taps_to_ohm(taps, config.r_min_ohm, config.r_max_ohm, config.n_taps),
         taps=taps,
         enabled=enabled,
         direction=last,
@@ -108,7 +108,7 @@ class EventTwin:
     """Event-driven training of the self-triggered board twin (see the module docstring)."""
 
     def __init__(
-        self, network: Network, tasks: list[Task], config: TrainConfig, twin: BoardTwin
+        self, network: Network, tasks: list[Task], config: RunSettings, twin: BoardTwin
     ) -> None:
         if twin.jitter:
             raise ParameterError(
@@ -136,10 +136,10 @@ class EventTwin:
 
     # -- one example period ---------------------------------------------------------------------
     def _tables(self) -> None:
-        """Conductance per edge and tap of both twins (E, 128) and the law's constants."""
+        """Conductance per edge and tap of both twins (E, n_taps) and the law's constants."""
         twin = self.twin
         p, pot, d = twin.parameters, twin.design.pot, twin.design
-        taps = np.arange(rules.N_TAPS)[None, :]
+        taps = np.arange(pot.n_taps)[None, :]
         self.g_free = 1.0 / pot.resistance_ohm(
             taps, p.r_ab_free_ohm[:, None], p.r_series_free_ohm[:, None]
         )

@@ -26,30 +26,57 @@ check the fast scheme's; a golden run starts at step 1 (it cannot resume from a 
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
+from coupled.circuits.design import BoardDesign, BoardParameters
+from coupled.circuits.oscillator import OscillatorParameters
 from coupled.core.errors import ParameterError, SpiceError, engine_option, named
 from coupled.engines.board.eventtwin import EventRecord, clockless_provenance, period_state
 from coupled.engines.board.selftrigger import SelfTriggerSchedule
-from coupled.physics import rules
 from coupled.physics.state import StepDraws, TrainState
 
-if TYPE_CHECKING:
-    from coupled.engines.circuit import CircuitEngine
+
+class BoardStepper(Protocol):
+    """What the event-to-event stepping needs of the circuit engine (its public interface;
+    :class:`coupled.engines.circuit.CircuitEngine` is one)."""
+
+    config: Any
+    opts: dict
+    design: BoardDesign
+    parameters: BoardParameters
+    phase_oscillators: OscillatorParameters
+    bias_v: float
+
+    @property
+    def circuit_built(self) -> bool: ...
+
+    @property
+    def circuit_loaded(self) -> bool: ...
+
+    def load(self, start_step: int) -> None: ...
+
+    def board_values(self, taps: np.ndarray, example_index: np.ndarray) -> dict: ...
+
+    def edge_values(self, taps: np.ndarray, edge: int) -> dict: ...
+
+    def fast_window(self, step: int, values: dict) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def golden_window(
+        self, step: int, values: dict, pause_s: float, stop_s: float
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
 
 GOLDEN_MARGIN = 0.05
 """Golden mode reads an edge this fraction of a one-shot width after its firing instant."""
 
 
 class SelfTriggeredCircuit:
-    """Event-to-event stepping of a :class:`~coupled.engines.circuit.CircuitEngine`."""
+    """Event-to-event stepping of a :class:`~coupled.engines.circuit.CircuitEngine` (in
+    golden mode its design is the self-triggered board's, ``trigger="self"``)."""
 
-    def __init__(self, engine: CircuitEngine) -> None:
-        if engine.opts["golden"]:  # the self-triggered board's own netlist, free running
-            engine.design = replace(engine.design, trigger="self")
+    def __init__(self, engine: BoardStepper) -> None:
         cfg, d = engine.config, engine.design
         self.engine = engine
         self.schedule = SelfTriggerSchedule.build(
@@ -61,21 +88,9 @@ class SelfTriggeredCircuit:
         self._last_pause_s = 0.0
         self.last_events: EventRecord | None = None
 
-    def _edge_values(self, taps: np.ndarray, edge: int) -> dict[str, float]:
-        """Both twins' pot values of ``edge`` in every task at ``taps`` (K, E)."""
-        eng = self.engine
-        pot, p = eng.design.pot, eng.parameters
-        free = pot.wiper_resistance_ohm(taps[:, edge], p.r_ab_free_ohm[edge])
-        clamped = pot.wiper_resistance_ohm(taps[:, edge], p.r_ab_clamped_ohm[edge])
-        values: dict[str, float] = {}
-        for t, elements in enumerate(eng._circuit.tap_elements):
-            f, c = elements[edge]
-            values[f], values[c] = float(free[t]), float(clamped[t])
-        return values
-
     def _golden_load(self, n: int) -> None:
         eng = self.engine
-        if eng._circuit is not None:
+        if eng.circuit_built:
             raise SpiceError(
                 f"circuit engine (golden), step {n}: the board's circuit was removed from the "
                 "ngspice session; a free-running transient cannot be rebuilt"
@@ -88,38 +103,28 @@ class SelfTriggeredCircuit:
                 golden,
                 "trigger",
             )
-        eng._load(0)
+        eng.load(0)
 
-    def _golden_run(self, n: int, values: dict, pause_s: float) -> dict:
+    def _golden_run(self, n: int, values: dict, pause_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Resume the free-running transient to ``pause_s`` with ``values`` altered first."""
         eng = self.engine
-        eng.session.select(eng.circuit_name)
-        commands = [f"alter {k} = {v!r}" for k, v in values.items() if eng._loaded.get(k) != v]
-        period = float(eng.parameters.oscillators.period_s.min())
-        max_step = period / eng.opts["golden_steps_per_period"]
         stop = (eng.config.steps + 2) * self.schedule.example_period_s
-        start = eng._windows == 0
-        eng._windows = 1
-        try:
-            data = eng._run(commands, pause_s, start, max_step, stop)
-        except SpiceError as exc:
-            raise SpiceError(f"circuit engine (golden), step {n}: {exc}") from None
-        eng._loaded.update(values)
+        bits = eng.golden_window(n, values, pause_s, stop)
         self._last_pause_s = pause_s
-        return data
+        return bits
 
     def step(self, state: TrainState, draws: StepDraws) -> TrainState:
         """Every firing of example period ``draws.step``: one window each, in time order."""
         eng = self.engine
         n = int(draws.step)
         golden = bool(eng.opts["golden"])
-        if golden and (eng._circuit is None or eng.circuit_name not in eng.session.circuits):
+        if golden and not eng.circuit_loaded:
             self._golden_load(n)
-        elif eng._circuit is None or eng.circuit_name not in eng.session.circuits:
-            eng._load(n - 1)
+        elif not eng.circuit_loaded:
+            eng.load(n - 1)
         taps = np.array(state.taps, dtype=np.int64)
         k_tasks, n_edges = taps.shape
-        values = eng._tap_values(taps) | eng._drive_values(draws.example_index)
+        values = eng.board_values(taps, draws.example_index)
         times, fired = self.schedule.events(n)
         if golden and n > 1:  # the example changes at the period's start (or the last read)
             start_s = max((n - 1) * self.schedule.example_period_s, self._last_pause_s)
@@ -129,18 +134,13 @@ class SelfTriggeredCircuit:
         directions = np.zeros((k_tasks, times.size), dtype=np.int8)
         for j, edge in enumerate(fired.tolist()):
             if golden:
-                data = self._golden_run(n, values, float(times[j]) + margin)
+                _, direction = self._golden_run(n, values, float(times[j]) + margin)
             else:
-                commands = [
-                    f"alter {k} = {v!r}" for k, v in values.items() if eng._loaded.get(k) != v
-                ]
-                data = eng._advance(n, commands)
-                eng._loaded.update(values)
-            _, direction = eng._bits(data)
+                _, direction = eng.fast_window(n, values)
             d = direction[:, edge]
             directions[:, j] = d
-            taps[:, edge] = np.clip(taps[:, edge] + d, 0, rules.N_TAPS - 1)
-            values = self._edge_values(taps, edge)
+            taps[:, edge] = np.clip(taps[:, edge] + d, 0, eng.design.pot.n_taps - 1)
+            values = eng.edge_values(taps, edge)
         self.firings += int(times.size)
         self.periods += 1
         self.last_events = EventRecord(n, times, fired, directions)

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from coupled.circuits import sense_fast
 from coupled.circuits.board import Board
 from coupled.circuits.library import inline_library, library_file
+from coupled.circuits.parts import PartSet
 from coupled.core.errors import UserError
 from coupled.engines.board.options import OSCILLATOR_MODES
 from coupled.spice.numbers import spice_text
@@ -61,14 +62,19 @@ FAST_OPTIONS = ".options method=gear maxord=1 trtol=1e4 reltol=1e-2 vntol=1e-3 a
 time steps set by the window and the breakpoint at its end rather than by truncation error;
 Newton converged to 1 mV / 1 uA absolute (logic levels are 5 V apart, the comparators' inputs
 are linear in the network's nodes): a third fewer iterations, the same decisions."""
-FAST_PARTS = {
-    "latch_sh": ("latch_sh_fast", "latch_fast"),
-    "osc_relax": ("osc_relax_fast", "oscillator_fast"),
-    "comp_enable": ("comp_enable_fast", "enable_fast"),
-}
-"""Board subcircuit -> (fast-window equivalent, its library file): the same decisions at the
-trigger's logic levels and on ideal supplies, with native elements instead of behavioural
-sources (``netlists/latch_fast.lib``, ``oscillator_fast.lib``, ``enable_fast.lib``)."""
+
+
+def fast_parts(parts: PartSet) -> dict[str, tuple[str, str]]:
+    """Board subcircuit -> (fast-window equivalent, its library file) of the board's parts
+    (each part's ``fast_forms``)."""
+    return {sub: (fast, lib) for _, part in parts.items() for sub, fast, lib in part.fast_forms}
+
+
+FAST_PARTS = fast_parts(PartSet.from_mapping())
+"""The default board's fast-window parts: board subcircuit -> (fast-window equivalent, its
+library file): the same decisions at the trigger's logic levels and on ideal supplies, with
+native elements instead of behavioural sources (``netlists/latch_fast.lib``,
+``oscillator_fast.lib``, ``enable_fast.lib``)."""
 _SUPPLY_PARTS = frozenset({"osc_relax", "comp_enable"})
 PRESET_MODEL = ".model swpre sw vt=0.5 vh=0 ron=0.01 roff=1e12"
 _TWO_NODES = frozenset("RVCIBL")
@@ -166,7 +172,13 @@ def _split_netlist(netlist: str) -> tuple[list[str], list[str], set[str]]:
     return library, elements, subckts
 
 
-def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | None = None) -> str:
+def _renamed(
+    line: str,
+    task: int,
+    subckts: set[str],
+    fast_supply_v: float | None = None,
+    fast: dict[str, tuple[str, str]] | None = None,
+) -> str:
     tokens = line.split()
     name, kind = tokens[0], tokens[0][0].upper()
     if kind == "X":
@@ -174,8 +186,9 @@ def _renamed(line: str, task: int, subckts: set[str], fast_supply_v: float | Non
         if end is None:
             raise UserError(f"board line {line[:40]!r}: no known subcircuit")
         part = tokens[end].lower()
-        if fast_supply_v is not None and part in FAST_PARTS:
-            tokens[end] = FAST_PARTS[part][0]
+        fast = FAST_PARTS if fast is None else fast
+        if fast_supply_v is not None and part in fast:
+            tokens[end] = fast[part][0]
             if part in _SUPPLY_PARTS:
                 tokens.append(f"vs={fast_supply_v!r}")
     elif kind in _TWO_NODES:
@@ -268,6 +281,7 @@ def engine_circuit(
     lines = [title, options_line, *library]
     supply = None
     fuse = fast and sense_fast.fusable(first)
+    forms = fast_parts(first.design.part_set)
     if noise and not fuse:
         raise UserError(
             "--engine-option comparator_noise_v: the circuit engine models comparator noise in "
@@ -276,7 +290,7 @@ def engine_circuit(
         )
     noise_names: list[list[tuple[str, str]]] = []
     if fast:
-        fast_libs = [library_file(lib) for _, lib in FAST_PARTS.values()]
+        fast_libs = [library_file(lib) for _, lib in forms.values()]
         lines += inline_library(fast_libs).splitlines()
         supply = float(first.design.swing_v)
     lines += _trigger_lines(first, timing)
@@ -291,7 +305,9 @@ def engine_circuit(
                 continue
             if held and name.startswith("XOSC_"):
                 continue
-            lines.append(line if name in GLOBAL_SOURCES else _renamed(line, t, subckts, supply))
+            if name not in GLOBAL_SOURCES:
+                line = _renamed(line, t, subckts, supply, forms)
+            lines.append(line)
         if fuse:
             for i in range(board.n_edges):
                 lines += sense_fast.fused_lines(

@@ -33,30 +33,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coupled.circuits.comparator import decide_up
-from coupled.circuits.design import BoardDesign, BoardParameters, draw_board_parameters
+from coupled.circuits.design import BoardDesign, BoardParameters
 from coupled.circuits.jitter import DEFAULT_JITTER, JITTER_BLOCK, JITTER_KEY, walk_block
 from coupled.circuits.oscillator import OscillatorParameters, waveform_fraction
-from coupled.circuits.pot import PotModel
-from coupled.engines.board.curve import (
-    Calibration,
-    bias_for_p,
-    check_same_oscillators,
-    load_calibration,
-)
+from coupled.circuits.spec import BoardSpec
+from coupled.engines.board.curve import Calibration
 from coupled.engines.board.decision import (
     SELF_TRIGGER_REFUSED,
     comparator_noise,
     refuse_changed,
-    trimmed_parameters,
 )
+from coupled.engines.board.drawn import board_spec, engine_board
 from coupled.engines.board.options import BOARD_OPTIONS, check_board_options
-from coupled.engines.board.phase import fitted_oscillators, phase_calibration
-from coupled.engines.board.selftrigger import rate_trimmed, self_bias_v
-from coupled.physics import rules
 
 if TYPE_CHECKING:
+    from coupled.engines.settings import RunSettings
     from coupled.physics.networks import Network
-    from coupled.training.config import TrainConfig
 
 
 SELF_TRIGGER_WHY = "not modelled on the self-triggered board (trigger self); leave the default"
@@ -155,6 +147,8 @@ class BoardTwin:
     decision, drop_stage_gain
         The decision circuit (``xor``, the board's; ``rectified``) and the drop stages' gain
         (:func:`board_directions`).
+    spec
+        The board specification it was drawn from (:func:`from_options`).
     """
 
     parameters: BoardParameters
@@ -168,76 +162,39 @@ class BoardTwin:
     comparator_noise_v: float = 0.0
     decision: str = "xor"
     drop_stage_gain: float = 1.0
+    spec: BoardSpec | None = None
     _walk: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_options(cls, network: Network, config: TrainConfig, options: dict) -> BoardTwin:
+    def from_options(cls, network: Network, config: RunSettings, options: dict) -> BoardTwin:
         """The board the circuit engine would draw for ``network`` and ``config``.
 
         ``options`` holds :data:`BOARD_OPTIONS` (checked, defaults filled in).
         """
         opts = check_board_options({**BOARD_OPTIONS, **{k: options[k] for k in BOARD_OPTIONS}})
-        pot = PotModel.for_range(config.r_min_ohm, config.r_max_ohm, rules.N_TAPS)
-        design = BoardDesign(
-            pot=pot, mode="full", sense_gain=config.sense_gain, vdd_v=float(opts["supply_v"])
-        )
-        parameters = draw_board_parameters(
-            network,
-            opts["tolerance"],
-            opts["board_seed"],
-            comparator_offset_v=config.sigma_v,
-            pot_model=pot,
-        )
-        parameters = trimmed_parameters(parameters, design, opts["offset_trim_v"])
-        noise = float(opts["comparator_noise_v"])
         self_triggered = getattr(config, "trigger", "global") == "self"
         if self_triggered:
             refuse_changed(opts, SELF_TRIGGER_REFUSED, SELF_TRIGGER_WHY)
-        if self_triggered:  # the board-wide rate trim of --example-period-s (selftrigger.py)
-            parameters = rate_trimmed(parameters, float(config.p), config.example_period_s)
-        nominal, swing = parameters.oscillators, design.swing_v
-        if opts["phase_model"] == "fitted":
-            about = {
-                "network": network.name,
-                "n_edges": network.n_edges,
-                "tolerance": opts["tolerance"],
-                "board_seed": opts["board_seed"],
-            }
-            oscillators = fitted_oscillators(nominal, swing, about=about)
+        board = engine_board(
+            network, board_spec(config, opts), opts, float(config.p), config.example_period_s
+        )
+        if self_triggered:  # not modelled on the self-triggered board: 0 unless given (refused)
+            jitter = float(config.engine_options.get("jitter", 0.0))
         else:
-            oscillators = nominal
-        path = opts["calibration"]
-        if self_triggered:  # edges fire on their own crossings: no trigger, no p-bias curve
-            return cls(
-                parameters=parameters,
-                design=design,
-                oscillators=oscillators,
-                calibration=None,
-                bias_v=self_bias_v(design.vss_v, design.vdd_v),
-                trigger_period_s=float(opts["trigger_period_s"]),
-                # not modelled on the self-triggered board: 0 unless given (then refused)
-                jitter=float(config.engine_options.get("jitter", 0.0)),
-                board_seed=int(opts["board_seed"]),
-            )
-        if path is None:
-            calibration = phase_calibration(oscillators, opts["trigger_period_s"], swing)
-        else:
-            calibration = load_calibration(path)
-            check_same_oscillators(
-                calibration, nominal, path, opts["tolerance"], opts["board_seed"]
-            )
+            jitter = float(opts["jitter"])
         return cls(
-            parameters=parameters,
-            design=design,
-            oscillators=oscillators,
-            calibration=calibration,
-            bias_v=bias_for_p(float(config.p), calibration),
+            parameters=board.parameters,
+            design=board.design,
+            oscillators=board.oscillators,
+            calibration=board.calibration,
+            bias_v=board.bias_v,
             trigger_period_s=float(opts["trigger_period_s"]),
-            jitter=float(opts["jitter"]),
+            jitter=jitter,
             board_seed=int(opts["board_seed"]),
-            comparator_noise_v=noise,
+            comparator_noise_v=float(opts["comparator_noise_v"]),
             decision=str(opts["decision"]),
             drop_stage_gain=float(opts["drop_stage_gain"]),
+            spec=board.spec,
         )
 
     @property
