@@ -372,3 +372,34 @@ def test_autocorrelation_of_a_rotation_matches_its_formula():
     d = np.mod(rotation, 1.0)
     assert want[0] == pytest.approx((0.5 - d - 0.25) / 0.25)
     assert abs(want[0]) > 0.05  # a rotation is no coin flip
+
+
+def test_periodic_events_agree_with_the_full_transient():
+    """'periodic' reads each oscillator's own 12-period transient: inside it the bits are the
+    transient's; later ones keep the circuit's duty (p per bias) as the full transient does."""
+    params = board_oscillators(16, 0.05, 1).select([0, 1, 2, 3])
+    grid = bias_grid(params, 5, VS)
+    full = simulate_events(params, grid, 50e-6, 60)
+    periodic = simulate_events(params, grid, 50e-6, 60, source="periodic")
+    assert periodic.shape == full.shape == (5, 60, 4)
+    inside = 4  # 12 periods of about 21 us cover the first four triggers (50 us apart)
+    assert np.mean(periodic[:, :inside] == full[:, :inside]) >= 0.95
+    assert np.allclose(periodic.mean(axis=(1, 2)), full.mean(axis=(1, 2)), atol=0.08)
+    many = simulate_events(params, grid, 50e-6, 2000, source="periodic")
+    table = p_against_bias(many, grid, params, VS)
+    assert np.allclose(table["p"], table["p_formula"], atol=0.03)
+    with pytest.raises(UserError, match="jitter"):
+        simulate_events(params, grid, 50e-6, 10, source="periodic", jitter=0.01)
+
+
+def test_quick_calibration_defaults_to_periodic_events_and_explicit_events_win():
+    from coupled.cli.calibrate import config_from_args
+    from coupled.cli.main import build_parser
+
+    def events(*extra):
+        argv = ["calibrate", "--network", "experiment16", "--out", "x", *extra]
+        return config_from_args(build_parser().parse_args(argv)).events
+
+    assert events("--quick") == "periodic"
+    assert events("--quick", "--events", "transient") == "transient"
+    assert events() == "transient"

@@ -84,3 +84,33 @@ def test_train_refuses_a_circuit_board_that_violates_the_check(capsys):
     assert main([*args, "--steps", "1", "--input-max-v", "20"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--allow-erc-violations" in err and "XPOT" in err
+
+
+def test_a_second_check_of_the_same_board_is_read_from_the_cache_bit_for_bit(tmp_path, monkeypatch):
+    """The cache returns exactly what ngspice computed; another board (other drawn parts, other
+    drives) is solved again."""
+    from coupled.core import cache
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path))
+    first = check_board("experiment16", seed=3)
+    second = check_board("experiment16", seed=3)
+    assert not first.cached and second.cached
+    pd.testing.assert_frame_equal(first.erc, second.erc, check_exact=True)
+    pd.testing.assert_frame_equal(first.power, second.power, check_exact=True)
+    assert (first.summary, first.config, first.ok) == (second.summary, second.config, second.ok)
+    assert not check_board("experiment16", seed=4).cached
+    assert not check_board("experiment16", seed=3, input_max_v=4.0).cached
+    assert not check_board("experiment16", seed=3, use_cache=False).cached
+
+
+def test_train_says_when_the_cached_check_was_used(tmp_path, monkeypatch, capsys):
+    from coupled.core import cache
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    argv = ["train", "--network", "experiment16", "--engine", "circuit", "--rule", "discrete"]
+    argv += ["--steps", "1", "--no-plot", "--no-progress"]
+    assert main(argv) == 0
+    assert "cached check" not in capsys.readouterr().err
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "check-board experiment16: all" in err and "cached check of this board used" in err

@@ -183,3 +183,32 @@ def test_signal_in_a_native_call_is_raised_when_the_call_returns():
         os.kill(os.getpid(), signal.SIGINT)
         for _ in range(1000):
             pass
+
+
+def _wait_for_line(proc: subprocess.Popen, text: str) -> None:
+    """Read the command's stderr until a line containing ``text`` (the synchronising event)."""
+    for line in proc.stderr:
+        if text in line:
+            return
+    raise AssertionError(f"ended before printing {text!r}: {proc.communicate()}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_board_check_inside_its_long_ngspice_transient(tmp_path, signum):
+    """The 143-edge board's ERC transient (about a minute of ngspice) runs in ngspice's
+    background thread: the signal halts it instead of waiting for its end."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "COUPLED_CACHE_DIR": str(tmp_path / "c")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coupled", "check-board", "--network", "jammed143"]
+        + ["--out", str(tmp_path / "check")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_line(proc, "transient of the full board")
+    sent = time.monotonic()
+    status, err = _stop(proc, signum)
+    assert time.monotonic() - sent < GONE_WITHIN_S
+    _assert_clean(status, err, "check-board")
+    assert not (tmp_path / "check" / "erc.csv").exists()

@@ -13,11 +13,18 @@ nudge sources deliver), the pull-ups from their solved voltages, and the quiesce
 amplifiers, comparators, logic and oscillators from their datasheets (the behavioural models
 draw no supply current). Energy per training step is the mean total power times the trigger
 period; per tap move it is that divided by the edges that move per step at p = 1 (all of them).
+
+The result is cached on disk (:mod:`coupled.core.cache`, kind ``board-check``) under the
+SHA-256 of both generated netlists (every part, drawn value, tap and drive of the board), the
+examples' drives, the check's settings and the code that turns voltages into rows; a hit is
+marked ``BoardCheck.cached`` (143 edges: the 64 s transient becomes a file read).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +33,7 @@ from coupled.circuits import ratings
 from coupled.circuits.assembly import build_board
 from coupled.circuits.diffamp import DROP_STAGES, SENSE_STAGES
 from coupled.circuits.spec import BoardSpec, draw_board
+from coupled.core import cache
 from coupled.core.errors import ParameterError
 from coupled.core.options import check_range
 from coupled.engines.board.options import BOARD_OPTIONS, SUPPLY_LIMITS_V
@@ -39,6 +47,8 @@ NUMERICAL_SLACK = {"V": 1e-3, "A": 1e-9}
 """Allowed excess per unit: the integration's overshoot of latch outputs (microvolts under
 gear) is a property of the simulation, not of the board."""
 DEFAULT_TRIGGER_PERIOD_S = 50e-6
+CACHE_KIND = "board-check"
+"""Kind of the on-disk cache entries of :func:`check_board` (:mod:`coupled.core.cache`)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ class BoardCheck:
     power: pd.DataFrame
     summary: str
     config: dict
+    cached: bool = False
+    """True when the result was read from the on-disk cache instead of solved in ngspice."""
 
     @property
     def ok(self) -> bool:
@@ -92,6 +104,8 @@ def check_board(
     train_config=None,
     parts: dict | None = None,
     supply_v: float | None = None,
+    use_cache: bool = True,
+    log=None,
 ) -> BoardCheck:
     """Run the ERC and the power budget of the board ``train`` would build for ``network``.
 
@@ -117,6 +131,13 @@ def check_board(
     parts
         Role -> catalogue part number (:mod:`coupled.circuits.parts`); default: the default
         board's parts. Each part's datasheet ratings and quiescent current are checked.
+    use_cache
+        Read and write the result in the on-disk cache (:mod:`coupled.core.cache`), keyed by
+        the SHA-256 of both generated netlists (operating-point and transient board: every
+        part, drawn value, tap and drive), the examples' drive voltages and the settings of the
+        check. A hit skips ngspice and is marked by ``BoardCheck.cached``.
+    log
+        Optional callable taking one line of progress text (each ngspice stage).
 
     Returns
     -------
@@ -135,10 +156,7 @@ def check_board(
     config = TrainConfig(**values)
     board_supply = BOARD_OPTIONS["supply_v"]
     if train_config is not None:
-        from dataclasses import replace
-
         board_supply = train_config.engine_options.get("supply_v", board_supply)
-
         config = replace(
             train_config,
             rule="discrete",
@@ -181,6 +199,38 @@ def check_board(
         target_v=task.train_targets_v[0],
         eta=cfg.eta,
     )
+    full_design = replace(board.design, mode="full", **TRANSIENT_DESIGN)
+    full = build_board(
+        net,
+        parameters,
+        full_design,
+        inputs=board.inputs,
+        outputs=board.outputs,
+        grounds=board.grounds,
+        input_v=board.input_v,
+        target_v=board.target_v,
+        eta=board.eta,
+        taps=board.taps,
+    )
+    record = {
+        "train_config": cfg.to_dict(),
+        "tolerance": tolerance,
+        "examples": examples,
+        "trigger_period_s": trigger_period_s,
+        "supply_v": float(supply_v),
+        "board": board.config(),
+        **drawn.record(),
+    }
+    key = _cache_key(board, full, task, record) if use_cache else None
+    if key is not None:
+        hit = _from_cache(key, record)
+        if hit is not None:
+            return hit
+    say = log or (lambda text: None)
+    say(
+        f"checking the board of {net.name} ({board.n_edges} edges): "
+        f"{task.train_inputs_v.shape[0]} operating points, then a transient of the full board"
+    )
     session = get_session()
     name = "check-board"
     session.load(board.netlist, name=name)
@@ -191,46 +241,85 @@ def check_board(
             session.alter(board.drive_alters(task.train_inputs_v[j], task.train_targets_v[j]))
             solved = session.op()
             power.append(_rows_of(board, solved, rows))
-        _transient_rows(board, parameters, session, rows)
+        say(f"transient of the full board ({full.netlist.count(chr(10))} netlist lines)")
+        _transient_rows(board, full, parameters, session, rows)
     finally:
         session.remove(name)
     erc = rows.frame()
     budget = _power_table(board, np.mean(power, axis=0), trigger_period_s)
     summary = _summary(net.name, erc, budget)
-    record = {
-        "train_config": cfg.to_dict(),
-        "tolerance": tolerance,
-        "examples": examples,
-        "trigger_period_s": trigger_period_s,
-        "supply_v": float(supply_v),
-        "board": board.config(),
-        **drawn.record(),
+    result = BoardCheck(erc=erc, power=budget, summary=summary, config=record)
+    if key is not None:
+        _to_cache(key, result)
+    return result
+
+
+def _cache_key(board, full, task, record: dict) -> str:
+    """Cache key of a check: the SHA-256 of both netlists' text, the drives and the settings."""
+    netlists = hashlib.sha256(board.netlist.encode() + b"\0" + full.netlist.encode()).hexdigest()
+    return cache.cache_key(
+        CACHE_KIND,
+        {
+            "netlists_sha256": netlists,
+            "train_inputs_v": np.asarray(task.train_inputs_v, float).tolist(),
+            "train_targets_v": np.asarray(task.train_targets_v, float).tolist(),
+            "trigger_period_s": record["trigger_period_s"],
+            "record": record,
+            "transient_design": TRANSIENT_DESIGN,
+            "numerical_slack": NUMERICAL_SLACK,
+            "network": board.network.name,
+            "rules_sha256": _rules_hash(),
+        },
+    )
+
+
+def _rules_hash() -> str:
+    """SHA-256 of the code that turns solved voltages into rows (this module, the ratings and
+    the parts' catalogue), so that an edited limit misses the cache within one version."""
+    from coupled.circuits import parts
+
+    digest = hashlib.sha256()
+    files = [Path(ratings.__file__), Path(__file__)]
+    root = Path(parts.__file__)
+    files += sorted(root.parent.glob("*.py")) if root.name == "__init__.py" else [root]
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _to_cache(key: str, result: BoardCheck) -> None:
+    data = {
+        "erc": result.erc.to_dict(orient="list"),
+        "power": result.power.to_dict(orient="list"),
+        "summary": result.summary,
     }
-    return BoardCheck(erc=erc, power=budget, summary=summary, config=record)
+    cache.store(CACHE_KIND, key, data, about={"summary": result.summary})
+
+
+def _from_cache(key: str, record: dict) -> BoardCheck | None:
+    """The cached check of ``key`` (``None`` when missing or unreadable)."""
+    data = cache.load(CACHE_KIND, key)
+    if data is None:
+        return None
+    try:
+        erc = pd.DataFrame(data["erc"], columns=list(ERC_COLUMNS))
+        power = pd.DataFrame(data["power"], columns=list(POWER_COLUMNS))
+        erc["ok"] = erc["ok"].astype(bool)
+        summary = str(data["summary"])
+    except (KeyError, TypeError, ValueError):
+        cache.reject()
+        return None
+    return BoardCheck(erc=erc, power=power, summary=summary, config=record, cached=True)
 
 
 TRANSIENT_DESIGN = {"trigger_low_s": 0.2e-6, "trigger_time_s": 1.0e-6, "trigger_width_s": 0.5e-6}
 """Timing of the transient check: one trigger pulse shortly after the oscillators start."""
 
 
-def _transient_rows(board, parameters, session, rows: _Rows) -> None:
+def _transient_rows(board, full, parameters, session, rows: _Rows) -> None:
     """A transient of the full board (oscillators from their drawn phases) through one trigger:
     the extremes over time of every oscillator, enable and latch pin against its limits."""
-    from dataclasses import replace
-
-    d = replace(board.design, mode="full", **TRANSIENT_DESIGN)
-    full = build_board(
-        board.network,
-        parameters,
-        d,
-        inputs=board.inputs,
-        outputs=board.outputs,
-        grounds=board.grounds,
-        input_v=board.input_v,
-        target_v=board.target_v,
-        eta=board.eta,
-        taps=board.taps,
-    )
+    d = full.design
     name = "check-board-transient"
     session.load(full.netlist, name=name)
     kinds = ("osc", "en", "enl", "xor", "dir", "cmpa", "cmpb", "sena", "senb")

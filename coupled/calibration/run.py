@@ -88,7 +88,9 @@ class CalibrationConfig:
     supply_v
         Supply span ``vdd - vss`` of the oscillators (V).
     events
-        ``"transient"`` (ngspice) or ``"phase"`` (analytic phase model).
+        ``"transient"`` (ngspice, every trigger), ``"periodic"`` (a 12-period ngspice
+        transient of each oscillator repeated at its simulated period) or ``"phase"``
+        (analytic phase model).
     workers
         Processes for the per-edge transients.
     jitter
@@ -166,6 +168,10 @@ QUICK_SIZES = {"n_triggers": 1000, "n_triggers_p": 100, "n_bias": 9}
 """``coupled calibrate --quick`` (and the quick report): 1 000 triggers for the correlation
 (null mean |r| 0.025), 100 per bias point (s.e. of the mean p over 16 edges at most 0.013), 9
 bias points; about a tenth of the full calibration's transients."""
+QUICK_EVENTS = "periodic"
+"""Event source of ``coupled calibrate --quick`` (and the quick report) unless one is given: a
+12-period transient of each oscillator instead of one over every trigger (16 edges: seconds
+instead of a minute or more)."""
 
 
 def board_oscillators(n_edges: int, tolerance: float, seed: int) -> OscillatorParameters:
@@ -331,4 +337,9 @@ def _jitter_of(cfg: CalibrationConfig) -> dict:
 def _events_text(source: str) -> str:
     if source == "phase":
         return "phase model (analytic RC waveform of each oscillator; no circuit simulation)"
+    if source == "periodic":
+        return (
+            "ngspice transient of each edge's oscillator over 12 periods, read at the triggers "
+            "at the same phase of its last simulated period"
+        )
     return "ngspice transient of each edge's oscillator and enable comparator at the triggers"

@@ -39,7 +39,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coupled.calibration.run import QUICK_SIZES, CalibrationConfig
+from coupled.calibration.run import QUICK_EVENTS, QUICK_SIZES, CalibrationConfig
 from coupled.cli.parts import add_part_option, parts_of
 from coupled.core import options
 from coupled.engines.board.events import EVENT_SOURCES
@@ -124,9 +124,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--events",
         choices=EVENT_SOURCES,
-        default=defaults.events,
+        default=None,
         help="'transient': ngspice transient of every edge's oscillator and enable comparator "
-        "(default); 'phase': the analytic phase model (fast; no circuit simulation)",
+        "over every trigger (default); 'periodic': a 12-period ngspice transient of each "
+        "oscillator, repeated at its simulated period (seconds; the default of --quick); "
+        "'phase': the analytic phase model (fast; no circuit simulation)",
     )
     parser.add_argument(
         "--workers",
@@ -144,7 +146,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help=f"reduced sizes for a first look: {QUICK_SIZES['n_triggers']} triggers for the "
         f"correlation, {QUICK_SIZES['n_triggers_p']} per bias point, {QUICK_SIZES['n_bias']} bias "
-        "points (explicit --triggers, --p-triggers, --bias-points win)",
+        f"points, {QUICK_EVENTS} events (explicit --triggers, --p-triggers, --bias-points, "
+        "--events win)",
     )
     parser.add_argument("--no-plots", action="store_true", help="write no PNG figures")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
@@ -169,7 +172,7 @@ def config_from_args(args: argparse.Namespace) -> CalibrationConfig:
         n_triggers=size(args.triggers, "n_triggers"),
         n_triggers_p=size(args.p_triggers, "n_triggers_p"),
         n_bias=size(args.bias_points, "n_bias"),
-        events=args.events,
+        events=args.events or (QUICK_EVENTS if getattr(args, "quick", False) else defaults.events),
         workers=args.workers,
         jitter=args.jitter,
         parts=parts_of(args),

@@ -14,12 +14,14 @@ violation. ``--corners`` also runs the ERC and a short training of the board twi
 ``corner_<V>V/`` (the same three files) and ``corners.csv`` (``corner``, ``supply_v``,
 ``erc_ok``, ``erc_violations``, ``erc_summary``, ``final_scaled_error``, ``steps``, ``tasks``)
 and prints one line per corner; the exit status is then 1 if any corner fails its ERC. Bad input
-exits with status 2 before anything is written.
+exits with status 2 before anything is written. A check of the same board found in the on-disk
+cache (``COUPLED_CACHE_DIR``) is reused, and stderr says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from coupled.cli.parts import add_part_option, parts_of
 from coupled.core import options
@@ -118,10 +120,13 @@ def run(args: argparse.Namespace) -> int:
         input_max_v=args.input_max_v,
         tolerance=args.tolerance,
         seed=args.seed,
+        log=lambda text: print(f"check-board: {text}", file=sys.stderr, flush=True),
         supply_v=args.supply_v,
         parts=parts_of(args),
     )
     out = write_check(result, args.out, args.seed)
+    if result.cached:
+        print("check-board: cached check of this board used (no ngspice run)", file=sys.stderr)
     print(f"wrote {out / 'erc.csv'}, {out / 'power.csv'}")
     print(result.summary)
     if corners is None:

@@ -67,10 +67,12 @@ def add_report_options(
     )
     parser.add_argument(
         "--calibration-events",
-        choices=("transient", "phase"),
-        default="transient",
-        help="calibration by ngspice transients of the oscillators (default) or "
-        "by their analytic phase model (fast)",
+        choices=("transient", "phase", "periodic"),
+        default=None,
+        help="calibration by ngspice transients of the oscillators over every trigger "
+        "(default), by a 12-period transient of each repeated at its simulated period "
+        "('periodic', seconds; the default with --quick and in the demo) or by their analytic "
+        "phase model (fast)",
     )
     parser.add_argument(
         "--workers",

@@ -336,12 +336,22 @@ def _check_board(config: TrainConfig) -> None:
         train_config=config,
         tolerance=float(opts.get("tolerance", 0.05)),
         seed=int(opts.get("board_seed", 0)),
+        log=_stage_log,
     )
-    if not result.ok:
+    cached = " (cached check of this board used)" if result.cached else ""
+    if not result.ok:  # one line, as every refusal
         raise UserError(
-            f"{result.summary}; the board exceeds its parts' ratings (see 'coupled check-board'); "
-            "lower --input-max-v or pass --allow-erc-violations"
+            f"{result.summary}{cached}; the board exceeds its parts' ratings (see 'coupled "
+            "check-board'); lower --input-max-v or pass --allow-erc-violations"
         )
+    if cached:
+        print(f"train: {result.summary}{cached}", file=sys.stderr)
+
+
+def _stage_log(text: str) -> None:
+    """The board check's stages on stderr, on a terminal only (a refusal stays one line)."""
+    if sys.stderr.isatty():
+        print(f"train: {text}", file=sys.stderr, flush=True)
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

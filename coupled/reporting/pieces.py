@@ -57,7 +57,7 @@ CALIBRATION = "calibration"
 CHECK_BOARD = "check-board"
 TRAINING = "training"
 PIECES = (CHECK_BOARD, CALIBRATION, *FIGURES)
-EVENTS = ("transient", "phase")
+EVENTS = ("transient", "phase", "periodic")
 FIGURE_ENGINE = "ideal"
 """Engine of the reproduced figures (exact and fast; the circuit engine trains the demo)."""
 
@@ -77,7 +77,9 @@ class ReportConfig:
     network
         The board that is calibrated (one oscillator per edge).
     calibration_events
-        ``"transient"`` (ngspice transient of every oscillator) or ``"phase"`` (analytic).
+        ``"transient"`` (ngspice transient of every oscillator over every trigger),
+        ``"periodic"`` (a 12-period transient of each, repeated; the default with ``quick``) or
+        ``"phase"`` (analytic). ``None``: ``"periodic"`` when quick, else ``"transient"``.
     workers
         Processes a piece may use.
     """
@@ -85,10 +87,15 @@ class ReportConfig:
     quick: bool = False
     seed: int = 0
     network: str = "experiment16"
-    calibration_events: str = "transient"
+    calibration_events: str | None = None
     workers: int = 1
 
     def __post_init__(self) -> None:
+        if self.calibration_events is None:
+            from coupled.calibration.run import QUICK_EVENTS
+
+            events = QUICK_EVENTS if self.quick else "transient"
+            object.__setattr__(self, "calibration_events", events)
         check_whole("seed", self.seed, 0)
         check_whole("workers", self.workers, 1)
         check_choice("calibration_events", self.calibration_events, EVENTS)

@@ -46,6 +46,10 @@ ControlledExit = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.c_int, ctypes.c_bool, ctypes.c_bool, ctypes.c_int, ctypes.c_void_p
 )
 """Callback ngspice calls when it wants to exit (status, unload, quit, ident, user data)."""
+SendData = ctypes.c_void_p
+"""Placeholder type of the per-time-point data callbacks (not used: passed as NULL)."""
+BGThreadRunning = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_bool, ctypes.c_int, ctypes.c_void_p)
+"""Callback ngspice calls when its background thread starts (False) and ends (True)."""
 
 
 def open_library() -> tuple[ctypes.CDLL, str]:

@@ -37,6 +37,7 @@ from coupled.spice.library import (
     MIN_VERSION,
 )
 from coupled.spice.library import VERSION_RE as _VERSION_RE
+from coupled.spice.library import BGThreadRunning as _BGThreadRunning
 from coupled.spice.library import ControlledExit as _ControlledExit
 from coupled.spice.library import SendChar as _SendChar
 from coupled.spice.library import SendStat as _SendStat
@@ -74,6 +75,12 @@ __all__ = [
 # under the names the class below has always used.
 
 
+BACKGROUND_POLL_S = 0.05
+"""How often the main thread looks at a background analysis (s): the delay of an interrupt."""
+BACKGROUND_START_S = 60.0
+"""How long a background analysis may take to start before the session gives up (s)."""
+
+
 class SpiceSession:
     """The process's ngspice shared library. Obtain it with :func:`get_session`.
 
@@ -102,9 +109,14 @@ class SpiceSession:
             _SendChar(self._on_char),
             _SendStat(lambda text, ident, user: 0),
             _ControlledExit(self._on_exit),
+            _BGThreadRunning(self._on_background),
         )
+        self._background_started = threading.Event()
+        self._background_done = threading.Event()
         interrupts.install()
-        status = self._native(self._lib.ngSpice_Init, *self._callbacks, None, None, None, None)
+        status = self._native(
+            self._lib.ngSpice_Init, *self._callbacks[:3], None, None, self._callbacks[3], None
+        )
         if status != 0:
             raise SpiceNotFoundError(f"ngspice initialisation failed (status {status})")
         self.init_output = list(self._lines)
@@ -136,9 +148,16 @@ class SpiceSession:
     def _declare(self) -> None:
         lib = self._lib
         try:
-            lib.ngSpice_Init.argtypes = [_SendChar, _SendStat, _ControlledExit] + [
-                ctypes.c_void_p
-            ] * 4
+            lib.ngSpice_Init.argtypes = [
+                _SendChar,
+                _SendStat,
+                _ControlledExit,
+                ctypes.c_void_p,
+                ctypes.c_void_p,
+                _BGThreadRunning,
+                ctypes.c_void_p,
+            ]
+            lib.ngSpice_running.restype = ctypes.c_bool
             lib.ngSpice_Command.argtypes = [ctypes.c_char_p]
             lib.ngSpice_Circ.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
             lib.ngGet_Vec_Info.argtypes = [ctypes.c_char_p]
@@ -175,6 +194,52 @@ class SpiceSession:
     def _on_exit(self, status: int, unload: bool, quit_: bool, ident: int, user: object) -> int:
         self._exit_requested = (int(status), bool(quit_))
         return 0
+
+    def _on_background(self, finished: bool, ident: int, user: object) -> int:
+        # ngspice calls this from its background thread when the thread starts and ends
+        (self._background_done if finished else self._background_started).set()
+        return 0
+
+    def _run_background(self, text: str) -> list[tuple[str, str]]:
+        """Run an analysis command in ngspice's background thread and wait for it here.
+
+        The main thread waits in Python, so Ctrl-C and SIGTERM raise ``KeyboardInterrupt``
+        at once (within :data:`BACKGROUND_POLL_S`): the analysis is halted (``bg_halt``), its
+        data destroyed and the interrupt re-raised. Other threads run the command in the
+        foreground (they get no signals)."""
+        if threading.get_ident() != threading.main_thread().ident:
+            return self._run(text)
+        self._lines = []
+        self._exit_requested = None
+        self._background_started.clear()
+        self._background_done.clear()
+        self.commands_sent += 1
+        self._native(self._lib.ngSpice_Command, b"bg_" + text.encode())
+        try:
+            # The thread sets ngspice's running flag itself, possibly after the command has
+            # returned: only its callbacks say that it started and that it ended.
+            waited = 0.0
+            while not self._background_done.wait(BACKGROUND_POLL_S):
+                waited += BACKGROUND_POLL_S
+                if (
+                    not self._background_started.is_set()
+                    and waited > BACKGROUND_START_S
+                    and not self._lib.ngSpice_running()
+                ):
+                    raise SpiceError(f"ngspice did not start {text!r} in its background thread")
+        except BaseException:
+            self._lib.ngSpice_Command(b"bg_halt")
+            self._background_done.wait(BACKGROUND_POLL_S)
+            self._lines = []
+            self._paused = False
+            self._pause_at_s = None
+            self._lib.ngSpice_Command(b"delete all")
+            self._lib.ngSpice_Command(b"destroy all")
+            self._lines = []
+            raise
+        lines, self._lines = self._lines, []
+        self.last_output = lines
+        return lines
 
     def _run(self, text: str, record: bool = True) -> list[tuple[str, str]]:
         """Send one command; ``record=False`` for housekeeping that keeps ``last_output``."""
@@ -629,7 +694,7 @@ class SpiceSession:
     ) -> dict[str, np.ndarray]:
         if not transient:
             self._end_transient()
-        lines = self._run(text)
+        lines = self._run_background(text)
         if any(_INTERP_RE.search(line) for stream, line in lines if stream == "stdout"):
             self.interpolating = True
         stopped = transient and any(

@@ -24,6 +24,7 @@ from typing import Any
 from coupled.circuits import design
 from coupled.circuits.parts import PartSet
 from coupled.core.errors import ParameterError, UserError, named
+from coupled.core.memory import refuse_if_too_large
 from coupled.core.options import INT64_MAX, check_choice, check_range, check_whole, is_whole
 from coupled.engines import check_engine_name
 from coupled.physics import rules, sensing
@@ -284,6 +285,8 @@ class TrainConfig:
         if cfg.roles == "network":
             network_roles(network, cfg.inputs, cfg.outputs, cfg.grounds)
         check_counts(network, cfg.inputs, cfg.outputs, cfg.grounds)
+        estimate, counted = memory_estimate(network, cfg)
+        refuse_if_too_large("network", network.name, estimate, counted)
         return network
 
 
@@ -297,6 +300,32 @@ def _network_or_none(spec: Any) -> Network | None:
         return load_network(spec)
     except (UserError, TypeError, ValueError, AttributeError):
         return None
+
+
+BYTES_PER_EDGE = {"ideal": 0, "spice": 256 * 1024, "circuit": 2 * 1024**2}
+"""ngspice's memory per edge of a loaded network (spice) or board (circuit), bytes: an upper
+bound of what the 143-edge board measured (a 1-step circuit run peaked at 0.35 GB, its
+electrical rule check's full transient included)."""
+BASE_BYTES = 400 * 1024**2
+"""The interpreter with numpy, pandas, numba and ngspice loaded (bytes)."""
+
+
+def memory_estimate(network: Network, cfg: TrainConfig) -> tuple[float, str]:
+    """A run's peak memory (bytes) and what the estimate counts (for the refusal's message).
+
+    Counted: the dense incidence matrix (E x N) and two N x N Laplacians that the task draws
+    and the exact solver build, every task's train and test examples at every node (free and
+    clamped), ngspice's share per edge for the ngspice engines, and the process itself.
+    """
+    n, e, k = network.n_nodes, network.n_edges, cfg.tasks
+    dense = 8.0 * (e * n + 2 * n * n)
+    examples = 8.0 * 2 * k * (cfg.train_size + cfg.test_size) * n
+    spice = float(BYTES_PER_EDGE.get(cfg.engine, BYTES_PER_EDGE["circuit"]) * e)
+    counted = (
+        f"dense {e} x {n} incidence and {n} x {n} Laplacians {dense / 1024**3:.3g} GiB, "
+        f"examples {examples / 1024**3:.3g} GiB, ngspice {spice / 1024**3:.3g} GiB"
+    )
+    return BASE_BYTES + dense + examples + spice, counted
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

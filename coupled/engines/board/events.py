@@ -51,8 +51,13 @@ from coupled.circuits.oscillator import (
 from coupled.core import interrupts
 from coupled.core.errors import SpiceError, UserError
 
-EVENT_SOURCES = ("transient", "phase")
-"""How events are produced: ngspice transient of each edge, or the analytic phase model."""
+EVENT_SOURCES = ("transient", "phase", "periodic")
+"""How events are produced: ngspice transient of each edge over every trigger, the analytic
+phase model, or a short ngspice transient of each edge repeated at its simulated period."""
+_LAST_WAVES: list = []
+"""The last :func:`periodic_waveforms` result and its key (a calibration asks twice)."""
+PERIODIC_PERIODS = 12
+"""Periods of each edge's transient for ``source="periodic"`` (the first is the start-up)."""
 MAX_STEP_PER_PERIOD = 200
 """Transient time steps per oscillator period (at most period / 200): flips need it."""
 
@@ -89,7 +94,8 @@ def _run_all(tasks: list[tuple], workers: int, *, isolated: bool = False) -> lis
     worker), as netlists with ``.options interp`` need: ngspice 39 keeps ``interp`` on for
     every later transient of a process. The pool ends with the call."""
     if not isolated and (workers <= 1 or len(tasks) <= 1):
-        return [_tran(*task) for task in tasks]
+        with _progress(len(tasks)) as bar:
+            return [_done(bar, _tran(*task)) for task in tasks]
     context = get_context("spawn")
     size = max(1, min(workers, len(tasks)))
     with (
@@ -97,8 +103,23 @@ def _run_all(tasks: list[tuple], workers: int, *, isolated: bool = False) -> lis
             max_workers=size, mp_context=context, initializer=interrupts.ignore_in_worker
         ) as pool,
         interrupts.stopped_on_interrupt(pool),
+        _progress(len(tasks)) as bar,
     ):
-        return list(pool.map(_tran_star, tasks))
+        return [_done(bar, data) for data in pool.map(_tran_star, tasks)]
+
+
+def _progress(total: int):
+    """A tqdm bar of per-edge transients on stderr (shown on a terminal only)."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=None, file=sys.stderr, unit="edge", leave=False)
+
+
+def _done(bar, data: dict) -> dict:
+    bar.update(1)
+    return data
 
 
 def _tran_star(task: tuple) -> dict:
@@ -176,6 +197,8 @@ def simulate_events(
             f"jitter {jitter!r}: transient events are the circuit's own noise-free oscillators; "
             "use jitter 0 with source 'transient' (or source 'phase')"
         )
+    if source == "periodic":
+        return _periodic_events(params, bias, times, supply_v, workers)
     names = ["time"] + [f"v(en{k})" for k in range(bias.size)]
     tasks = []
     for edge in range(params.n_edges):
@@ -195,6 +218,69 @@ def simulate_events(
         rows = _rows_at(data["time"], times, edge)
         for k in range(bias.size):
             events[k, :, edge] = data[f"v(en{k})"][rows] > 0.5 * supply_v
+    return events
+
+
+def periodic_waveforms(
+    params: OscillatorParameters,
+    *,
+    supply_v: float = DEFAULT_SUPPLY_V,
+    n_periods: int = PERIODIC_PERIODS,
+    workers: int = 1,
+) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """Each edge's oscillator voltage from a short ngspice transient, with its period.
+
+    One ``uic`` transient per edge from its drawn phase over ``n_periods`` formula periods (max
+    step period / ``MAX_STEP_PER_PERIOD``, as the full transient events). The period is the
+    mean spacing of the upward crossings of the middle of the thresholds after the first (the
+    start-up).
+
+    Returns
+    -------
+    list of (time_s, v_osc_v, last_crossing_s, period_s)
+        Per edge: the transient's time points and oscillator voltage, the last upward crossing
+        and the simulated period.
+    """
+    mid_v = 0.5 * supply_v * (params.low_fraction + params.high_fraction)
+    netlists = [oscillator_bench(params, e, [], supply_v=supply_v) for e in range(params.n_edges)]
+    key = (tuple(netlists), n_periods, MAX_STEP_PER_PERIOD)
+    if _LAST_WAVES and _LAST_WAVES[0] == key:
+        return _LAST_WAVES[1]
+    tasks = []
+    for edge, netlist in enumerate(netlists):
+        step = float(params.period_s[edge]) / MAX_STEP_PER_PERIOD
+        tasks.append(
+            (netlist, step, n_periods * float(params.period_s[edge]), step, ["time", "v(osc)"])
+        )
+    waves = []
+    for edge, data in enumerate(_run_all(tasks, workers)):
+        t, v = data["time"], data["v(osc)"]
+        up = np.flatnonzero((v[:-1] < mid_v[edge]) & (v[1:] >= mid_v[edge]))
+        if up.size < 3:
+            raise SpiceError(f"edge {edge}: the oscillator did not oscillate in the transient")
+        frac = (mid_v[edge] - v[up]) / (v[up + 1] - v[up])
+        crossings = (t[up] + frac * (t[up + 1] - t[up]))[1:]
+        waves.append((t, v, float(crossings[-1]), float(np.mean(np.diff(crossings)))))
+    _LAST_WAVES[:] = [key, waves]
+    return waves
+
+
+def _periodic_events(
+    params: OscillatorParameters,
+    bias: np.ndarray,
+    times: np.ndarray,
+    supply_v: float,
+    workers: int,
+) -> np.ndarray:
+    """Enable bits (K, n, E) from :func:`periodic_waveforms`: the oscillator's voltage at a
+    trigger inside the transient is read there (linear interpolation), a later one in the last
+    simulated period at the same phase; enabled while it is above the bias."""
+    events = np.zeros((bias.size, times.size, params.n_edges), dtype=bool)
+    waves = periodic_waveforms(params, supply_v=supply_v, workers=workers)
+    for edge, (t, v, last, period) in enumerate(waves):
+        folded = np.where(times <= last, times, last - period + np.mod(times - last, period))
+        v_at = np.interp(folded, t, v)
+        events[:, :, edge] = v_at[None, :] > bias[:, None]
     return events
 
 

@@ -134,8 +134,20 @@ def _fit_all(params: OscillatorParameters, supply_v: float, steps: int, session)
     name = "oscillator-phase-fit"
     scale = np.empty(params.n_edges)
     phase = np.empty(params.n_edges)
+    import sys
+
+    from tqdm import tqdm
+
+    bar = tqdm(
+        range(params.n_edges),
+        desc="fitting oscillators (cached afterwards)",
+        unit="edge",
+        disable=None,  # on a terminal only
+        file=sys.stderr,
+        leave=False,
+    )
     try:
-        for e in range(params.n_edges):
+        for e in bar:
             one = params.select([e])
             period = float(one.period_s[0])
             session.load(fit_netlist(params, e, supply_v), name=name)
@@ -148,6 +160,7 @@ def _fit_all(params: OscillatorParameters, supply_v: float, steps: int, session)
             )
             scale[e], phase[e] = _fit_one(one, out["time"], out["v(osc)"] / supply_v, e)
     finally:
+        bar.close()
         session.remove(name)
     return OscillatorParameters(
         r_ohm=params.r_ohm,
