@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from coupled.circuits.design import BoardDesign
-from coupled.circuits.pot import PotModel
 from coupled.circuits.tolerances import (
     DEFAULT_TOLERANCES,
     PART_CLASSES,
@@ -228,6 +227,14 @@ def _waveform(osc: dict, phase: np.ndarray, t: float) -> np.ndarray:
     return np.where(s < osc["charge"], rising, falling)
 
 
+def _design(cfg: YieldConfig, tcfg) -> BoardDesign:
+    """The nominal design of the boards (parts, gain, supply), from the one board factory."""
+    from coupled.engines.board.drawn import board_spec
+
+    options = {"tolerance": 0.0, "board_seed": 0, "supply_v": cfg.supply_v}
+    return board_spec(tcfg, options).design()
+
+
 def simulate_boards(
     cfg: YieldConfig, tolerances: dict[str, PartTolerance], boards: list[int]
 ) -> pd.DataFrame:
@@ -249,8 +256,8 @@ def simulate_boards(
     def lanes(a: np.ndarray) -> np.ndarray:  # (B, ..., E) -> (B * T, ..., E) board-major
         return np.repeat(a, n_t, axis=0)
 
-    pot = PotModel.for_range(tcfg.r_min_ohm, tcfg.r_max_ohm, rules.N_TAPS)
-    design = BoardDesign(pot=pot, mode="full", sense_gain=tcfg.sense_gain, vdd_v=cfg.supply_v)
+    design = _design(cfg, tcfg)
+    pot = design.pot
     r_ab = pot.r_ab_ohm * (1 + lanes(parts["pot_r_ab"]))  # (L, 2, E)
     series = pot.r_series_ohm * (1 + lanes(parts["series_r"]))
     inl = lanes(parts["pot_nonlinearity"])
@@ -301,7 +308,7 @@ def simulate_boards(
         direction = board_directions(
             m.free_drop_v[:, 0], m.clamped_drop_v[:, 0], offset_a, offset_b, design, amps
         )
-        taps = rules.discrete_update(taps, direction, enabled)
+        taps = rules.discrete_update(taps, direction, enabled, pot.n_taps)
         if step >= tail_from and (step % every == 0 or step == cfg.steps):
             tail.append(error(taps))
     scaled = np.mean(tail, axis=0) / np.where(initial > 0, initial, 1.0)  # (L,)
@@ -331,7 +338,7 @@ def board_parameters(cfg: YieldConfig, tolerances: dict, board: int, n_edges: in
     from coupled.circuits.oscillator import DEFAULT_C_F, DEFAULT_R_OHM, OscillatorParameters
 
     tcfg = cfg.train_config()
-    pot = PotModel.for_range(tcfg.r_min_ohm, tcfg.r_max_ohm, rules.N_TAPS)
+    pot = _design(cfg, tcfg).pot
     parts = {k: v[0] for k, v in draw_boards(cfg.seed, [board], n_edges, tolerances).items()}
     osc = {k: v[0] for k, v in _oscillators({k: v[None] for k, v in parts.items()}).items()}
     return BoardParameters(
@@ -387,8 +394,8 @@ def check_circuit(cfg: YieldConfig, boards: list[int], steps: int) -> pd.DataFra
     plain = dataclasses.replace(tcfg, engine_options={})
     ideal = IdealEngine()
     ideal.prepare(network, tasks, plain)
-    pot = PotModel.for_range(tcfg.r_min_ohm, tcfg.r_max_ohm, rules.N_TAPS)
-    design = BoardDesign(pot=pot, mode="full", sense_gain=tcfg.sense_gain, vdd_v=cfg.supply_v)
+    design = _design(cfg, tcfg)
+    pot = design.pot
     n_train = tasks[0].train_inputs_v.shape[0]
     example_rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(YIELD_KEY,)))
     examples = example_rng.integers(0, n_train, size=(steps, n_t))
