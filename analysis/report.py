@@ -25,6 +25,9 @@ import numpy as np
 import pandas as pd
 
 from coupled.analysis.board_check import board_check_section
+from coupled.analysis.waveforms import plot_step_edge
+from coupled.analysis.your_board import your_board_section
+from coupled.analysis.yields import plot_yield
 from coupled.analysis.calibration import draw_calibration
 from coupled.analysis.figures import board_text, draw_figure
 from coupled.analysis.report_training import (
@@ -39,7 +42,9 @@ from coupled.reporting.data import ReportData, training_summary
 from coupled.reporting.glossary import COLUMNS, GLOSSARY, HOW_TO_READ
 from coupled.reporting.pieces import FIGURES, Drawers, ReportConfig
 
-DRAWERS = Drawers(figure=draw_figure, calibration=draw_calibration)
+DRAWERS = Drawers(
+    figure=draw_figure, calibration=draw_calibration, waveform=plot_step_edge, yields=plot_yield
+)
 """How the report draws the pieces it runs."""
 
 TITLES = {
@@ -449,6 +454,7 @@ def render_report(data: ReportData, path: str | Path) -> Path:
             _intro_section(),
             _claims_section(data),
             board_check_section(data.board_check, _table),
+            your_board_section(data.your_board, _table, _img),
             _calibration_section(data.calibration, data.claims),
             _training_section(data.training),
             _figures_section(data.figures, data.claims),

@@ -33,6 +33,7 @@ H2_ORDER = [
     "How to read this page",
     "The paper's claims",
     "Electrical rule check and power of the board",
+    "Your board",
     "Calibration of the board",
     "Training on the board",
     "Reproduced figures",

@@ -182,7 +182,14 @@ def run(args: argparse.Namespace) -> int:
     from coupled.analysis.report import DRAWERS, report
     from coupled.calibration.erc_files import erc_digest, write_check
     from coupled.core.io import prepare_out_dir, write_json
-    from coupled.reporting.pieces import CALIBRATION, CHECK_BOARD, PIECES, TRAINING, ensure_piece
+    from coupled.reporting.pieces import (
+        CALIBRATION,
+        CHECK_BOARD,
+        PIECES,
+        TRAINING,
+        YOUR_BOARD,
+        ensure_piece,
+    )
     from coupled.training.run import train
 
     args.quick = True
@@ -224,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
         log(f"p = {cfg.p:g}: final scaled error {final:.3g} in {result.wall_time_s:.1f} s")
         costs[f"train_p_{cfg.p:g}_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pieces = PIECES if args.figures else (CHECK_BOARD, CALIBRATION)
+    pieces = PIECES if args.figures else (CHECK_BOARD, YOUR_BOARD, CALIBRATION)
     page, failed = report(config, out, lambda text: log(f"report: {text}"), pieces=pieces)
     costs["report_s"] = time.perf_counter() - t0
     costs["total_s"] = time.perf_counter() - started

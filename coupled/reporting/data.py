@@ -18,6 +18,7 @@ import pandas as pd
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
 from coupled.reporting.claims import evaluate_claims
+from coupled.reporting.your_board import YOUR_BOARD, load_your_board, your_board_digest
 from coupled.reporting.pieces import (
     CALIBRATION,
     CHECK_BOARD,
@@ -80,6 +81,7 @@ def gather(
         figures={k: v for k, v in figures.items() if v},
         training=load_training_runs(out / TRAINING),
         board_check=load_check_board_piece(out / CHECK_BOARD),
+        your_board=load_your_board(out / YOUR_BOARD, config.network, config.seed),
     )
     claims = evaluate_claims(data)
     return ReportData(
@@ -91,6 +93,7 @@ def gather(
         training=data.training,
         claims=claims,
         board_check=data.board_check,
+        your_board=data.your_board,
         wall_time_s=time.perf_counter() - started,
     )
 
@@ -161,5 +164,6 @@ def report_record(data: ReportData) -> dict:
         }
         if data.board_check
         else {},
+        "your_board": your_board_digest(data.your_board),
         "wall_time_s": data.wall_time_s,
     }

@@ -5,6 +5,9 @@ A report folder ``DIR`` holds one subfolder per piece, each written by the piece
 ``DIR/check-board``
     ``coupled check-board`` on the report's board (ERC table against the parts' datasheet
     limits, power per rail and part class, energy per training step);
+``DIR/your-board``
+    supply corners, a Monte Carlo yield with its tolerance budget and one step's waveforms
+    (:mod:`coupled.reporting.your_board`);
 ``DIR/calibration``
     ``coupled calibrate`` on the 16-edge board (p against the bias, correlation of update
     events at p = 0.5, effective comparator bias);
@@ -56,7 +59,8 @@ the ``gates`` and ``offsets`` studies are not (yet) pieces of the report."""
 CALIBRATION = "calibration"
 CHECK_BOARD = "check-board"
 TRAINING = "training"
-PIECES = (CHECK_BOARD, CALIBRATION, *FIGURES)
+YOUR_BOARD = "your-board"
+PIECES = (CHECK_BOARD, YOUR_BOARD, CALIBRATION, *FIGURES)
 EVENTS = ("transient", "phase", "periodic")
 FIGURE_ENGINE = "ideal"
 """Engine of the reproduced figures (exact and fast; the circuit engine trains the demo)."""
@@ -127,6 +131,9 @@ class ReportConfig:
         if piece == CHECK_BOARD:
             c = self.calibration_config()
             return f"the electrical rule check of {self.network} (tolerance {c.tolerance:g})"
+        if piece == YOUR_BOARD:
+            size = "quick" if self.quick else "full"
+            return f"the supply corners, yield and a waveform of {self.network} ({size})"
         if piece == CALIBRATION:
             c = self.calibration_config()
             return (
@@ -165,6 +172,8 @@ class ReportData:
     claims: pd.DataFrame | None = None
     board_check: dict = field(default_factory=dict)
     """The check-board piece (:func:`coupled.reporting.loading.load_check_board_piece`)."""
+    your_board: dict = field(default_factory=dict)
+    """The your-board folder (:func:`coupled.reporting.your_board.load_your_board`)."""
     wall_time_s: float = 0.0
 
 
@@ -304,6 +313,7 @@ def run_isolated(fn: Callable[..., int], *args) -> int:
 LIBRARY = {
     "calibrate": "coupled.calibration.files",
     "check-board": "coupled.calibration.erc",
+    "yield": "coupled.sweep.yields",
     "reproduce": "coupled.reproduction.base",
 }
 """The library module behind each piece's command."""
@@ -326,6 +336,10 @@ class Drawers:
 
     figure: Callable | None = None
     calibration: Callable | None = None
+    waveform: Callable | None = None
+    """``waveform(result, step, edge, png_path)`` draws one step's waveforms of one edge."""
+    yields: Callable | None = None
+    """``yields(summary, budget, tolerances, png_path)`` draws yield against tolerance."""
 
 
 def ensure_piece(
@@ -356,6 +370,21 @@ def ensure_piece(
                 cal.tolerance,
                 str(path),
             ),
+        )
+    elif name == YOUR_BOARD:
+        from coupled.reporting.your_board import run_your_board, your_board_matches
+
+        why = your_board_matches(path, config.network, config.seed, config.quick)
+        d = drawers or Drawers()
+        command = "yield"
+        job = (
+            run_your_board,
+            config.network,
+            config.seed,
+            config.quick,
+            str(path),
+            d.waveform,
+            d.yields,
         )
     elif name == CALIBRATION:
         why = calibration_matches(path, config)
@@ -399,6 +428,7 @@ __all__ = [
     "FIGURES",
     "PIECES",
     "TRAINING",
+    "YOUR_BOARD",
     "Drawers",
     "PieceStatus",
     "ReportConfig",
