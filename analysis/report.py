@@ -25,9 +25,6 @@ import numpy as np
 import pandas as pd
 
 from coupled.analysis.board_check import board_check_section
-from coupled.analysis.waveforms import plot_step_edge
-from coupled.analysis.your_board import your_board_section
-from coupled.analysis.yields import plot_yield
 from coupled.analysis.calibration import draw_calibration
 from coupled.analysis.figures import board_text, draw_figure
 from coupled.analysis.report_training import (
@@ -36,6 +33,9 @@ from coupled.analysis.report_training import (
     plot_training_curves,
     raster_span,
 )
+from coupled.analysis.waveforms import plot_step_edge
+from coupled.analysis.yields import plot_yield
+from coupled.analysis.your_board import your_board_section
 from coupled.core.version import __version__
 from coupled.reporting.claims import claim_lines, shown_verdict
 from coupled.reporting.data import ReportData, training_summary

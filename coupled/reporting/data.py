@@ -18,13 +18,13 @@ import pandas as pd
 from coupled.core.errors import UserError
 from coupled.core.version import __version__
 from coupled.reporting.claims import evaluate_claims
-from coupled.reporting.your_board import YOUR_BOARD, load_your_board, your_board_digest
 from coupled.reporting.pieces import (
     CALIBRATION,
     CHECK_BOARD,
     FIGURES,
     PIECES,
     TRAINING,
+    YOUR_BOARD,
     Drawers,
     ReportConfig,
     ReportData,
@@ -34,6 +34,7 @@ from coupled.reporting.pieces import (
     load_figure_piece,
     load_training_runs,
 )
+from coupled.reporting.your_board import load_your_board, your_board_digest
 
 # --- gathering -----------------------------------------------------------------------------------
 

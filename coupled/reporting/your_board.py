@@ -29,8 +29,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from coupled.reporting.pieces import YOUR_BOARD
-
 CORNERS = "corners"
 YIELD = "yield"
 WAVEFORMS = "waveforms"
