@@ -84,9 +84,9 @@ COLUMNS: dict[str, str] = {
         "orderings in p: geometric mean over tasks of error at p = 1 / error at the smaller p "
         "(above 1: the smaller p ends lower), the same task at both"
     ),
-    "ci_low": "lower end of the 95 % bootstrap interval of ratio",
-    "ci_high": "upper end of the 95 % bootstrap interval of ratio",
-    "tasks": "paired tasks behind ratio, over all seeds",
+    "ci_low": "lower end of the 95 % interval: bootstrap of ratio (claims), binomial of yield",
+    "ci_high": "upper end of the 95 % interval: bootstrap of ratio (claims), binomial of yield",
+    "tasks": "paired tasks behind ratio, over all seeds (claims); tasks trained (corners)",
     "seeds": "seeds pooled (each draws its own tasks, initial taps and update draws)",
     "wins": "share of those tasks where the smaller p ends lower (ties count one half)",
     "agrees": (
@@ -135,6 +135,19 @@ COLUMNS: dict[str, str] = {
     "part_or_rail": "the part class or supply rail the power row is about",
     "power_w": "mean power over the checked training examples (W)",
     "energy_per_step_j": "energy per training step: power times the trigger period (J)",
+    # your board: supply corners, yield and tolerance budget
+    "corner": "supply corner: low, nominal or high",
+    "supply_v": "the board's single supply at this corner (V)",
+    "erc_ok": "whether every ERC row is inside its limits at this supply",
+    "erc_violations": "ERC rows outside their limits at this supply",
+    "erc_summary": "the ERC's one-line summary at this supply (the worst row)",
+    "part_class": "one kind of part whose tolerance is changed (pots, amplifiers, ...)",
+    "change": "ideal: that class without spread; doubled: its tolerance times two",
+    "yield": "share of the drawn boards that reach the target error",
+    "effect": "yield with this change minus the nominal yield (ranked by size)",
+    "median_error_ratio": "median over boards of final error with the change over nominal",
+    "ratio_ci_low": "lower end of the 95 % interval of median_error_ratio",
+    "ratio_ci_high": "upper end of the 95 % interval of median_error_ratio",
 }
 """Every column name a report table shows, with its meaning and unit."""
 COLUMNS["p"] = "update probability (requested p for runs; measured share for the calibration)"
