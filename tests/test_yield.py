@@ -123,3 +123,23 @@ def test_twin_decides_as_the_circuit():
     checked = check_circuit(YieldConfig(tasks=1), [3], 8)
     assert checked.loc[0, "direction_agreement"] == 1.0
     assert checked.loc[0, "enable_agreement"] == 1.0
+
+
+def test_a_catalogue_pot_sets_its_tolerance_and_tap_count_and_resumes(tmp_path, capsys):
+    """--part pot=MCP4011: the pot's datasheet end-to-end tolerance (+-20 %, not the AD5220's
+    +-30 %), its 64 taps in the boards' final taps, and a resume of the same study."""
+    out = tmp_path / "y"
+    argv = ["yield", "--boards", "2", "--steps", "30", "--tasks", "1", "--no-budget"]
+    argv += ["--part", "pot=MCP4011", "--out", str(out)]
+    assert main(argv) == 0
+    record = json.loads((out / "yield.json").read_text())
+    assert record["config"]["board_parts"] == [["pot", "MCP4011-103E/SN"]]
+    assert record["tolerances"]["pot_r_ab"]["limit"] == 0.2
+    assert "MCP4011" in record["tolerances"]["pot_r_ab"]["source"]
+    assert DEFAULT_TOLERANCES["pot_r_ab"].limit == 0.3
+    cfg = YieldConfig(**{**SMALL, "boards": 2}, budget=False)
+    assert cfg.train_config().n_taps == 128
+    assert YieldConfig(board_parts=(("pot", "MCP4011-103E/SN"),)).train_config().n_taps == 64
+    (out / "boards.csv").unlink()
+    assert main([*argv, "--resume"]) == 0, capsys.readouterr().err
+    assert (out / "boards.csv").exists()

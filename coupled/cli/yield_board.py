@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 
+from coupled.cli.parts import add_part_option, parts_of
 from coupled.core import options
 from coupled.physics.catalogue import BUILTIN_NETWORKS
 from coupled.physics.tasks import TASK_KINDS
@@ -67,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=d.uniform_tolerance,
         help="--parts uniform: relative spread of pots, resistors and capacitors (0.05)",
     )
+    add_part_option(parser)
     add("--supply-v", dest="supply_v", type=float, default=d.supply_v, help="supply, volts (5.0)")
     add("--no-budget", dest="budget", action="store_false", help="only the nominal yield")
     add("--chunk", type=options.positive_int, default=d.chunk, help="boards per work item (50)")
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         supply_v=args.supply_v,
         budget=args.budget,
         chunk=args.chunk,
+        board_parts=tuple(sorted(parts_of(args).items())),
     )
     cfg.validate()
     summary, _, budget = run_yield(

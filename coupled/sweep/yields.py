@@ -100,6 +100,9 @@ class YieldConfig:
     supply_v: float = 5.0
     budget: bool = True
     chunk: int = 50
+    board_parts: tuple[tuple[str, str], ...] = ()
+    """Catalogue parts of the board (``--part ROLE=PART``) as sorted (role, part number) pairs;
+    the pot's end-to-end tolerance follows the chosen pot's datasheet (``--parts datasheet``)."""
 
     def validate(self) -> None:
         """``UserError`` naming the first bad value."""
@@ -127,13 +130,22 @@ class YieldConfig:
             seed=self.seed,
             checkpoint_every=0,
             engine_options={"supply_v": self.supply_v},
+            parts=dict(self.board_parts),
         )
 
     def tolerances(self) -> dict[str, PartTolerance]:
         """The nominal part tolerances of this study."""
         if self.parts == "uniform":
             return uniform_tolerances(self.uniform_tolerance)
-        return dict(DEFAULT_TOLERANCES)
+        tolerances = dict(DEFAULT_TOLERANCES)
+        pot = self.train_config().part_set.pot
+        tolerances["pot_r_ab"] = dataclasses.replace(
+            tolerances["pot_r_ab"],
+            limit=float(pot.r_ab_tolerance),
+            source=f"{pot.part_number} datasheet: nominal resistance tolerance "
+            f"+-{100 * pot.r_ab_tolerance:g} %",
+        )
+        return tolerances
 
     def conditions(self) -> list[tuple[str, str]]:
         """``(part_class, change)`` pairs: ``("all", "nominal")`` then the budget's."""
@@ -144,7 +156,9 @@ class YieldConfig:
 
     def to_dict(self) -> dict:
         """Plain-JSON form."""
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["board_parts"] = [list(pair) for pair in self.board_parts]
+        return data
 
 
 # -- drawing boards ------------------------------------------------------------------------------
